@@ -1,0 +1,70 @@
+"""Avisos: notification orchestration for car-repair workshops."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask
+from sqlalchemy import event
+
+from app.config import ROOT, Config
+from app.extensions import db, migrate
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers, CLI."""
+    settings = Config()
+    for key, value in (overrides or {}).items():
+        setattr(settings, key, value)
+    if overrides and "DATABASE_URL" in overrides:
+        from app.config import normalise_database_url
+
+        settings.SQLALCHEMY_DATABASE_URI = normalise_database_url(overrides["DATABASE_URL"])
+        settings.SQLALCHEMY_ENGINE_OPTIONS = settings._engine_options()
+    settings.finalise()
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping({k: v for k, v in vars(settings).items() if k.isupper()})
+    app.json.sort_keys = False
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+    from app import models  # noqa: F401  (registers every table with the metadata)
+    from app.api import register_api
+    from app.cli import register_commands
+    from app.errors import register_error_handlers
+    from app.health import health_bp
+    from app.public import public_bp
+    from jobs.runtime import init_jobs
+
+    register_error_handlers(app)
+    register_api(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(public_bp)
+    register_commands(app)
+    init_jobs(app)
+    return app
+
+
+def _configure_sqlite(engine) -> None:
+    """SQLite enforces foreign keys and allows concurrent readers only when asked."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragma(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

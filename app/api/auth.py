@@ -1,0 +1,132 @@
+"""API authentication: API keys for /api/v1, the shared secret for /api/internal/v1."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+
+from flask import current_app, g, request
+from sqlalchemy import select, update
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import ApiKey
+from app.models.base import utcnow
+
+KEY_PREFIX = "avk_"
+_CACHE_SECONDS = 30.0
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ApiCaller:
+    api_key_id: object
+    name: str
+    scopes: frozenset[str]
+    expires_at: datetime | None
+
+
+_cache: dict[str, tuple[float, ApiCaller | None]] = {}
+_touched: dict[object, datetime] = {}
+_cache_lock = threading.Lock()
+
+
+def hash_key(raw: str) -> str:
+    # Keys carry 256 bits of randomness, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def generate_api_key(name: str, scopes: str = "dispatch read", expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+    """Create a key row; the raw key is returned once and never stored."""
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(name=name, prefix=raw[:12], key_hash=hash_key(raw), scopes=scopes, expires_at=expires_at)
+    db.session.add(row)
+    return row, raw
+
+
+def _presented_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "apikey ":
+        return header[7:].strip() or None
+    return request.headers.get("X-API-Key") or None
+
+
+def _lookup(key_hash: str) -> ApiCaller | None:
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key_hash)
+        if hit and hit[0] > now:
+            return hit[1]
+    row = db.session.execute(
+        select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    caller = None
+    if row is not None:
+        caller = ApiCaller(row.id, row.name, frozenset(row.scopes.split()), row.expires_at)
+    with _cache_lock:
+        _cache[key_hash] = (now + _CACHE_SECONDS, caller)
+    return caller
+
+
+def forget_cached_keys() -> None:
+    """Drop the in-process cache (after a revoke, and between tests)."""
+    with _cache_lock:
+        _cache.clear()
+        _touched.clear()
+
+
+def _touch(caller: ApiCaller) -> None:
+    now = utcnow()
+    last = _touched.get(caller.api_key_id)
+    if last and now - last < _TOUCH_EVERY:
+        return
+    _touched[caller.api_key_id] = now
+    db.session.execute(update(ApiKey).where(ApiKey.id == caller.api_key_id).values(last_used_at=now))
+    db.session.commit()
+
+
+def authenticate_api_key(scope: str) -> ApiCaller:
+    raw = _presented_key()
+    if not raw:
+        raise ApiError(401, "not_authenticated", "An API key is required (Authorization: ApiKey <key> or X-API-Key).")
+    caller = _lookup(hash_key(raw))
+    if caller is None or (caller.expires_at is not None and caller.expires_at <= utcnow()):
+        raise ApiError(401, "invalid_api_key", "The API key is invalid, revoked or expired.")
+    if scope not in caller.scopes and "manage" not in caller.scopes:
+        raise ApiError(403, "insufficient_scope", f"This API key lacks the '{scope}' scope.")
+    _touch(caller)
+    return caller
+
+
+def require_api_key(scope: str = "read"):
+    """Decorator for /api/v1 views: authenticate the caller and keep it on `g.api_caller`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.api_caller = authenticate_api_key(scope)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def require_internal_secret(view):
+    """The reference lets a missing header through; we answer 401 for missing or wrong."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        presented = request.headers.get("X-Internal-Secret", "")
+        expected = current_app.config["INTERNAL_API_SECRET_KEY"]
+        if not presented or not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+            raise ApiError(401, "invalid_internal_secret", "Missing or invalid X-Internal-Secret header.")
+        return view(*args, **kwargs)
+
+    return wrapper

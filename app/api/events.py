@@ -1,0 +1,64 @@
+"""POST /api/v1/notifications/events/dispatch/ and the per-event status view callers poll."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.api import api_v1
+from app.api.auth import require_api_key
+from app.errors import ApiError
+from app.extensions import db
+from app.models import Notification
+from app.services.dispatch import accept_event
+
+
+def _json_body():
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
+    return payload
+
+
+@api_v1.post("/notifications/events/dispatch/")
+@require_api_key("dispatch")
+def dispatch_event():
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 255:
+        raise ApiError(400, "validation_error", "Idempotency-Key is too long.", {"Idempotency-Key": ["At most 255 characters."]})
+    status, body = accept_event(_json_body(), api_key_id=g.api_caller.api_key_id, idempotency_key=key)
+    return jsonify(body), status
+
+
+@api_v1.get("/notifications/events/<correlation_id>/")
+@require_api_key("read")
+def event_status(correlation_id: str):
+    rows = db.session.scalars(
+        select(Notification).options(selectinload(Notification.attempts_log))
+        .where(Notification.correlation_id == correlation_id).order_by(Notification.created_at)
+    ).all()
+    if not rows:
+        raise ApiError(404, "not_found", f"No event with correlation_id '{correlation_id}'.")
+    return jsonify({
+        "correlation_id": correlation_id,
+        "notifications": [_notification_status(n) for n in rows],
+    })
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _notification_status(n: Notification) -> dict:
+    last = n.attempts_log[-1] if n.attempts_log else None
+    return {
+        "id": str(n.id), "channel": n.channel, "recipient": n.recipient, "status": n.status,
+        "attempts": n.attempts, "max_attempts": n.max_attempts, "next_retry_at": _iso(n.next_retry_at),
+        "last_error": ({"code": n.error_code, "message": n.error_reason} if n.error_code else None),
+        "provider_message_id": n.provider_message_id, "parent_id": str(n.parent_id) if n.parent_id else None,
+        "created_at": _iso(n.created_at), "sent_at": _iso(n.sent_at), "delivered_at": _iso(n.delivered_at),
+        "failed_at": _iso(n.failed_at),
+        "last_attempt": ({"number": last.number, "outcome": last.outcome, "error_code": last.error_code,
+                          "at": _iso(last.started_at), "duration_ms": last.duration_ms} if last else None),
+    }

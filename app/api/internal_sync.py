@@ -1,0 +1,1 @@
+"""Internal sync API (being written)."""

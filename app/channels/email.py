@@ -1,0 +1,286 @@
+"""Email over SMTP: one kept connection per adapter, multipart text + HTML messages."""
+
+from __future__ import annotations
+
+import html
+import smtplib
+import socket
+import ssl
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+
+from app.channels.base import CheckResult, Message, SendResult
+
+# Inline styles only: most mail clients drop <style> blocks. No braces in the markup, so the
+# layout can go through str.format and the (already escaped) fragment is inserted verbatim.
+HTML_LAYOUT = """<!DOCTYPE html>
+<html lang="es">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+</head>
+<body style="margin:0;padding:0;background-color:#f3f4f6;">
+<table role="presentation" width="100%" cellspacing="0" cellpadding="0" border="0"
+ style="background-color:#f3f4f6;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="600" cellspacing="0" cellpadding="0" border="0"
+ style="max-width:600px;width:100%;background-color:#ffffff;border-radius:8px;">
+<tr><td style="padding:28px 32px;font-family:Arial,Helvetica,sans-serif;font-size:15px;
+line-height:1.6;color:#1f2937;">
+{content}
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>
+"""
+
+# Errors after which smtplib has already dropped the socket, or the stream is in an unknown state.
+_RECONNECTABLE = (
+    smtplib.SMTPServerDisconnected,
+    ConnectionResetError,
+    BrokenPipeError,
+    ConnectionAbortedError,
+)
+
+
+def render_html(subject: str, fragment: str) -> str:
+    """Wrap an already-escaped HTML fragment in the mail layout."""
+    return HTML_LAYOUT.format(title=html.escape(subject), content=fragment)
+
+
+def build_email(message: Message, from_email: str) -> EmailMessage:
+    """Build the MIME message: text part, optional HTML alternative, identifying headers."""
+    mail = EmailMessage()
+    mail["From"] = from_email
+    mail["To"] = message.recipient
+    mail["Subject"] = message.subject
+    mail["Date"] = format_datetime(datetime.now(UTC))
+    mail["Message-ID"] = make_msgid(domain=sender_domain(from_email))
+    unsubscribe_url = message.payload.get("list_unsubscribe_url")
+    if unsubscribe_url:
+        # RFC 8058 one-click: the POST to the URL alone must unsubscribe.
+        mail["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mail.set_content(message.body)
+    if message.html_body:
+        mail.add_alternative(render_html(message.subject, message.html_body), subtype="html")
+    return mail
+
+
+def sender_domain(from_email: str) -> str:
+    """Domain of the From address, used for Message-ID so it aligns with the sender."""
+    address = parseaddr(from_email)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+class EmailChannel:
+    """SMTP adapter. Keeps one connection open across sends; safe to share between threads."""
+
+    name = "email"
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 25,
+        *,
+        username: str = "",
+        password: str = "",
+        use_tls: bool = False,
+        use_ssl: bool = False,
+        timeout: float = 20.0,
+        max_per_connection: int = 500,
+        from_email: str = "Avisos <avisos@localhost>",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.username = username
+        self._password = password
+        self.use_tls = use_tls
+        self.use_ssl = use_ssl
+        self.timeout = timeout
+        self.max_per_connection = max(1, max_per_connection)
+        self.from_email = from_email
+        self._conn: smtplib.SMTP | None = None
+        self._sent_on_conn = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> EmailChannel:
+        """Build from the EMAIL_* / DEFAULT_FROM_EMAIL settings."""
+        return cls(
+            host=config.get("EMAIL_HOST", "localhost"),
+            port=int(config.get("EMAIL_PORT", 25)),
+            username=config.get("EMAIL_HOST_USER", "") or "",
+            password=config.get("EMAIL_HOST_PASSWORD", "") or "",
+            use_tls=bool(config.get("EMAIL_USE_TLS", False)),
+            use_ssl=bool(config.get("EMAIL_USE_SSL", False)),
+            timeout=float(config.get("EMAIL_TIMEOUT", 20.0)),
+            max_per_connection=int(config.get("EMAIL_MAX_PER_CONNECTION", 500)),
+            from_email=config.get("DEFAULT_FROM_EMAIL", "Avisos <avisos@localhost>"),
+        )
+
+    def send(self, message: Message) -> SendResult:
+        """Send one message; every failure comes back classified, nothing is raised."""
+        if not message.recipient or "@" not in message.recipient:
+            return SendResult.permanent("invalid_recipient", "no usable email address")
+        try:
+            mail = build_email(message, self.from_email)
+        except (ValueError, TypeError) as exc:
+            # Header values with line breaks and the like: retrying cannot fix them.
+            return SendResult.permanent("invalid_message", f"cannot build the email: {exc}")
+        with self._lock:
+            try:
+                self._deliver(mail)
+            except Exception as exc:  # noqa: BLE001 - classified, never swallowed
+                self._after_failure(exc)
+                return classify_smtp_error(exc)
+        message_id = mail["Message-ID"]
+        return SendResult.success(provider_message_id=message_id, summary=f"250 accepted {message_id}")
+
+    def check(self) -> CheckResult:
+        """Connect, greet, STARTTLS/login as configured, NOOP, and close."""
+        try:
+            conn = self._open()
+            try:
+                code, _ = conn.noop()
+            finally:
+                _quit_quietly(conn)
+        except Exception as exc:  # noqa: BLE001 - reported to the operator
+            result = classify_smtp_error(exc)
+            return CheckResult(False, f"SMTP {self.host}:{self.port}: {result.error_message}")
+        if code != 250:
+            return CheckResult(False, f"SMTP {self.host}:{self.port}: NOOP answered {code}")
+        return CheckResult(True, f"SMTP {self.host}:{self.port} OK ({self._security_label()})")
+
+    def close(self) -> None:
+        """Quit the kept connection, if any."""
+        with self._lock:
+            self._discard(polite=True)
+
+    def _deliver(self, mail: EmailMessage) -> None:
+        """send_message on the kept connection, reconnecting once if the server dropped it."""
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                conn.send_message(mail)
+            except _RECONNECTABLE:
+                self._discard(polite=False)
+                if attempt == 2:
+                    raise
+                continue
+            self._sent_on_conn += 1
+            if self._sent_on_conn >= self.max_per_connection:
+                self._discard(polite=True)
+            return
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = self._open()
+            self._sent_on_conn = 0
+        return self._conn
+
+    def _open(self) -> smtplib.SMTP:
+        """A new, greeted (and, as configured, encrypted and authenticated) connection."""
+        context = ssl.create_default_context() if (self.use_ssl or self.use_tls) else None
+        if self.use_ssl:
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            conn.ehlo()
+            if self.use_tls and not self.use_ssl:
+                conn.starttls(context=context)
+                conn.ehlo()
+            if self.username:
+                conn.login(self.username, self._password)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _after_failure(self, exc: BaseException) -> None:
+        # A refused recipient or message leaves the session usable (smtplib sends RSET);
+        # anything else (timeouts, 421, protocol errors) may leave it half-way: start over.
+        if isinstance(exc, smtplib.SMTPResponseException) and _keeps_session(exc):
+            return
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            return
+        self._discard(polite=False)
+
+    def _discard(self, polite: bool) -> None:
+        conn, self._conn = self._conn, None
+        self._sent_on_conn = 0
+        if conn is None:
+            return
+        if polite:
+            _quit_quietly(conn)
+        else:
+            conn.close()
+
+    def _security_label(self) -> str:
+        mode = "SSL" if self.use_ssl else "STARTTLS" if self.use_tls else "plain"
+        return f"{mode}, authenticated" if self.username else mode
+
+
+def _keeps_session(exc: smtplib.SMTPResponseException) -> bool:
+    refusal = isinstance(exc, (smtplib.SMTPDataError, smtplib.SMTPSenderRefused))
+    return refusal and exc.smtp_code != 421
+
+
+def _quit_quietly(conn: smtplib.SMTP) -> None:
+    try:
+        conn.quit()
+    except (smtplib.SMTPException, OSError):
+        conn.close()
+
+
+def classify_smtp_error(exc: BaseException) -> SendResult:
+    """Map an smtplib/socket exception to transient or permanent."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return SendResult.permanent(
+            "smtp_auth_failed", f"SMTP login rejected ({exc.smtp_code})", config_problem=True
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = _first_refusal(exc)
+        return _by_reply_code(code, text)
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return SendResult.transient("smtp_connect_error", f"SMTP greeting refused ({exc.smtp_code})")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return SendResult.transient("smtp_disconnected", f"SMTP server disconnected: {exc}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _by_reply_code(exc.smtp_code, _decode(exc.smtp_error))
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return SendResult.permanent("smtp_not_supported", str(exc), config_problem=True)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return SendResult.permanent("smtp_tls_error", "SMTP certificate not trusted", config_problem=True)
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return SendResult.transient("smtp_timeout", "SMTP server did not answer in time")
+    if isinstance(exc, OSError):
+        return SendResult.transient("smtp_connection_error", f"{type(exc).__name__}: {exc}")
+    return SendResult.transient("smtp_error", f"{type(exc).__name__}: {exc}")
+
+
+def _first_refusal(exc: smtplib.SMTPRecipientsRefused) -> tuple[int, str]:
+    for code, text in exc.recipients.values():
+        return code, _decode(text)
+    return 550, "all recipients refused"
+
+
+def _by_reply_code(code: int, text: str) -> SendResult:
+    summary = f"{code} {text}"[:300]
+    if 400 <= code < 500:
+        return SendResult.transient(f"smtp_{code}", text, response_summary=summary)
+    if 500 <= code < 600:
+        return SendResult.permanent(f"smtp_{code}", text, response_summary=summary)
+    return SendResult.transient(f"smtp_{code}", text or "unexpected SMTP reply", response_summary=summary)
+
+
+def _decode(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,212 @@
+"""WhatsApp through Evolution API v2 (sendText), on one kept HTTP session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from app.channels.base import CheckResult, Message, SendResult
+from app.orchestration.contacts import normalise_phone
+
+SUMMARY_BODY_CHARS = 300
+_BAD_URL = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
+
+
+class WhatsAppChannel:
+    """Evolution API adapter: POST /message/sendText/{instance} with the `apikey` header."""
+
+    name = "whatsapp"
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str,
+        instance: str,
+        *,
+        timeout: float = 30.0,
+        default_country_code: str = "593",
+    ) -> None:
+        self.api_url = (api_url or "").rstrip("/")
+        self._api_key = api_key or ""
+        self.instance = instance or ""
+        self.timeout = timeout
+        self.default_country_code = default_country_code
+        self._session = requests.Session()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> WhatsAppChannel:
+        """Build from the EVOLUTION_* / WHATSAPP_DEFAULT_COUNTRY_CODE settings."""
+        return cls(
+            api_url=config.get("EVOLUTION_API_URL", "") or "",
+            api_key=config.get("EVOLUTION_API_KEY", "") or "",
+            instance=config.get("EVOLUTION_INSTANCE", "") or "",
+            timeout=float(config.get("EVOLUTION_TIMEOUT", 30.0)),
+            default_country_code=str(config.get("WHATSAPP_DEFAULT_COUNTRY_CODE", "593")),
+        )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_url and self.instance)
+
+    def send(self, message: Message) -> SendResult:
+        """Send one text message; 201 means Evolution accepted it (not yet delivered)."""
+        if not self.configured:
+            return _not_configured()
+        number = normalise_phone(message.recipient, self.default_country_code)
+        if not number:
+            return SendResult.permanent("invalid_number", "no usable WhatsApp number")
+        if not message.body.strip():
+            return SendResult.permanent("empty_message", "Evolution refuses a blank text")
+        try:
+            response = self._session.post(
+                self._endpoint("message/sendText"),
+                json={"number": number, "text": message.body},
+                headers=self._headers(),
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            return _network_failure(exc)
+        return self._classify(response)
+
+    def check(self) -> CheckResult:
+        """Ask Evolution for the instance's connection state; ok only when it is "open"."""
+        if not self.configured:
+            return CheckResult(False, "WhatsApp not configured (EVOLUTION_API_URL / EVOLUTION_INSTANCE)")
+        try:
+            response = self._session.get(
+                self._endpoint("instance/connectionState"), headers=self._headers(), timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            return CheckResult(False, f"Evolution API unreachable: {type(exc).__name__}")
+        if response.status_code != 200:
+            return CheckResult(False, f"Evolution answered {self._summary(response)}")
+        state = _dig(_json(response), "instance", "state") or "unknown"
+        return CheckResult(state == "open", f"instance '{self.instance}' state: {state}")
+
+    def close(self) -> None:
+        """Close the kept HTTP session."""
+        self._session.close()
+
+    def _endpoint(self, action: str) -> str:
+        return f"{self.api_url}/{action}/{quote(self.instance, safe='')}"
+
+    def _headers(self) -> dict[str, str]:
+        return {"apikey": self._api_key}
+
+    def _summary(self, response: requests.Response) -> str:
+        text = response.text[:SUMMARY_BODY_CHARS]
+        if self._api_key:
+            # Belt and braces: never echo the key back into stored attempt rows.
+            text = text.replace(self._api_key, "***")
+        return f"{response.status_code} {text}".strip()
+
+    def _classify(self, response: requests.Response) -> SendResult:
+        status = response.status_code
+        summary = self._summary(response)
+        if status in (200, 201):
+            provider_id = _dig(_json(response), "key", "id")
+            return SendResult.success(provider_message_id=provider_id, summary=summary)
+        detail = _error_text(response)
+        if status == 400 and _not_registered(response):
+            return SendResult.permanent(
+                "whatsapp_not_registered", "number is not on WhatsApp", response_summary=summary
+            )
+        if status == 401:
+            return _config_failure("evolution_unauthorized", "Evolution rejected the API key", summary)
+        if status == 404:
+            return _config_failure(
+                "evolution_instance_not_found", f"unknown instance '{self.instance}'", summary
+            )
+        if status in (408, 429) or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return SendResult.transient(
+                f"evolution_{status}", detail, response_summary=summary, retry_after=retry_after
+            )
+        if 400 <= status < 500:
+            return SendResult.permanent(f"evolution_{status}", detail, response_summary=summary)
+        return SendResult.transient(
+            f"evolution_{status}", f"unexpected HTTP {status}", response_summary=summary
+        )
+
+
+def _not_configured() -> SendResult:
+    return SendResult.permanent(
+        "whatsapp_not_configured", "EVOLUTION_API_URL / EVOLUTION_INSTANCE not set", config_problem=True
+    )
+
+
+def _config_failure(code: str, text: str, summary: str) -> SendResult:
+    return SendResult.permanent(code, text, response_summary=summary, config_problem=True)
+
+
+def _network_failure(exc: requests.RequestException) -> SendResult:
+    if isinstance(exc, _BAD_URL):
+        return SendResult.permanent(
+            "evolution_invalid_url", "EVOLUTION_API_URL is not a usable URL", config_problem=True
+        )
+    # ConnectTimeout is both a Timeout and a ConnectionError: test Timeout first.
+    if isinstance(exc, requests.Timeout):
+        return SendResult.transient("evolution_timeout", "Evolution API did not answer in time")
+    if isinstance(exc, requests.ConnectionError):
+        return SendResult.transient("evolution_connection_error", "cannot reach the Evolution API")
+    return SendResult.transient("evolution_request_error", type(exc).__name__)
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    """data[k1][k2]... or None when any level is missing or not an object."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _messages(response: requests.Response) -> list[Any]:
+    messages = _dig(_json(response), "response", "message")
+    return messages if isinstance(messages, list) else []
+
+
+def _not_registered(response: requests.Response) -> bool:
+    """Evolution's 400 for a number without WhatsApp lists {"exists": false, ...} items."""
+    return any(isinstance(item, dict) and item.get("exists") is False for item in _messages(response))
+
+
+def _error_text(response: requests.Response) -> str:
+    data = _json(response)
+    parts = [str(data.get("error") or response.reason or "")]
+    parts += [str(item) for item in _messages(response) if not isinstance(item, dict)]
+    text = ": ".join(part for part in parts if part)
+    return text[:SUMMARY_BODY_CHARS] or f"HTTP {response.status_code}"
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,135 @@
+"""Settings read from the environment (12-factor), with embedded defaults.
+
+Names follow the reference service where they apply (see docs/CONFIGURATION.md).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def env_list_int(name: str, default: list[int]) -> list[int]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [int(part) for part in value.split(",") if part.strip()]
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the reference's `postgresql://` form and route it through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{ROOT / 'instance' / 'avisos.db'}"
+
+
+class Config:
+    """Production and embedded settings; every value can come from the environment."""
+
+    def __init__(self) -> None:
+        self.ENV_NAME = os.environ.get("AVISOS_ENV", "production")
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or ""
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL") or default_database_url()
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = self._engine_options()
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # inline: run jobs synchronously after commit (tests); thread: a background thread
+        # in the web process (embedded default); rq: Redis queues (production).
+        self.JOBS_MODE = os.environ.get("JOBS_MODE") or ("rq" if self.REDIS_URL else "thread")
+        self.INTERNAL_API_SECRET_KEY = os.environ.get("INTERNAL_API_SECRET_KEY") or ""
+
+        self.EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+        self.EMAIL_PORT = env_int("EMAIL_PORT", 25)
+        self.EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+        self.EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+        self.EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+        self.EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+        self.EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 20.0)
+        self.EMAIL_MAX_PER_CONNECTION = env_int("EMAIL_MAX_PER_CONNECTION", 500)
+        self.DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Avisos <avisos@localhost>")
+
+        self.EVOLUTION_API_URL = (os.environ.get("EVOLUTION_API_URL") or "").rstrip("/")
+        self.EVOLUTION_API_KEY = os.environ.get("EVOLUTION_API_KEY", "")
+        self.EVOLUTION_INSTANCE = os.environ.get("EVOLUTION_INSTANCE", "")
+        self.EVOLUTION_TIMEOUT = env_float("EVOLUTION_TIMEOUT", 30.0)
+        self.WHATSAPP_DEFAULT_COUNTRY_CODE = os.environ.get("WHATSAPP_DEFAULT_COUNTRY_CODE", "593")
+
+        self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+        self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+        self.VAPID_CONTACT_EMAIL = os.environ.get("VAPID_CONTACT_EMAIL", "")
+        self.PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 48 * 3600)
+        self.PUSH_TIMEOUT = env_float("PUSH_TIMEOUT", 10.0)
+        self.PUSH_ICON_URL = os.environ.get("PUSH_ICON_URL", "/static/icons/avisos-192.png")
+        self.PUSH_BADGE_URL = os.environ.get("PUSH_BADGE_URL", "/static/icons/avisos-badge.png")
+
+        self.FRONTEND_URL = (os.environ.get("FRONTEND_URL") or "http://localhost:3000").rstrip("/")
+        self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.TIMEZONE = os.environ.get("TIMEZONE", "America/Guayaquil")
+        self.DEFAULT_WORKSHOP_NAME = os.environ.get("DEFAULT_WORKSHOP_NAME", "Nuestro taller")
+
+        self.RETRY_BACKOFF_SECONDS = env_list_int("RETRY_BACKOFF_SECONDS", [30, 120, 600])
+        self.CUSTOMER_WAIT_SECONDS = env_int("CUSTOMER_WAIT_SECONDS", 600)
+        self.SENDING_TIMEOUT_SECONDS = env_int("SENDING_TIMEOUT_SECONDS", 300)
+        self.QUEUED_STALE_SECONDS = env_int("QUEUED_STALE_SECONDS", 120)
+        self.DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50)
+        self.DELIVERY_LANES = env_int("DELIVERY_LANES", 2)
+        self.DELIVERY_JOB_BUDGET_SECONDS = env_float("DELIVERY_JOB_BUDGET_SECONDS", 60.0)
+        self.REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    def _engine_options(self) -> dict:
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            return {"connect_args": {"timeout": 30}}
+        return {
+            "pool_pre_ping": True,
+            "pool_size": env_int("DB_POOL_SIZE", 5),
+            "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
+            "pool_recycle": 600,
+        }
+
+    def finalise(self) -> None:
+        """Fail fast on missing secrets in production; generate throwaway ones elsewhere."""
+        if self.ENV_NAME == "production" and not self.SECRET_KEY and self.JOBS_MODE == "rq":
+            raise RuntimeError("SECRET_KEY must be set in production (REDIS_URL is set)")
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = _embedded_secret("secret_key")
+        if not self.INTERNAL_API_SECRET_KEY:
+            self.INTERNAL_API_SECRET_KEY = _embedded_secret("internal_api_secret")
+
+
+def _embedded_secret(name: str) -> str:
+    """A per-installation secret kept in instance/ so the embedded mode survives restarts."""
+    path = ROOT / "instance" / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,58 @@
+"""One error shape for the JSON API; HTML elsewhere.
+
+Every 4xx under /api/ answers {"error": {"code", "message", "fields"}, "detail"} and never an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A client error with a JSON body naming the fields and the problem."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}, "detail": message}
+
+
+def api_error_response(err: ApiError):
+    return jsonify(error_body(err.code, err.message, err.fields)), err.status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, api_error_response)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if not _wants_json():
+            return err
+        code = (err.name or "error").lower().replace(" ", "_")
+        response = jsonify(error_body(code, err.description or err.name))
+        response.status_code = err.code or 500
+        if err.code == 405 and err.valid_methods:
+            response.headers["Allow"] = ", ".join(err.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not _wants_json():
+            return "Error interno del servidor", 500
+        return jsonify(error_body("internal_error", "Error interno; el equipo de operaciones fue notificado.")), 500

@@ -1,0 +1,18 @@
+"""All models, importable from one place (and registered with the metadata for Alembic)."""
+
+from app.models.access import ApiKey, User
+from app.models.catalog import ServicePhase, ServiceType
+from app.models.customers import ChannelPreference, Customer, PushSubscription
+from app.models.notifications import DeliveryAttempt, DispatchEvent, Notification
+from app.models.orchestration import OrchestrationConfig, PhaseChannelConfig
+from app.models.tasks import BackgroundTask
+from app.models.templates import NotificationTemplate
+from app.models.vehicles import MaintenanceReminder, Vehicle
+from app.models.workshops import Workshop
+
+__all__ = [
+    "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent",
+    "MaintenanceReminder", "Notification", "NotificationTemplate", "OrchestrationConfig",
+    "PhaseChannelConfig", "PushSubscription", "ServicePhase", "ServiceType", "User", "Vehicle",
+    "Workshop",
+]

@@ -1,0 +1,40 @@
+"""Console users and API keys (stored hashed; the key itself is shown once)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey
+
+ROLES = ("admin", "operator", "viewer")
+
+
+class User(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class ApiKey(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "api_keys"
+
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Space-separated scopes: dispatch read write manage
+    scopes: Mapped[str] = mapped_column(String(255), default="dispatch read")
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -1,0 +1,52 @@
+"""Notification templates: staff-edited text with {{Variable}} placeholders (data, never code)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Optional
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import Timestamps, UUIDPrimaryKey
+from app.models.catalog import ServicePhase, ServiceType
+from app.models.workshops import Workshop
+
+
+class NotificationTemplate(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "notification_templates"
+    __table_args__ = (
+        Index("ix_templates_lookup", "channel", "target", "service_type_id", "phase_id"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(16), default="clients")
+    # Phase templates name a phase; event templates (e.g. maintenance_reminder) name an event type.
+    event_type: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    service_type_id: Mapped[Optional[uuid.UUID]] = mapped_column(
+        Uuid, ForeignKey("service_types.id", ondelete="RESTRICT")
+    )
+    phase_id: Mapped[Optional[uuid.UUID]] = mapped_column(
+        Uuid, ForeignKey("service_phases.id", ondelete="RESTRICT")
+    )
+    subtype_id: Mapped[Optional[uuid.UUID]] = mapped_column(
+        Uuid, ForeignKey("service_types.id", ondelete="RESTRICT")
+    )
+    workshop_id: Mapped[Optional[uuid.UUID]] = mapped_column(
+        Uuid, ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text)
+    # Optional staff-written HTML for email; when empty the HTML part is built from `body`.
+    html_body: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    service_type: Mapped[Optional[ServiceType]] = relationship(foreign_keys=[service_type_id])
+    subtype: Mapped[Optional[ServiceType]] = relationship(foreign_keys=[subtype_id])
+    phase: Mapped[Optional[ServicePhase]] = relationship()
+    workshop: Mapped[Optional[Workshop]] = relationship()
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,77 @@
+"""Vehicles and their maintenance reminders (by date and/or by kilometres)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey
+from app.models.catalog import ServiceType
+from app.models.customers import Customer
+from app.models.enums import ReminderStatus
+
+
+class Vehicle(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "vehicles"
+
+    customer_id: Mapped[Optional[uuid.UUID]] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    plate: Mapped[str] = mapped_column(String(16), unique=True)
+    brand: Mapped[str] = mapped_column(String(80), default="")
+    model: Mapped[str] = mapped_column(String(80), default="")
+    year: Mapped[Optional[int]] = mapped_column(Integer)
+    current_kilometers: Mapped[Optional[int]] = mapped_column(Integer)
+    last_service_date: Mapped[Optional[date]] = mapped_column(Date)
+    next_service_kilometers: Mapped[Optional[int]] = mapped_column(Integer)
+    image_url: Mapped[str] = mapped_column(Text, default="")
+    sync_version: Mapped[int] = mapped_column(Integer, default=0)
+    last_synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # A vehicle's own phase order (slugs), set by the core system; empty means the global order.
+    phase_order: Mapped[Optional[list]] = mapped_column(db.JSON)
+
+    customer: Mapped[Optional[Customer]] = relationship()
+    reminders: Mapped[list["MaintenanceReminder"]] = relationship(
+        back_populates="vehicle", cascade="all, delete-orphan"
+    )
+
+    @property
+    def description(self) -> str:
+        return " ".join(str(p) for p in (self.brand, self.model, self.year) if p)
+
+    def __str__(self) -> str:
+        return self.plate
+
+
+class MaintenanceReminder(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "maintenance_reminders"
+    __table_args__ = (Index("ix_reminders_status_due", "status", "due_date"),)
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("vehicles.id", ondelete="CASCADE"), index=True
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    service_type_id: Mapped[Optional[uuid.UUID]] = mapped_column(
+        Uuid, ForeignKey("service_types.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(String(200), default="Mantenimiento preventivo")
+    description: Mapped[str] = mapped_column(Text, default="")
+    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    due_kilometers: Mapped[Optional[int]] = mapped_column(Integer)
+    notify_before_days: Mapped[int] = mapped_column(Integer, default=7)
+    notify_before_km: Mapped[int] = mapped_column(Integer, default=500)
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)
+    last_notified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    notified_count: Mapped[int] = mapped_column(Integer, default=0)
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    vehicle: Mapped[Vehicle] = relationship(back_populates="reminders")
+    customer: Mapped[Customer] = relationship()
+    service_type: Mapped[Optional[ServiceType]] = relationship()

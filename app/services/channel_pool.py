@@ -1,0 +1,39 @@
+"""Channel adapters kept per thread, so a worker reuses one SMTP connection and one HTTP session."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping
+
+from flask import current_app
+
+from app.channels.base import Channel
+from app.channels.registry import build_channel
+
+_PREFIXES = ("EMAIL_", "DEFAULT_FROM_EMAIL", "EVOLUTION_", "WHATSAPP_", "VAPID_", "PUSH_", "FRONTEND_URL")
+_local = threading.local()
+
+
+def _fingerprint(config: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((k, str(v)) for k, v in config.items() if k.startswith(_PREFIXES)))
+
+
+def get_channel(name: str) -> Channel:
+    """The adapter for `name`, rebuilt when the channel settings change (tests reconfigure peers)."""
+    config = current_app.config
+    key = (name, _fingerprint(config))
+    pool: dict = getattr(_local, "pool", None) or {}
+    _local.pool = pool
+    adapter = pool.get(key)
+    if adapter is None:
+        for old_key in [k for k in pool if k[0] == name]:
+            pool.pop(old_key).close()
+        adapter = pool[key] = build_channel(name, config)
+    return adapter
+
+
+def close_all() -> None:
+    pool: dict = getattr(_local, "pool", None) or {}
+    for adapter in pool.values():
+        adapter.close()
+    pool.clear()

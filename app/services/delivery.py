@@ -1,0 +1,190 @@
+"""Claim notifications, send them through their channel, record every attempt, retry or fall back.
+
+Claims are atomic UPDATEs (FOR UPDATE SKIP LOCKED on PostgreSQL), so a row is sent only by the
+worker that claimed it. Outcomes are recorded with a conditional UPDATE on the claim token: a
+worker whose claim was taken back by the sweeper cannot overwrite the newer state.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from app.channels.base import Message, PushTarget, SendResult
+from app.extensions import db
+from app.models import DeliveryAttempt, Notification, PushSubscription
+from app.models.base import utcnow
+from app.models.enums import NotificationStatus as S
+from app.services import planner
+from app.services.channel_pool import get_channel
+from app.services.snapshot import get_snapshot
+
+log = logging.getLogger(__name__)
+
+
+def _claimable(now):
+    return Notification.status.in_(S.CLAIMABLE) & or_(Notification.next_retry_at.is_(None), Notification.next_retry_at <= now)
+
+
+def claim_due(limit: int) -> tuple[str, list[uuid.UUID]]:
+    """Claim up to `limit` due rows (queued, or retrying whose time has come), oldest first."""
+    now, token = utcnow(), secrets.token_hex(16)
+    due = (select(Notification.id).where(_claimable(now)).order_by(Notification.created_at)
+           .limit(limit).with_for_update(skip_locked=True).scalar_subquery())
+    ids = list(db.session.scalars(
+        update(Notification).where(Notification.id.in_(due), _claimable(now))
+        .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ))
+    db.session.commit()
+    return token, ids
+
+
+def claim_notification(notification_id: uuid.UUID) -> str | None:
+    """Claim one row by id; None when it is not claimable (already claimed, sent, not yet due)."""
+    now, token = utcnow(), secrets.token_hex(16)
+    claimed = db.session.scalars(
+        update(Notification).where(Notification.id == notification_id, _claimable(now))
+        .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.commit()
+    return token if claimed else None
+
+
+def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
+    """Send every claimed row and record its outcome (one commit per message)."""
+    counts = {"ok": 0, "transient": 0, "permanent": 0}
+    rows = db.session.scalars(select(Notification).where(Notification.id.in_(ids), Notification.claim_token == token)).all()
+    for row in sorted(rows, key=lambda r: r.created_at):
+        message = build_message(row)
+        started, clock = utcnow(), time.perf_counter()
+        result = get_channel(row.channel).send(message)
+        duration_ms = int((time.perf_counter() - clock) * 1000)
+        record_outcome(row, token, result, started, duration_ms)
+        counts[result.outcome] += 1
+    return counts
+
+
+def build_message(row: Notification) -> Message:
+    targets: tuple[PushTarget, ...] = ()
+    if row.channel == "push" and row.customer_id:
+        subs = db.session.scalars(select(PushSubscription).where(
+            PushSubscription.customer_id == row.customer_id, PushSubscription.is_active))
+        targets = tuple(PushTarget(str(s.id), s.endpoint, s.p256dh, s.auth) for s in subs)
+    return Message(
+        notification_id=str(row.id), channel=row.channel, recipient=row.recipient, subject=row.subject,
+        body=row.body, html_body=row.html_body, payload=row.payload or {}, push_targets=targets,
+    )
+
+
+def _backoff(attempts: int, retry_after: float | None) -> float:
+    schedule = current_app.config["RETRY_BACKOFF_SECONDS"]
+    delay = float(schedule[min(attempts - 1, len(schedule) - 1)]) if schedule else 30.0
+    return max(delay, retry_after or 0.0)
+
+
+def record_outcome(row: Notification, token: str, result: SendResult, started, duration_ms: int) -> None:
+    """Persist the attempt and the row's new state; on final failure plan the fallback."""
+    now = utcnow()
+    db.session.add(DeliveryAttempt(
+        notification_id=row.id, number=row.attempts, channel=row.channel, outcome=result.outcome,
+        error_code=result.error_code, error_message=result.error_message[:2000],
+        provider_message_id=result.provider_message_id, response_summary=result.response_summary[:2000],
+        started_at=started, duration_ms=duration_ms,
+    ))
+    _update_push_targets(result, now)
+    values: dict = {"claim_token": None, "updated_at": now}
+    retry_at = None
+    if result.ok:
+        values.update(status=S.SENT, sent_at=now, provider_message_id=result.provider_message_id,
+                      error_code="", error_reason="", next_retry_at=None)
+    elif result.outcome == "transient" and row.attempts < row.max_attempts:
+        retry_at = now + timedelta(seconds=_backoff(row.attempts, result.retry_after))
+        values.update(status=S.RETRYING, next_retry_at=retry_at, error_code=result.error_code,
+                      error_reason=result.error_message[:2000])
+    else:
+        values.update(status=S.FAILED, failed_at=now, next_retry_at=None, error_code=result.error_code,
+                      error_reason=result.error_message[:2000])
+    changed = db.session.execute(
+        update(Notification).where(Notification.id == row.id, Notification.claim_token == token,
+                                   Notification.status == S.SENDING)
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    fallback = None
+    if changed and values["status"] == S.FAILED:
+        fallback = _plan_fallback(row)
+    db.session.commit()
+    if result.config_problem:
+        log.error("channel %s configuration problem: %s", row.channel, result.error_code)
+    _after_commit(row, retry_at, fallback)
+
+
+def _update_push_targets(result: SendResult, now) -> None:
+    if result.gone_push_targets:
+        db.session.execute(update(PushSubscription).where(
+            PushSubscription.id.in_([uuid.UUID(i) for i in result.gone_push_targets]))
+            .values(is_active=False, last_failure_at=now, failure_count=PushSubscription.failure_count + 1,
+                    deactivated_reason="gone (404/410 from the push service)"))
+    if result.delivered_push_targets:
+        db.session.execute(update(PushSubscription).where(
+            PushSubscription.id.in_([uuid.UUID(i) for i in result.delivered_push_targets]))
+            .values(last_success_at=now, failure_count=0))
+
+
+def _plan_fallback(row: Notification) -> Notification | None:
+    db.session.refresh(row)
+    try:
+        fallback = planner.fallback_row(row, get_snapshot())
+    except Exception:  # noqa: BLE001 - a fallback that cannot be planned must not lose the failure record
+        log.exception("fallback planning failed for notification %s", row.id)
+        return None
+    if fallback is not None:
+        db.session.add(fallback)
+    return fallback
+
+
+def _after_commit(row: Notification, retry_at, fallback: Notification | None) -> None:
+    from jobs.delivery import send_notification
+    from jobs.runtime import runner
+
+    if retry_at is not None:
+        runner().enqueue_at(retry_at, "notifications", send_notification, str(row.id),
+                            job_id=f"retry-{row.id}-{row.attempts}")
+    if fallback is not None and fallback.status == S.QUEUED:
+        runner().request_delivery()
+
+
+def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
+    """Claim and send batches until nothing is due or the time budget is spent.
+
+    Returns counts; `more` is 1 when it stopped on the budget with work possibly left.
+    """
+    totals = {"ok": 0, "transient": 0, "permanent": 0, "more": 0}
+    deadline = time.monotonic() + budget_seconds
+    while True:
+        token, ids = claim_due(batch_size)
+        if not ids:
+            return totals
+        for key, value in deliver_claimed(token, ids).items():
+            totals[key] += value
+        if time.monotonic() >= deadline:
+            totals["more"] = 1
+            return totals
+
+
+def deliver_one(notification_id: str) -> bool:
+    """Claim and send one row by id (scheduled retries, resends). False when not claimable."""
+    token = claim_notification(uuid.UUID(notification_id))
+    if token is None:
+        return False
+    deliver_claimed(token, [uuid.UUID(notification_id)])
+    return True

@@ -1,0 +1,201 @@
+"""Accept an event: validate, plan, render, store the notification rows in one transaction,
+then hand them to delivery. The 202 is built only after the commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import Customer, DispatchEvent, Notification
+from app.models.base import utcnow
+from app.models.enums import NotificationStatus
+from app.orchestration.planning import EventSpec, choose_template
+from app.orchestration.rendering import MissingVariables, render_message
+from app.services import planner
+from app.services.dispatch_request import DispatchRequest, parse_dispatch
+from app.services.snapshot import Snapshot, get_snapshot
+from jobs.runtime import runner
+
+
+@dataclass(frozen=True)
+class ResolvedEvent:
+    spec: EventSpec
+    type_name: str
+    phase_name: str
+    workshop_id: str | None
+    workshop_name: str
+
+
+def request_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def resolve_event(req: DispatchRequest, snap: Snapshot) -> ResolvedEvent:
+    """Slugs to ids; every unknown reference is reported at once (400)."""
+    fields: dict[str, list[str]] = {}
+    stype = snap.types.get(req.service_type_id)
+    subtype = snap.types.get(req.subtype_id) if req.subtype_id else None
+    if stype is None:
+        fields["service_type_id"] = [f"Unknown service type '{req.service_type_id}'."]
+    elif stype.parent_id is not None:  # a subtype slug given as the type
+        subtype, stype = stype, snap.types_by_id.get(stype.parent_id)
+    if req.subtype_id and (subtype is None or (stype and subtype.parent_id != stype.id)):
+        fields["subtype_id"] = [f"Unknown subtype '{req.subtype_id}' for this service type."]
+    phase = snap.phases.get(req.phase_id) if req.phase_id else None
+    if req.phase_id and phase is None:
+        fields["phase_id"] = [f"Unknown phase '{req.phase_id}'."]
+    if not req.phase_id and req.event_type not in planner.EVENT_TEMPLATE_TYPES:
+        fields["phase_id"] = ["This field is required."]
+    workshop = snap.workshop(req.taller_id)
+    if req.taller_id and workshop is None:
+        fields["taller_id"] = [f"Unknown workshop '{req.taller_id}'."]
+    if fields:
+        raise ApiError(400, "validation_error", "The event references unknown data.", fields)
+    spec = EventSpec(
+        event_type=req.event_type, target=req.target, service_type_id=stype.id,
+        subtype_id=subtype.id if subtype else None, phase_id=phase.id if phase else None,
+        workshop_id=workshop.id if workshop else None,
+    )
+    name = subtype.name if subtype else stype.name
+    return ResolvedEvent(spec, name, phase.name if phase else "", spec.workshop_id, workshop.name if workshop else "")
+
+
+def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> None:
+    """Every template this event could use (the matrix's channels for the phase; every channel for
+    event-type templates) must render with the given context. Reports all missing names at once."""
+    spec = resolved.spec
+    templates = planner.templates_for(spec, context, snap)
+    if spec.event_type == planner.CUSTOM_EVENT and not any(t.body.strip() for t in templates):
+        raise ApiError(400, "validation_error", "A custom event needs context.body.",
+                       {"context.body": ["This field is required for event_type 'custom'."]})
+    if spec.phase_id:
+        matrix = snap.matrix_for([t for t in (spec.subtype_id, spec.service_type_id) if t], spec.target,
+                                 spec.workshop_id)
+        channels = [(c.channel, c.template_id) for c in (matrix or {}).get(spec.phase_id, []) if c.enabled]
+    else:
+        channels = [(c, None) for c in ("whatsapp", "email", "push")]
+    missing: dict[str, list[str]] = {}
+    for channel, cell_template in channels:
+        template = choose_template(templates, spec, channel, cell_template)
+        if template is None:
+            continue
+        try:
+            render_message(template.subject, template.body, context, html_template=template.html_body,
+                           with_html=channel == "email")
+        except MissingVariables as err:
+            for name in err.names:
+                missing.setdefault(name, []).append(channel)
+    if missing:
+        names = sorted(missing)
+        raise ApiError(
+            400, "missing_variables", "The context lacks variables the templates use: " + ", ".join(names),
+            {"context": [f"Missing variable '{n}' (used by {', '.join(missing[n])})." for n in names],
+             "missing_variables": names},
+        )
+
+
+def _stored_response(event: DispatchEvent, body_hash: str) -> tuple[int, dict]:
+    if event.request_hash != body_hash:
+        raise ApiError(422, "idempotency_key_reused",
+                       "This Idempotency-Key was used with a different request body.",
+                       {"Idempotency-Key": ["Already used with a different body."]})
+    return 202, event.response or {}
+
+
+def _find_idempotent(api_key_id, key: str) -> DispatchEvent | None:
+    return db.session.execute(
+        select(DispatchEvent).where(DispatchEvent.api_key_id == api_key_id, DispatchEvent.idempotency_key == key)
+    ).scalar_one_or_none()
+
+
+def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = None) -> tuple[int, dict]:
+    """The dispatch use case. Returns (status, body); raises ApiError for client errors."""
+    body_hash = request_hash(payload)
+    if idempotency_key:
+        existing = _find_idempotent(api_key_id, idempotency_key)
+        if existing is not None:
+            return _stored_response(existing, body_hash)
+    req = parse_dispatch(payload)
+    snap = get_snapshot()
+    resolved = resolve_event(req, snap)
+    context = planner.event_context(req.context, resolved.phase_name, resolved.type_name,
+                                    resolved.workshop_name or None)
+    check_templates(resolved, context, snap)
+
+    event = DispatchEvent(
+        id=uuid.uuid4(), correlation_id=req.correlation_id or str(uuid.uuid4()), event_type=req.event_type,
+        service_type_slug=req.service_type_id, subtype_slug=req.subtype_id, phase_slug=req.phase_id,
+        target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
+        customer_ref=req.customer_id, context=dict(req.context), api_key_id=api_key_id,
+        idempotency_key=idempotency_key, request_hash=body_hash,
+    )
+    customer = planner.load_customer_for(req.customer_id)
+    if customer is None and req.target == "clients":
+        rows, errors = [planner.waiting_placeholder(event)], []
+        event.status = "waiting_for_customer"
+    else:
+        rows, errors = planner.plan_rows(event, customer, snap)
+        event.status, event.planned_at = "planned", utcnow()
+    event.response = _response(event, rows, errors)
+    db.session.add(event)
+    db.session.add_all(rows)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _find_idempotent(api_key_id, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _stored_response(existing, body_hash)
+    if any(r.status == NotificationStatus.QUEUED for r in rows):
+        runner().request_delivery()
+    return 202, event.response
+
+
+def _response(event: DispatchEvent, rows: list[Notification], errors: list[str]) -> dict:
+    queued = [r for r in rows if r.status == NotificationStatus.QUEUED]
+    waiting = event.status == "waiting_for_customer"
+    body = {
+        "success": True,
+        "status": "waiting_for_customer" if waiting else "accepted",
+        "correlation_id": event.correlation_id,
+        "notifications_queued": len(queued),
+        "errors": errors,
+        "notifications": [
+            {"id": str(r.id), "channel": r.channel, "recipient": r.recipient, "status": r.status} for r in rows
+        ],
+    }
+    if waiting:
+        body["message"] = (f"Customer '{event.customer_ref}' is not synced yet; the event will be processed "
+                           f"when it is (within {current_app.config['CUSTOMER_WAIT_SECONDS']} s).")
+    elif not queued:
+        body["message"] = "The event was accepted but resolved to no channel."
+    return body
+
+
+def plan_waiting_events(customer_ref: str) -> int:
+    """Plan the events that were waiting for this customer (called after a customer sync)."""
+    customer = db.session.execute(select(Customer).where(Customer.customer_id == customer_ref)).scalar_one_or_none()
+    if customer is None:
+        return 0
+    events = db.session.scalars(
+        select(DispatchEvent).where(DispatchEvent.status == "waiting_for_customer",
+                                    DispatchEvent.customer_ref == customer_ref)
+        .with_for_update(skip_locked=True)
+    ).all()
+    snap = get_snapshot()
+    for event in events:
+        planner.plan_waiting_event(event, customer, snap)
+    db.session.commit()
+    if events:
+        runner().request_delivery()
+    return len(events)

@@ -1,0 +1,211 @@
+"""From an accepted event to Notification rows: recipient, plan (pure core), rendering, payloads.
+
+Shared by dispatch (immediately), late customers (after their sync) and fallback (after a failure).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app
+from itsdangerous import URLSafeSerializer
+
+from app.models import Customer, DispatchEvent, Notification
+from app.models.enums import NotificationStatus
+from app.orchestration.planning import (
+    EventSpec, PlannedMessage, TemplateData, plan_deliveries, plan_fallback,
+)
+from app.orchestration.rendering import MissingVariables, normalise_name, render_message
+from app.services.recipients import Recipient, customer_recipient, load_customer, staff_recipient
+from app.services.snapshot import Snapshot
+
+REMINDER_EVENT = "maintenance_reminder"
+CUSTOM_EVENT = "custom"
+# Event types whose templates are chosen by event type rather than by phase.
+EVENT_TEMPLATE_TYPES = {REMINDER_EVENT, CUSTOM_EVENT}
+
+
+def event_context(context: dict[str, Any], phase_name: str, type_name: str, workshop_name: str | None) -> dict:
+    """The caller's context plus what Avisos fills when absent: Fase, Taller, Servicio, Enlace."""
+    merged = dict(context)
+    present = {normalise_name(str(k)) for k in context}
+    defaults = {
+        "Fase": phase_name,
+        "Taller": workshop_name or current_app.config["DEFAULT_WORKSHOP_NAME"],
+        "Servicio": type_name,
+        "Enlace": current_app.config["FRONTEND_URL"],
+    }
+    for name, value in defaults.items():
+        if normalise_name(name) not in present:
+            merged[name] = value
+    return merged
+
+
+def load_customer_for(customer_ref: str) -> Customer | None:
+    return load_customer(customer_ref)
+
+
+def unsubscribe_url(customer_ref: str) -> str:
+    token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="reminder-unsubscribe").dumps(customer_ref)
+    return f"{current_app.config['PUBLIC_URL']}/u/{token}"
+
+
+def waiting_placeholder(event: DispatchEvent) -> Notification:
+    """The row that stands for an event whose customer is not synced yet (visible in the log)."""
+    return Notification(
+        id=uuid.uuid4(), event_id=event.id, correlation_id=event.correlation_id, event_type=event.event_type,
+        customer_ref=event.customer_ref, target=event.target, channel=None,
+        status=NotificationStatus.WAITING_FOR_CUSTOMER,
+    )
+
+
+def spec_of(event: DispatchEvent, snap: Snapshot) -> tuple[EventSpec, str, str, str | None]:
+    """Re-resolve a stored event's slugs (validated when it was accepted)."""
+    stype = snap.types[event.service_type_slug]
+    subtype = snap.types.get(event.subtype_slug) if event.subtype_slug else None
+    if stype.parent_id:
+        subtype, stype = stype, snap.types_by_id[stype.parent_id]
+    phase = snap.phases.get(event.phase_slug) if event.phase_slug else None
+    workshop_id = str(event.workshop_id) if event.workshop_id else None
+    workshop = snap.workshop(workshop_id)
+    spec = EventSpec(event.event_type, event.target, stype.id, subtype.id if subtype else None,
+                     phase.id if phase else None, workshop_id)
+    return spec, (subtype or stype).name, phase.name if phase else "", workshop.name if workshop else None
+
+
+def templates_for(spec: EventSpec, context: dict, snap: Snapshot) -> list[TemplateData]:
+    """A custom event carries its own subject and body; every other event uses stored templates."""
+    if spec.event_type != CUSTOM_EVENT:
+        return snap.templates
+    lookup = {normalise_name(str(k)): v for k, v in context.items()}
+    subject, body = str(lookup.get("subject", "") or "Aviso"), str(lookup.get("body", ""))
+    return [TemplateData(id="", name="custom", channel=c, target=spec.target, subject=subject, body=body,
+                         phase_id=spec.phase_id, event_type=CUSTOM_EVENT) for c in ("email", "whatsapp", "push")]
+
+
+def recipient_for(event: DispatchEvent, customer: Customer | None, snap: Snapshot) -> Recipient:
+    if event.target == "staff":
+        workshop_id = str(event.workshop_id) if event.workshop_id else (
+            str(customer.workshop_id) if customer and customer.workshop_id else None)
+        return staff_recipient(customer, snap.workshop(workshop_id))
+    recipient = customer_recipient(customer)
+    if event.event_type == REMINDER_EVENT and customer.reminder_email_opt_out:
+        from dataclasses import replace
+
+        recipient.contacts = replace(recipient.contacts, email="")
+    return recipient
+
+
+def plan_rows(event: DispatchEvent, customer: Customer | None, snap: Snapshot) -> tuple[list[Notification], list[str]]:
+    """Plan and render every message of an event. Returns the rows and the reasons for skipped channels."""
+    spec, type_name, phase_name, workshop_name = spec_of(event, snap)
+    context = event_context(event.context or {}, phase_name, type_name, workshop_name)
+    recipient = recipient_for(event, customer, snap)
+    type_ids = [t for t in (spec.subtype_id, spec.service_type_id) if t]
+    cells = None
+    if spec.phase_id:
+        matrix = snap.matrix_for(type_ids, spec.target, spec.workshop_id)
+        if matrix is None:
+            return [], ["no orchestration config for this service type and target"]
+        cells = matrix.get(spec.phase_id, [])
+    shop = snap.workshop(spec.workshop_id) or snap.workshop(
+        str(customer.workshop_id) if customer and customer.workshop_id else None)
+    plan = plan_deliveries(spec, cells, templates_for(spec, context, snap), recipient.contacts,
+                           recipient.preferences, shop.channels if shop else None)
+    rows = [build_row(event, customer, planned, context) for planned in plan.messages]
+    return rows, plan.reasons
+
+
+def plan_waiting_event(event: DispatchEvent, customer: Customer, snap: Snapshot) -> None:
+    """The customer arrived: the placeholder row becomes the first planned message (its id stays valid)."""
+    placeholder = next((n for n in _event_rows(event) if n.status == NotificationStatus.WAITING_FOR_CUSTOMER), None)
+    rows, reasons = plan_rows(event, customer, snap)
+    from app.extensions import db
+    from app.models.base import utcnow
+
+    event.status, event.planned_at = "planned", utcnow()
+    if placeholder is None:
+        db.session.add_all(rows)
+        return
+    if not rows:
+        _fail(placeholder, "no_channel", "; ".join(reasons) or "No channel available for this customer.")
+        placeholder.customer_id = customer.id
+        return
+    first, rest = rows[0], rows[1:]
+    for column in ("channel", "recipient", "template_id", "subject", "body", "html_body", "payload", "status",
+                   "customer_id", "error_code", "error_reason", "failed_at"):
+        setattr(placeholder, column, getattr(first, column))
+    db.session.add_all(rest)
+
+
+def _event_rows(event: DispatchEvent) -> list[Notification]:
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    return list(db.session.scalars(select(Notification).where(Notification.event_id == event.id)))
+
+
+def fallback_row(failed: Notification, snap: Snapshot) -> Notification | None:
+    """The next channel for a failed message, rendered with that channel's own template."""
+    event = failed.event
+    customer = db_customer(failed)
+    if event.target == "clients" and customer is None:
+        return None
+    spec, type_name, phase_name, workshop_name = spec_of(event, snap)
+    context = event_context(event.context or {}, phase_name, type_name, workshop_name)
+    recipient = recipient_for(event, customer, snap)
+    used = {n.channel for n in _event_rows(event) if n.channel}
+    shop = snap.workshop(spec.workshop_id)
+    planned = plan_fallback(spec, used, templates_for(spec, context, snap), recipient.contacts,
+                            recipient.preferences, shop.channels if shop else None)
+    if planned is None:
+        return None
+    row = build_row(event, customer, planned, context)
+    row.parent_id = failed.id
+    return row
+
+
+def db_customer(notification: Notification) -> Customer | None:
+    from app.extensions import db
+
+    return db.session.get(Customer, notification.customer_id) if notification.customer_id else None
+
+
+def build_row(event: DispatchEvent, customer: Customer | None, planned: PlannedMessage, context: dict) -> Notification:
+    """Render one planned message into a queued row (or a failed one when it cannot render)."""
+    template = planned.template
+    row = Notification(
+        id=uuid.uuid4(), event_id=event.id, correlation_id=event.correlation_id, event_type=event.event_type,
+        customer_id=customer.id if customer else None, customer_ref=event.customer_ref, target=event.target,
+        channel=planned.channel, recipient=planned.recipient, template_id=uuid.UUID(template.id) if template.id else None,
+        status=NotificationStatus.QUEUED, max_attempts=1 + len(current_app.config["RETRY_BACKOFF_SECONDS"]),
+        error_code="", error_reason="",
+    )
+    try:
+        rendered = render_message(template.subject, template.body, context, html_template=template.html_body,
+                                  with_html=planned.channel == "email")
+    except MissingVariables as err:
+        _fail(row, "missing_variables", f"Template '{template.name}' needs: {', '.join(err.names)}")
+        return row
+    row.subject, row.body, row.html_body = rendered.subject, rendered.body, rendered.html_body
+    row.payload = _payload(event, planned.channel, context)
+    return row
+
+
+def _payload(event: DispatchEvent, channel: str, context: dict) -> dict:
+    if channel == "push":
+        url = next((str(v) for k, v in context.items() if normalise_name(str(k)) == "enlace"), "")
+        return {"url": url or current_app.config["FRONTEND_URL"], "tag": f"avisos-{event.correlation_id}",
+                "data": {"correlation_id": event.correlation_id, "event_type": event.event_type,
+                         "phase": event.phase_slug, "service_type": event.service_type_slug}}
+    if channel == "email" and event.event_type == REMINDER_EVENT:
+        return {"list_unsubscribe_url": unsubscribe_url(event.customer_ref)}
+    return {}
+
+
+def _fail(row: Notification, code: str, reason: str) -> None:
+    from app.models.base import utcnow
+
+    row.status, row.error_code, row.error_reason, row.failed_at = NotificationStatus.FAILED, code, reason, utcnow()

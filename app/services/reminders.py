@@ -1,0 +1,134 @@
+"""Maintenance reminders: find the ones due (by date or by kilometres) and dispatch a
+`maintenance_reminder` event for each, with every variable Avisos knows filled in."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import MaintenanceReminder, Vehicle
+from app.models.base import utcnow
+from app.models.enums import ReminderStatus
+from app.services.planner import REMINDER_EVENT
+
+log = logging.getLogger(__name__)
+
+SYSTEM_CALLER = uuid.UUID(int=0)  # idempotency scope for events Avisos raises itself
+MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+          "octubre", "noviembre", "diciembre")
+
+
+def spanish_date(value: date | None) -> str:
+    return f"{value.day} de {MONTHS[value.month - 1]} de {value.year}" if value else "la fecha indicada"
+
+
+def kilometres(value: int | None) -> str:
+    return f"{value:,}".replace(",", ".") + " km" if value is not None else "el kilometraje indicado"
+
+
+def local_today() -> tuple[date, datetime]:
+    now = datetime.now(ZoneInfo(current_app.config["TIMEZONE"]))
+    return now.date(), now
+
+
+def is_due(reminder: MaintenanceReminder, today: date) -> bool:
+    by_date = reminder.due_date is not None and reminder.due_date - timedelta(days=reminder.notify_before_days) <= today
+    km_now = reminder.vehicle.current_kilometers if reminder.vehicle else None
+    by_km = (reminder.due_kilometers is not None and km_now is not None
+             and km_now >= reminder.due_kilometers - reminder.notify_before_km)
+    return by_date or by_km
+
+
+def notified_today(reminder: MaintenanceReminder, today: date) -> bool:
+    if reminder.last_notified_at is None:
+        return False
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return reminder.last_notified_at.astimezone(zone).date() == today
+
+
+def reminder_payload(reminder: MaintenanceReminder, today: date) -> dict:
+    vehicle, customer = reminder.vehicle, reminder.customer
+    shop = customer.workshop
+    context = {
+        "Nombre": customer.full_name or customer.customer_id,
+        "Placa": vehicle.plate,
+        "Vehículo": vehicle.description or vehicle.plate,
+        "Servicio": reminder.title,
+        "Fecha": spanish_date(reminder.due_date),
+        "Kilometraje": kilometres(reminder.due_kilometers),
+        "Taller": shop.name if shop else current_app.config["DEFAULT_WORKSHOP_NAME"],
+    }
+    payload = {
+        "event_type": REMINDER_EVENT,
+        "service_type_id": reminder.service_type.slug if reminder.service_type else "mantenimiento-preventivo",
+        "customer_id": customer.customer_id, "target": "clients", "context": context,
+        "correlation_id": f"reminder-{reminder.id}-{today.isoformat()}",
+    }
+    if shop:
+        payload["taller_id"] = str(shop.id)
+    return payload
+
+
+def check_maintenance_reminders(force: bool = False) -> dict:
+    """Run the daily check. Scheduled runs wait for REMINDER_HOUR (local time); `force` runs now.
+    A reminder is never notified twice on the same local day."""
+    from app.services.dispatch import accept_event
+
+    today, now_local = local_today()
+    if not force and now_local.hour < current_app.config["REMINDER_HOUR"]:
+        return {"skipped": f"before {current_app.config['REMINDER_HOUR']}:00 {current_app.config['TIMEZONE']}"}
+    reminders = db.session.scalars(
+        select(MaintenanceReminder).options(
+            selectinload(MaintenanceReminder.vehicle), selectinload(MaintenanceReminder.customer))
+        .where(MaintenanceReminder.status == ReminderStatus.PENDING)
+    ).all()
+    result = {"checked": len(reminders), "notified": 0, "no_channel": 0, "skipped_today": 0, "errors": 0}
+    for reminder in reminders:
+        if not is_due(reminder, today):
+            continue
+        if notified_today(reminder, today):
+            result["skipped_today"] += 1
+            continue
+        outcome = _notify(reminder, today, accept_event)
+        result[outcome] += 1
+    result["overdue"] = mark_overdue(today)
+    return result
+
+
+def _notify(reminder: MaintenanceReminder, today: date, accept_event) -> str:
+    reminder_id = reminder.id
+    try:
+        _, body = accept_event(reminder_payload(reminder, today), api_key_id=SYSTEM_CALLER,
+                               idempotency_key=f"reminder-{reminder_id}-{today.isoformat()}")
+    except ApiError as err:
+        log.warning("reminder %s could not be dispatched: %s %s", reminder_id, err.code, err.fields)
+        db.session.rollback()
+        return "errors"
+    reminder = db.session.get(MaintenanceReminder, reminder_id)
+    reminder.last_notified_at = utcnow()
+    if body.get("notifications_queued", 0) > 0:
+        reminder.status = ReminderStatus.NOTIFIED
+        reminder.notified_count += 1
+    db.session.commit()
+    return "notified" if body.get("notifications_queued", 0) > 0 else "no_channel"
+
+
+def mark_overdue(today: date) -> int:
+    rows = db.session.scalars(select(MaintenanceReminder).where(
+        MaintenanceReminder.status.in_([ReminderStatus.PENDING, ReminderStatus.NOTIFIED]),
+        MaintenanceReminder.due_date < today)).all()
+    for row in rows:
+        row.status = ReminderStatus.OVERDUE
+    db.session.commit()
+    return len(rows)
+
+
+__all__ = ["check_maintenance_reminders", "is_due", "Vehicle"]

@@ -1,0 +1,112 @@
+"""The sweeper: the database row is the truth, so anything a lost job or a dead worker left
+behind is found here and put back on its way."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, select, update
+
+from app.extensions import db
+from app.models import DeliveryAttempt, DispatchEvent, Notification
+from app.models.base import utcnow
+from app.models.enums import NotificationStatus as S
+
+log = logging.getLogger(__name__)
+
+
+def recover_stuck_sending() -> int:
+    """Rows claimed by a worker that died mid-send go back to `retrying`, due now (at-least-once).
+    Rows whose attempts are exhausted become failed (and fall back)."""
+    config = current_app.config
+    cutoff = utcnow() - timedelta(seconds=config["SENDING_TIMEOUT_SECONDS"])
+    stuck = db.session.scalars(
+        select(Notification).where(Notification.status == S.SENDING, Notification.claimed_at < cutoff)
+        .with_for_update(skip_locked=True)
+    ).all()
+    now = utcnow()
+    exhausted: list[Notification] = []
+    for row in stuck:
+        db.session.add(DeliveryAttempt(
+            notification_id=row.id, number=row.attempts, channel=row.channel or "", outcome="transient",
+            error_code="worker_lost", error_message="The worker stopped before recording the outcome.",
+            started_at=row.claimed_at or now,
+        ))
+        row.claim_token, row.error_code = None, "worker_lost"
+        row.error_reason = "Recovered by the sweeper after the worker stopped mid-send."
+        if row.attempts >= row.max_attempts:
+            row.status, row.failed_at = S.FAILED, now
+            exhausted.append(row)
+        else:
+            row.status, row.next_retry_at = S.RETRYING, now
+    db.session.flush()
+    _fallbacks_for(exhausted)
+    db.session.commit()
+    return len(stuck)
+
+
+def _fallbacks_for(rows: list[Notification]) -> None:
+    from app.services import planner
+    from app.services.snapshot import get_snapshot
+
+    for row in rows:
+        try:
+            fallback = planner.fallback_row(row, get_snapshot())
+        except Exception:  # noqa: BLE001
+            log.exception("fallback planning failed for %s", row.id)
+            continue
+        if fallback is not None:
+            db.session.add(fallback)
+
+
+def expire_waiting_events() -> int:
+    """Events whose customer never appeared within CUSTOMER_WAIT_SECONDS fail, visibly, with the reason."""
+    wait = current_app.config["CUSTOMER_WAIT_SECONDS"]
+    cutoff = utcnow() - timedelta(seconds=wait)
+    events = db.session.scalars(
+        select(DispatchEvent).where(DispatchEvent.status == "waiting_for_customer", DispatchEvent.created_at < cutoff)
+        .with_for_update(skip_locked=True)
+    ).all()
+    now = utcnow()
+    for event in events:
+        event.status = "expired"
+        db.session.execute(
+            update(Notification).where(Notification.event_id == event.id,
+                                       Notification.status == S.WAITING_FOR_CUSTOMER)
+            .values(status=S.FAILED, failed_at=now, updated_at=now, error_code="customer_not_found",
+                    error_reason=f"Customer '{event.customer_ref}' was not synced within {wait // 60} min "
+                                 f"({wait} s) of the event.")
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return len(events)
+
+
+def count_due() -> dict[str, int]:
+    """Rows a delivery lane would claim now: queued (any age) and retrying whose time has come."""
+    now = utcnow()
+    stale_cutoff = now - timedelta(seconds=current_app.config["QUEUED_STALE_SECONDS"])
+    due_retries = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.status == S.RETRYING, Notification.next_retry_at <= now)) or 0
+    stale_queued = db.session.scalar(select(func.count()).select_from(Notification).where(
+        and_(Notification.status == S.QUEUED, Notification.created_at < stale_cutoff))) or 0
+    queued = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.status == S.QUEUED)) or 0
+    return {"due_retries": due_retries, "stale_queued": stale_queued, "queued": queued}
+
+
+def sweep() -> dict[str, int]:
+    """retry_failed_notifications: recover stuck rows, expire waits, and wake the delivery lanes."""
+    from jobs.runtime import runner
+
+    recovered = recover_stuck_sending()
+    expired = expire_waiting_events()
+    due = count_due()
+    if due["due_retries"] or due["queued"]:
+        for _ in range(max(1, current_app.config["DELIVERY_LANES"])):
+            runner().request_delivery()
+    result = {"recovered_stuck": recovered, "expired_waiting": expired, **due}
+    log.info("sweep: %s", result)
+    return result

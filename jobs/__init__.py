@@ -1,0 +1,1 @@
+"""RQ entry points: plain module-level functions taking ids and primitives."""

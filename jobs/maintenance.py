@@ -1,0 +1,18 @@
+"""Maintenance jobs run by the cron scheduler (and by the CLI)."""
+
+from __future__ import annotations
+
+from app.services import reminders, sweeper
+from jobs.runtime import job_entry
+
+
+@job_entry
+def retry_failed_notifications() -> dict:
+    """Every 15 minutes: recover stuck rows, expire waits, wake delivery for due retries."""
+    return sweeper.sweep()
+
+
+@job_entry
+def check_maintenance_reminders() -> dict:
+    """Hourly; does its daily work once REMINDER_HOUR has passed in TIMEZONE (a missed hour catches up)."""
+    return reminders.check_maintenance_reminders(force=False)

@@ -1,0 +1,194 @@
+"""The one place that knows how jobs run: RQ queues, in-process threads, or inline.
+
+- rq:     REDIS_URL is set; jobs go to the queues `notifications`, `sync`, `maintenance`.
+- thread: embedded default; jobs run in a small thread pool inside the web process.
+- inline: tests; jobs run synchronously right after the caller's commit.
+
+A failure to enqueue is logged, never raised: the database row is the truth and the sweeper
+(`retry_failed_notifications`) picks up whatever a lost job left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Flask, current_app, has_app_context
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("notifications", "sync", "maintenance")
+JOB_TIMEOUTS = {"notifications": 300, "sync": 300, "maintenance": 900}
+LANE_KEY = "avisos:delivery-lane:{}:pending"
+
+
+class JobRunner:
+    """Per-app job dispatcher; stored in app.extensions['avisos_jobs']."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.mode = app.config["JOBS_MODE"]
+        self._redis = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._lanes_busy: set[int] = set()
+        self.errors: list[BaseException] = []  # inline mode: failures kept for tests to assert on
+
+    # Connections -----------------------------------------------------------------------------
+    @property
+    def redis(self):
+        if self._redis is None:
+            from redis import Redis
+
+            self._redis = Redis.from_url(
+                self.app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2
+            )
+        return self._redis
+
+    def queue(self, name: str):
+        from rq import Queue
+
+        return Queue(name, connection=self.redis, default_timeout=JOB_TIMEOUTS[name])
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="avisos-job")
+            return self._executor
+
+    # Enqueueing ------------------------------------------------------------------------------
+    def enqueue(self, queue: str, func: Callable, *args: Any, job_id: str | None = None) -> bool:
+        """Run `func(*args)` as a job. Returns False when it could not be handed over."""
+        try:
+            if self.mode == "rq":
+                self.queue(queue).enqueue(func, *args, job_id=job_id, failure_ttl=7 * 86400)
+            elif self.mode == "thread":
+                self.executor.submit(self._run_in_context, func, args)
+            else:
+                self._run_in_context(func, args)
+            return True
+        except Exception as err:  # noqa: BLE001 - any broker failure leaves the row for the sweeper
+            log.warning("could not enqueue %s on %s: %s", func.__name__, queue, err)
+            return False
+
+    def enqueue_at(self, when: datetime, queue: str, func: Callable, *args: Any, job_id: str | None = None) -> bool:
+        """Run a job at `when` (rq: the worker's scheduler; thread: a timer; inline: left to the sweeper)."""
+        try:
+            if self.mode == "rq":
+                self.queue(queue).enqueue_at(when, func, *args, job_id=job_id, failure_ttl=7 * 86400)
+            elif self.mode == "thread":
+                delay = max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+                timer = threading.Timer(delay, lambda: self.executor.submit(self._run_in_context, func, args))
+                timer.daemon = True
+                timer.start()
+            return True
+        except Exception as err:  # noqa: BLE001
+            log.warning("could not schedule %s on %s: %s", func.__name__, queue, err)
+            return False
+
+    def request_delivery(self) -> None:
+        """Make sure a delivery lane will look for queued rows soon.
+
+        Lanes batch many messages per job. A lane's marker is set while its job waits in the queue;
+        a dispatch that finds every marker set needs nothing more: the waiting job will see its
+        rows, because the job clears its marker before it reads the table.
+        """
+        from jobs.delivery import deliver_lane
+
+        lanes = list(range(max(1, self.app.config["DELIVERY_LANES"])))
+        random.shuffle(lanes)
+        for lane in lanes:
+            if not self._acquire_lane(lane):
+                continue
+            if not self.enqueue("notifications", deliver_lane, lane, job_id=f"deliver-lane-{lane}-{random.getrandbits(48):x}"):
+                self.release_lane(lane)
+            return
+
+    def _acquire_lane(self, lane: int) -> bool:
+        if self.mode == "rq":
+            try:
+                return bool(self.redis.set(LANE_KEY.format(lane), "1", nx=True, ex=120))
+            except Exception as err:  # noqa: BLE001
+                log.warning("redis unavailable for delivery lane %s: %s", lane, err)
+                return False
+        if self.mode == "inline":
+            return True
+        with self._lock:
+            if lane in self._lanes_busy:
+                return False
+            self._lanes_busy.add(lane)
+            return True
+
+    def release_lane(self, lane: int) -> None:
+        if self.mode == "rq":
+            try:
+                self.redis.delete(LANE_KEY.format(lane))
+            except Exception as err:  # noqa: BLE001
+                log.warning("could not release delivery lane %s: %s", lane, err)
+            return
+        with self._lock:
+            self._lanes_busy.discard(lane)
+
+    def _run_in_context(self, func: Callable, args: tuple) -> None:
+        with self.app.app_context():
+            try:
+                func(*args)
+            except Exception as err:  # noqa: BLE001 - in-process jobs must not kill the caller
+                log.exception("in-process job %s failed", func.__name__)
+                self.errors.append(err)
+
+    def ping(self) -> bool:
+        if self.mode != "rq":
+            return True
+        try:
+            return bool(self.redis.ping())
+        except Exception:  # noqa: BLE001
+            return False
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+
+def init_jobs(app: Flask) -> None:
+    app.extensions["avisos_jobs"] = JobRunner(app)
+
+
+def runner() -> JobRunner:
+    return current_app.extensions["avisos_jobs"]
+
+
+def job_entry(func: Callable) -> Callable:
+    """Give an RQ job an app context (building the app when run by a bare `rq worker`)
+    and a clean database session afterwards."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        from app.extensions import db
+
+        if has_app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.remove()
+        from app import create_app
+
+        with create_app().app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return wrapper
+
+
+def seconds_from_now(seconds: float) -> datetime:
+    from app.models.base import utcnow
+
+    return utcnow() + timedelta(seconds=seconds)

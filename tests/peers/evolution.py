@@ -1,0 +1,196 @@
+"""A loopback HTTP server playing Evolution API v2 (sendText and connectionState)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from tests.peers import HttpPeer, PeerHandler
+
+SEND_PREFIX = "/message/sendText/"
+STATE_PREFIX = "/instance/connectionState/"
+
+# A JSON-able value, or a callable(request_json) -> JSON-able value built per request.
+Body = Any | Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class EvolutionRequest:
+    """One request the peer received, and the status it answered."""
+
+    method: str
+    path: str
+    instance: str
+    headers: dict[str, str]
+    json: Any
+    status: int
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """A canned answer for the next sendText call; status None means "answer normally"."""
+
+    status: int | None = None
+    body: Body = None
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_body(status: int, error: str, message: Any) -> dict[str, Any]:
+    """Evolution's error envelope."""
+    return {"status": status, "error": error, "response": {"message": message}}
+
+
+def not_registered_body(request_json: dict[str, Any]) -> dict[str, Any]:
+    """The real 400 for a number that has no WhatsApp account."""
+    number = str(request_json.get("number", ""))
+    item = {"jid": f"{number}@s.whatsapp.net", "exists": False, "number": number}
+    return error_body(400, "Bad Request", [item])
+
+
+def accepted_body(request_json: dict[str, Any]) -> dict[str, Any]:
+    """The real 201 for an accepted text."""
+    return {
+        "key": {
+            "remoteJid": f"{request_json.get('number', '')}@s.whatsapp.net",
+            "fromMe": True,
+            "id": "3EB0" + secrets.token_hex(8).upper(),
+        },
+        "pushName": "",
+        "status": "PENDING",
+        "message": {"conversation": request_json.get("text", "")},
+        "messageType": "conversation",
+        "messageTimestamp": int(time.time()),
+    }
+
+
+class _EvolutionHandler(PeerHandler):
+    def do_POST(self) -> None:  # noqa: N802
+        self.server.peer.handle(self, "POST")
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.server.peer.handle(self, "GET")
+
+
+class EvolutionPeer(HttpPeer):
+    """Evolution API v2 stand-in. `url` is EVOLUTION_API_URL; `received` lists every request."""
+
+    handler_class = _EvolutionHandler
+
+    def __init__(self, api_key: str = "evolution-test-key", instance: str = "avisos-test") -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.instance = instance
+        self.state = "open"
+        self._received: list[EvolutionRequest] = []
+        self._script: deque[Scripted] = deque()
+
+    @property
+    def received(self) -> list[EvolutionRequest]:
+        with self.lock:
+            return list(self._received)
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        """JSON bodies of the sendText calls that were answered 201."""
+        return [r.json for r in self.received if r.path.startswith(SEND_PREFIX) and r.status == 201]
+
+    def settings(self, **overrides: Any) -> dict[str, Any]:
+        """EVOLUTION_* settings pointing at this peer."""
+        values: dict[str, Any] = {
+            "EVOLUTION_API_URL": self.url,
+            "EVOLUTION_API_KEY": self.api_key,
+            "EVOLUTION_INSTANCE": self.instance,
+            "EVOLUTION_TIMEOUT": 2.0,
+            "WHATSAPP_DEFAULT_COUNTRY_CODE": "593",
+        }
+        values.update(overrides)
+        return values
+
+    def script(
+        self,
+        status: int | None = None,
+        body: Body = None,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next `times` sendText calls with `status`/`body` after `delay` seconds."""
+        with self.lock:
+            self._script.extend([Scripted(status, body, delay, headers or {})] * times)
+
+    def script_not_registered(self, times: int = 1) -> None:
+        """The next sendText calls get the 400 `exists: false` answer for their number."""
+        self.script(400, not_registered_body, times=times)
+
+    def set_state(self, state: str) -> None:
+        """What connectionState reports: "open", "connecting" or "close"."""
+        self.state = state
+
+    def reset(self) -> None:
+        with self.lock:
+            self._received.clear()
+            self._script.clear()
+        self.state = "open"
+
+    def handle(self, handler: PeerHandler, method: str) -> None:
+        """Route one request, answer it, record it."""
+        raw = handler.read_body()
+        payload = _parse_json(raw)
+        path = handler.path.split("?", 1)[0]
+        status, body, headers, delay = self._answer(method, path, handler.headers.get("apikey"), payload)
+        instance = unquote(path.rsplit("/", 1)[-1])
+        with self.lock:
+            self._received.append(
+                EvolutionRequest(method, path, instance, dict(handler.headers), payload, status)
+            )
+        if delay:
+            self.stopping.wait(delay)
+        handler.reply(status, body, headers)
+
+    def _answer(
+        self, method: str, path: str, apikey: str | None, payload: Any
+    ) -> tuple[int, Any, dict, float]:
+        instance = unquote(path.rsplit("/", 1)[-1])
+        if apikey != self.api_key:
+            return 401, error_body(401, "Unauthorized", "Unauthorized"), {}, 0.0
+        if method == "GET" and path.startswith(STATE_PREFIX):
+            return self._state_answer(instance)
+        if method != "POST" or not path.startswith(SEND_PREFIX):
+            return 404, error_body(404, "Not Found", [f"Cannot {method} {path}"]), {}, 0.0
+        if instance != self.instance:
+            return 404, error_body(404, "Not Found", [f'The "{instance}" instance does not exist']), {}, 0.0
+        return self._send_answer(payload if isinstance(payload, dict) else {})
+
+    def _state_answer(self, instance: str) -> tuple[int, Any, dict, float]:
+        if instance != self.instance:
+            return 404, error_body(404, "Not Found", [f'The "{instance}" instance does not exist']), {}, 0.0
+        return 200, {"instance": {"instanceName": instance, "state": self.state}}, {}, 0.0
+
+    def _send_answer(self, payload: dict[str, Any]) -> tuple[int, Any, dict, float]:
+        with self.lock:
+            scripted = self._script.popleft() if self._script else Scripted()
+        if scripted.status is not None:
+            body = scripted.body(payload) if callable(scripted.body) else scripted.body
+            return scripted.status, body, scripted.headers, scripted.delay
+        missing = [name for name in ("number", "text") if not str(payload.get(name) or "").strip()]
+        if missing:
+            messages = [[f'instance requires property "{name}"' for name in missing]]
+            return 400, error_body(400, "Bad Request", messages), {}, scripted.delay
+        return 201, accepted_body(payload), scripted.headers, scripted.delay
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
