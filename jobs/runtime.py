@@ -3,6 +3,7 @@
 - rq:     REDIS_URL is set; jobs go to the queues `notifications`, `sync`, `maintenance`.
 - thread: embedded default; jobs run in a small thread pool inside the web process.
 - inline: tests; jobs run synchronously right after the caller's commit.
+- manual: tests; jobs are only recorded in `pending` (to stage a crash or a batch by hand).
 
 A failure to enqueue is logged, never raised: the database row is the truth and the sweeper
 (`retry_failed_notifications`) picks up whatever a lost job left behind.
@@ -38,6 +39,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._lanes_busy: set[int] = set()
         self.errors: list[BaseException] = []  # inline mode: failures kept for tests to assert on
+        self.pending: list[tuple[Callable, tuple]] = []  # manual mode
 
     # Connections -----------------------------------------------------------------------------
     @property
@@ -70,6 +72,8 @@ class JobRunner:
                 self.queue(queue).enqueue(func, *args, job_id=job_id, failure_ttl=7 * 86400)
             elif self.mode == "thread":
                 self.executor.submit(self._run_in_context, func, args)
+            elif self.mode == "manual":
+                self.pending.append((func, args))
             else:
                 self._run_in_context(func, args)
             return True
@@ -117,7 +121,7 @@ class JobRunner:
             except Exception as err:  # noqa: BLE001
                 log.warning("redis unavailable for delivery lane %s: %s", lane, err)
                 return False
-        if self.mode == "inline":
+        if self.mode in ("inline", "manual"):
             return True
         with self._lock:
             if lane in self._lanes_busy:

@@ -144,6 +144,8 @@ def app(_shared_app):
     _reset_process_caches()
     jobs = _shared_app.extensions["avisos_jobs"]
     jobs.errors.clear()
+    jobs.pending.clear()
+    jobs.mode = "inline"
     ctx = _shared_app.app_context()
     ctx.push()
     try:
@@ -195,13 +197,9 @@ def internal_headers() -> dict:
 @pytest.fixture
 def peers_configured(app, smtp_peer, evolution_peer, push_peer, vapid_keys):
     """Point every channel at its local peer."""
-    public, private = vapid_keys
-    app.config.update(
-        EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp_peer.port,
-        EVOLUTION_API_URL=evolution_peer.url, EVOLUTION_API_KEY=evolution_peer.api_key,
-        EVOLUTION_INSTANCE=evolution_peer.instance,
-        VAPID_PUBLIC_KEY=public, VAPID_PRIVATE_KEY=private,
-    )
+    app.config.update(smtp_peer.settings(DEFAULT_FROM_EMAIL=BASE_OVERRIDES["DEFAULT_FROM_EMAIL"]))
+    app.config.update(evolution_peer.settings())
+    app.config.update(vapid_keys.settings(FRONTEND_URL=BASE_OVERRIDES["FRONTEND_URL"]))
     return {"smtp": smtp_peer, "evolution": evolution_peer, "push": push_peer}
 
 

@@ -103,11 +103,11 @@ class WhatsAppChannel:
         return {"apikey": self._api_key}
 
     def _summary(self, response: requests.Response) -> str:
-        text = response.text[:SUMMARY_BODY_CHARS]
-        if self._api_key:
-            # Belt and braces: never echo the key back into stored attempt rows.
-            text = text.replace(self._api_key, "***")
-        return f"{response.status_code} {text}".strip()
+        return self._redact(f"{response.status_code} {response.text[:SUMMARY_BODY_CHARS]}".strip())
+
+    def _redact(self, text: str) -> str:
+        # Belt and braces: never let a provider's echo put the key into stored attempt rows.
+        return text.replace(self._api_key, "***") if self._api_key else text
 
     def _classify(self, response: requests.Response) -> SendResult:
         status = response.status_code
@@ -115,7 +115,7 @@ class WhatsAppChannel:
         if status in (200, 201):
             provider_id = _dig(_json(response), "key", "id")
             return SendResult.success(provider_message_id=provider_id, summary=summary)
-        detail = _error_text(response)
+        detail = self._redact(_error_text(response))
         if status == 400 and _not_registered(response):
             return SendResult.permanent(
                 "whatsapp_not_registered", "number is not on WhatsApp", response_summary=summary

@@ -176,7 +176,9 @@ def test_invalid_number_is_permanent_without_calling_the_api(channel, evolution_
 
 
 def test_summary_never_contains_the_api_key(channel, evolution_peer):
-    evolution_peer.script(500, {"echo": evolution_peer.api_key})
+    evolution_peer.script(
+        500, error_body(500, "Internal Server Error", [f"bad key {evolution_peer.api_key}"])
+    )
 
     result = channel.send(make_message())
 

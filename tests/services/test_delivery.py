@@ -1,0 +1,232 @@
+"""Delivery end to end through the API, against the local SMTP, Evolution and push peers."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import DeliveryAttempt, Notification, PushSubscription
+from app.models.base import utcnow
+from app.services import delivery, sweeper
+from tests import factories as f
+
+URL = "/api/v1/notifications/events/dispatch/"
+
+
+def dispatch(client, headers, **overrides):
+    res = client.post(URL, json=f.dispatch_payload(**overrides), headers=headers)
+    assert res.status_code == 202, res.get_json()
+    return res.get_json()
+
+
+def rows(channel=None):
+    query = select(Notification).order_by(Notification.created_at)
+    if channel:
+        query = query.where(Notification.channel == channel)
+    db.session.expire_all()
+    return list(db.session.scalars(query))
+
+
+def make_due_now():
+    db.session.execute(update(Notification).where(Notification.status == "retrying").values(next_retry_at=utcnow()))
+    db.session.commit()
+
+
+@pytest.fixture
+def email_only(app):
+    setup = f.basic_setup(channels={"email": True, "whatsapp": False, "push": False})
+    f.customer()
+    db.session.commit()
+    return setup
+
+
+@pytest.fixture
+def whatsapp_only(app):
+    setup = f.basic_setup(channels={"email": False, "whatsapp": True, "push": False})
+    f.customer(preferences=[("whatsapp", True, 1), ("email", True, 2), ("push", True, 3)])
+    db.session.commit()
+    return setup
+
+
+def test_email_is_delivered_with_text_and_html_parts(client, api_headers, peers_configured, email_only):
+    dispatch(client, api_headers)
+    [mail] = peers_configured["smtp"].messages
+    message = mail.message
+    assert message["To"] == "carlos@example.com" and message["Subject"] == "Aviso de Taller Central"
+    assert message["Message-ID"] and message["Date"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Haval H6 2024 (ABC123)" in text and "<p>Hola Carlos Mendoza" in html
+    [row] = rows()
+    assert row.status == "sent" and row.provider_message_id == message["Message-ID"]
+
+
+def test_html_part_escapes_context_values(client, api_headers, peers_configured, email_only):
+    ctx = {**f.dispatch_payload()["context"], "nombre": "<b>Ana</b>"}
+    dispatch(client, api_headers, context=ctx)
+    html = peers_configured["smtp"].messages[0].message.get_body(("html",)).get_content()
+    assert "&lt;b&gt;Ana&lt;/b&gt;" in html and "<b>Ana</b>" not in html
+
+
+def test_whatsapp_is_delivered_to_evolution_and_key_id_kept(client, api_headers, peers_configured, whatsapp_only):
+    dispatch(client, api_headers)
+    evolution = peers_configured["evolution"]
+    [sent] = evolution.sent
+    assert sent == {"number": "593991234567", "text": "Hola Carlos Mendoza: su vehículo ABC123 está en Agendar Cita."}
+    [row] = rows()
+    assert row.status == "sent" and row.provider_message_id.startswith("3EB0")
+
+
+def test_push_is_delivered_encrypted_with_the_service_worker_payload(client, api_headers, peers_configured, app):
+    f.basic_setup(channels={"email": False, "whatsapp": False, "push": True})
+    owner = f.customer()
+    subscriber = peers_configured["push"].make_subscriber()
+    f.push_subscription(owner, subscriber.endpoint, subscriber.p256dh, subscriber.auth)
+    db.session.commit()
+    dispatch(client, api_headers, correlation_id="ot-55")
+    [record] = peers_configured["push"].delivered
+    payload = record.payload
+    [row] = rows()
+    assert payload["body"] == "ABC123: Agendar Cita" and payload["id"] == str(row.id)
+    assert payload["url"] == "https://app.taller.test" and payload["tag"] == "avisos-ot-55"
+    assert record.ttl == app.config["PUSH_TTL_SECONDS"] and row.status == "sent"
+
+
+def test_push_410_deactivates_the_subscription(client, api_headers, peers_configured, app):
+    f.basic_setup(channels={"email": False, "whatsapp": False, "push": True})
+    owner = f.customer(email="", phone="")
+    subscriber = peers_configured["push"].make_subscriber()
+    sub = f.push_subscription(owner, subscriber.endpoint, subscriber.p256dh, subscriber.auth)
+    db.session.commit()
+    peers_configured["push"].script(subscriber.token, 410)
+    dispatch(client, api_headers)
+    db.session.expire_all()
+    assert db.session.get(PushSubscription, sub.id).is_active is False
+    [row] = rows()
+    assert row.status == "failed" and row.error_code == "push_subscription_gone"
+
+
+def test_transient_failure_then_success_is_sent_once(client, api_headers, peers_configured, whatsapp_only):
+    evolution = peers_configured["evolution"]
+    evolution.script(500, {"status": 500, "error": "Internal Server Error"})
+    dispatch(client, api_headers)
+    [row] = rows()
+    assert row.status == "retrying" and row.next_retry_at > utcnow() + timedelta(seconds=20)
+    make_due_now()
+    sweeper.sweep()
+    [row] = rows()
+    assert row.status == "sent" and row.attempts == 2 and len(evolution.sent) == 1
+    outcomes = [a.outcome for a in db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.number))]
+    assert outcomes == ["transient", "ok"]
+
+
+def test_backoff_follows_the_configured_schedule(client, api_headers, peers_configured, whatsapp_only, app):
+    peers_configured["evolution"].script(503, {"status": 503}, times=2)
+    dispatch(client, api_headers)
+    first = rows()[0].next_retry_at
+    make_due_now()
+    sweeper.sweep()
+    second = rows()[0]
+    gap = (second.next_retry_at - second.updated_at).total_seconds()
+    assert 110 <= gap <= 130 and first is not None
+
+
+def test_permanent_failure_falls_back_to_next_channel_with_its_own_template(
+        client, api_headers, peers_configured, whatsapp_only):
+    peers_configured["evolution"].script_not_registered()
+    dispatch(client, api_headers)
+    whatsapp, email = rows("whatsapp")[0], rows("email")[0]
+    assert whatsapp.status == "failed" and whatsapp.error_code == "whatsapp_not_registered"
+    assert email.parent_id == whatsapp.id and email.status == "sent"
+    assert email.body.startswith("Hola Carlos Mendoza, su Haval H6 2024")  # the email template, not WhatsApp's
+    assert peers_configured["smtp"].messages[0].message["To"] == "carlos@example.com"
+
+
+def test_retries_exhausted_fail_and_fall_back(client, api_headers, peers_configured, whatsapp_only):
+    peers_configured["evolution"].script(500, {"status": 500}, times=4)
+    dispatch(client, api_headers)
+    for _ in range(3):
+        make_due_now()
+        sweeper.sweep()
+    whatsapp = rows("whatsapp")[0]
+    assert whatsapp.status == "failed" and whatsapp.attempts == 4
+    assert rows("email")[0].status == "sent"
+
+
+def test_emails_in_one_batch_share_one_smtp_connection(client, api_headers, peers_configured, email_only, app):
+    app.config["JOBS_MODE"] = "inline"
+    for i in range(3):
+        f.customer(f"c-{i}", email=f"c{i}@example.com")
+    db.session.commit()
+    jobs = app.extensions["avisos_jobs"]
+    jobs.mode = "manual"  # accept now, deliver below in one batch
+    try:
+        for i in range(3):
+            dispatch(client, api_headers, customer_id=f"c-{i}")
+    finally:
+        jobs.mode = "inline"
+    delivery.deliver_due(batch_size=50, budget_seconds=10)
+    assert len(peers_configured["smtp"].messages) == 3 and peers_configured["smtp"].connections == 1
+
+
+def test_worker_killed_mid_send_is_recovered_by_the_sweeper(client, api_headers, peers_configured, email_only, app):
+    jobs = app.extensions["avisos_jobs"]
+    jobs.mode = "manual"
+    try:
+        dispatch(client, api_headers)
+        token, ids = delivery.claim_due(10)  # the worker claims, then dies before sending
+    finally:
+        jobs.mode = "inline"
+    assert len(ids) == 1 and rows()[0].status == "sending"
+    db.session.execute(update(Notification).values(claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    result = sweeper.sweep()
+    [row] = rows()
+    assert result["recovered_stuck"] == 1 and row.status == "sent"
+    assert len(peers_configured["smtp"].messages) == 1
+
+
+def test_a_claimed_row_cannot_be_claimed_again(client, api_headers, email_only, app):
+    jobs = app.extensions["avisos_jobs"]
+    jobs.mode = "manual"
+    try:
+        body = dispatch(client, api_headers)
+    finally:
+        jobs.mode = "inline"
+    import uuid
+
+    row_id = uuid.UUID(body["notifications"][0]["id"])
+    assert delivery.claim_notification(row_id) is not None
+    assert delivery.claim_notification(row_id) is None
+    assert delivery.claim_due(10)[1] == []
+
+
+def test_late_outcome_from_a_reclaimed_row_is_ignored(client, api_headers, email_only, app):
+    from app.channels.base import SendResult
+
+    jobs = app.extensions["avisos_jobs"]
+    jobs.mode = "manual"
+    try:
+        dispatch(client, api_headers)
+        old_token, [row_id] = delivery.claim_due(10)
+    finally:
+        jobs.mode = "inline"
+    db.session.execute(update(Notification).values(status="retrying", next_retry_at=utcnow(), claim_token=None))
+    db.session.commit()
+    new_token, _ = delivery.claim_due(10)
+    row = db.session.get(Notification, row_id)
+    delivery.record_outcome(row, old_token, SendResult.permanent("x", "late"), utcnow(), 1)
+    db.session.expire_all()
+    assert db.session.get(Notification, row_id).status == "sending" and new_token != old_token
+
+
+def test_waiting_event_expires_as_failed_with_reason(client, api_headers, email_only, app):
+    dispatch(client, api_headers, customer_id="never-synced")
+    from app.models import DispatchEvent
+
+    db.session.execute(update(DispatchEvent).values(created_at=utcnow() - timedelta(minutes=11)))
+    db.session.commit()
+    assert sweeper.sweep()["expired_waiting"] == 1
+    [row] = rows()
+    assert row.status == "failed" and row.error_code == "customer_not_found" and "never-synced" in row.error_reason
