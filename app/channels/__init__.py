@@ -1,0 +1,1 @@
+"""Channel adapters: one module per channel behind app.channels.base.Channel."""
