@@ -101,6 +101,7 @@ class Config:
         self.DELIVERY_LANES = env_int("DELIVERY_LANES", 2)
         self.DELIVERY_JOB_BUDGET_SECONDS = env_float("DELIVERY_JOB_BUDGET_SECONDS", 60.0)
         self.REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
+        self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 2.0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     def _engine_options(self) -> dict:

@@ -1,0 +1,27 @@
+def test_healthz_answers_ok(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_reports_database_and_jobs(client):
+    res = client.get("/readyz")
+    body = res.get_json()
+    assert res.status_code == 200 and body["checks"]["database"] == "ok"
+
+
+def test_database_health_has_the_reference_shape_and_no_password(client, app):
+    res = client.get("/api/v1/health/database/")
+    body = res.get_json()
+    assert res.status_code == 200 and body["status"] == "healthy"
+    assert {"engine", "name", "host", "port", "user", "version", "is_supabase"} <= set(body["database"])
+    assert {"max_age", "health_checks_enabled"} <= set(body["connection"])
+    assert "password" not in res.get_data(as_text=True).lower()
+
+
+def test_unknown_api_path_is_a_json_404(client):
+    res = client.get("/api/v1/nope/")
+    assert res.status_code == 404 and res.get_json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_a_json_405(client):
+    res = client.delete("/api/v1/notifications/events/dispatch/")
+    assert res.status_code == 405 and "error" in res.get_json()
