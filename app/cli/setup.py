@@ -111,8 +111,11 @@ def _serve(host: str, port: int) -> None:
     app = current_app._get_current_object()
     if app.config["JOBS_MODE"] != "rq":
         start_embedded_scheduler(app)
+    from werkzeug.serving import run_simple
+
     click.echo(f"Avisos on http://{host}:{port} (jobs: {app.config['JOBS_MODE']})")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Werkzeug's threaded server: fine for one workshop; production uses gunicorn (Procfile).
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 COMMANDS = (create_api_key_command, create_user_command, quickstart_command, serve_command)

@@ -5,8 +5,9 @@ so staff edits survive a re-run; only what is missing is created. With `force` t
 restored to their defaults in place (phases and types; global seeded templates; global configs for
 the top-level types and all their cells). Restoring in place rather than deleting and recreating
 keeps row ids stable, so notifications keep their template link and workshop matrices that chose a
-global template keep their choice. Extra global rows that duplicate a seeded template (same name
-or same natural key) are deleted in force mode. Workshop-specific rows are never touched.
+global template keep their choice. In force mode, extra global rows carrying a seeded template's
+name are deleted as duplicates; global templates staff created under their own names, and every
+workshop-specific row, are never touched.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ KINDS: dict[str, tuple[str, str]] = {
 class KindCounts:
     created: int = 0
     updated: int = 0  # force only: an existing row differed from the default and was restored
-    deleted: int = 0  # force only: duplicates of a seeded template
+    deleted: int = 0  # force only: same-name duplicates of a seeded template
     existing: int = 0  # matched and left as it was
 
     @property
@@ -77,7 +78,8 @@ class SeedReport:
             parts.append(f"{c.existing} existentes")
             lines.append(f"  {label}: {', '.join(parts)}")
         if not self.changed:
-            lines.append("Sin cambios: todo estaba cargado.")
+            lines.append("Sin cambios: todo coincidía con los valores predeterminados." if self.force
+                         else "Sin cambios: todo estaba cargado.")
         return "\n".join(lines)
 
 
@@ -163,8 +165,9 @@ def _seed_types(report: SeedReport, force: bool) -> dict[str, ServiceType]:
             values = _type_values(seed, parent)
             row = existing.get(seed.slug)
             if row is None:
-                # Explicit id: subtypes reference their parent before the flush.
-                row = ServiceType(id=uuid.uuid4(), slug=seed.slug, **values)
+                # Explicit id (values carry parent_id before any flush) plus the relationship, so the
+                # flush inserts a parent before its subtypes.
+                row = ServiceType(id=uuid.uuid4(), slug=seed.slug, parent=parent, **values)
                 db.session.add(row)
                 report[kind].created += 1
             else:
@@ -196,8 +199,9 @@ def _template_values(seed: TemplateSeed, key: tuple) -> dict[str, Any]:
 
 
 def _match_templates(seeds: list[TemplateSeed], keys: dict[str, tuple]) -> dict[str, list[NotificationTemplate]]:
-    """Seed name -> the global rows that stand for it: by name first, then (for seeds with no row
-    of that name) by natural key. Two passes, so a row renamed by staff is never claimed twice."""
+    """Seed name -> the global rows that stand for it: every row with its name or, when there is
+    none, the oldest row with its natural key (a seeded row staff renamed). Two passes, so a row is
+    never claimed twice. Rows beyond the first are same-name duplicates."""
     rows = list(db.session.scalars(
         select(NotificationTemplate).where(NotificationTemplate.workshop_id.is_(None))
         .order_by(NotificationTemplate.created_at, NotificationTemplate.id)
@@ -211,7 +215,8 @@ def _match_templates(seeds: list[TemplateSeed], keys: dict[str, tuple]) -> dict[
     for seed in seeds:
         if matches[seed.name]:
             continue
-        found = [r for r in rows if _template_key(r) == keys[seed.name] and r.id not in claimed]
+        # Only the oldest: other rows with this key have their own names, so staff made them.
+        found = [r for r in rows if _template_key(r) == keys[seed.name] and r.id not in claimed][:1]
         claimed.update(r.id for r in found)
         matches[seed.name] = found
     return matches

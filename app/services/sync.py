@@ -391,7 +391,7 @@ def _link_and_write(row: Vehicle, item: VehicleSync, owner: Customer, by_id: dic
     if renamed:
         # The flush writes UPDATEs in primary-key order, not in the order of the batch: flushing a
         # plate change now keeps a plate freed earlier in the batch from colliding with its new owner.
-        pass  # TEMP
+        db.session.flush()
     if row.id is not None:
         by_id[row.id] = row
 
