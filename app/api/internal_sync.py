@@ -87,7 +87,8 @@ def _status_body(task: BackgroundTask) -> dict:
 
 def _public_error(text: str | None) -> str:
     # Other task kinds may store raw exception text; only a first line ever leaves the service.
-    first = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    lines = (text or "").strip().splitlines()
+    first = lines[0].strip() if lines else ""
     if not first or first.startswith("Traceback"):
         return "The task failed; the details are in the worker log."
     return first[:500]

@@ -8,8 +8,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import requests
@@ -20,6 +18,7 @@ from py_vapid import Vapid, Vapid01, VapidException
 from pywebpush import WebPushException, webpush
 
 from app.channels.base import CheckResult, Message, PushTarget, SendResult
+from app.channels.http import parse_retry_after
 
 # Largest plaintext a push service must accept once aes128gcm framing is added (RFC 8291).
 MAX_PAYLOAD_BYTES = 3993
@@ -323,22 +322,6 @@ def _longest_fitting_prefix(payload: dict[str, Any], body: str, limit: int) -> i
         else:
             high = middle - 1
     return best
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def b64url_encode(raw: bytes) -> str:

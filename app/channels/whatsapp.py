@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from app.channels.base import CheckResult, Message, SendResult
+from app.channels.http import parse_retry_after
 from app.orchestration.contacts import normalise_phone
 
 SUMMARY_BODY_CHARS = 300
@@ -194,19 +193,3 @@ def _error_text(response: requests.Response) -> str:
     parts += [str(item) for item in _messages(response) if not isinstance(item, dict)]
     text = ": ".join(part for part in parts if part)
     return text[:SUMMARY_BODY_CHARS] or f"HTTP {response.status_code}"
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -23,6 +23,7 @@ from app.models import NotificationTemplate, OrchestrationConfig, PhaseChannelCo
 from app.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES, PhaseSeed, ServiceTypeSeed
 from app.seed_data.matrix import ConfigSeed, config_seeds
 from app.seed_data.templates import TemplateSeed, all_templates
+from app.services import snapshot
 
 # kind -> (label, grammatical gender of the label) for the Spanish summary
 KINDS: dict[str, tuple[str, str]] = {
@@ -85,8 +86,6 @@ class SeedReport:
 
 def seed_initial_data(force: bool = False) -> SeedReport:
     """Create what is missing (or, with `force`, also restore the defaults) and commit once."""
-    from app.services import snapshot
-
     report = SeedReport(force=force)
     try:
         phases = _seed_phases(report, force)

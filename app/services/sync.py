@@ -135,7 +135,9 @@ class VehicleSync(SyncItem):
     image_url: StrictStr | None = Field(default=None, max_length=2048)
 
     TEXT_COLUMNS: ClassVar[tuple[str, ...]] = ("brand", "model", "image_url")
-    VALUE_COLUMNS: ClassVar[tuple[str, ...]] = ("year", "current_kilometers", "last_service_date", "next_service_kilometers")
+    VALUE_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "year", "current_kilometers", "last_service_date", "next_service_kilometers",
+    )
 
     @field_validator("plate", mode="before")
     @classmethod
@@ -248,7 +250,7 @@ def get_task(task_id: str) -> BackgroundTask | None:
     """The task with this id; None for an unknown id or one that is not a UUID."""
     try:
         key = uuid.UUID(task_id)
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError):
         return None
     return db.session.get(BackgroundTask, key)
 
@@ -260,6 +262,7 @@ class SyncOutcome:
     """What a sync did, item by item; `result()` is what the task stores."""
 
     key_name: str  # "customer_ids" or "plates"
+    item_key: str  # "customer_id" or "plate"
     created: int = 0
     updated: int = 0
     keys: list[str] = field(default_factory=list)
@@ -268,7 +271,7 @@ class SyncOutcome:
     applied: list[str] = field(default_factory=list)
 
     def fail(self, index: int, key: str, code: str, message: str) -> None:
-        self.errors.append({"index": index, self.key_name.rstrip("s"): key, "code": code, "message": message})
+        self.errors.append({"index": index, self.item_key: key, "code": code, "message": message})
 
     @property
     def all_failed(self) -> bool:
@@ -306,7 +309,7 @@ def _customers_by_ref(refs: Iterable[str]) -> dict[str, Customer]:
 
 def apply_customers(items: Sequence[CustomerSync]) -> SyncOutcome:
     """Upsert customers by customer_id (no commit). Later items of the same id see earlier ones."""
-    outcome = SyncOutcome("customer_ids")
+    outcome = SyncOutcome("customer_ids", "customer_id")
     existing = _customers_by_ref(item.customer_id for item in items)
     now = utcnow()
     for item in items:
@@ -316,7 +319,7 @@ def apply_customers(items: Sequence[CustomerSync]) -> SyncOutcome:
             outcome.skipped.append(item.customer_id)
             continue
         if row is None:
-            row = existing[item.customer_id] = Customer(customer_id=item.customer_id, sync_version=0)
+            row = existing[item.customer_id] = Customer(id=uuid.uuid4(), customer_id=item.customer_id, sync_version=0)
             db.session.add(row)
             outcome.created += 1
         else:
@@ -342,14 +345,15 @@ def _find_vehicle(item: VehicleSync, by_id: dict, by_plate: dict) -> tuple[Vehic
         return None, ("vehicle_not_found", f"No vehicle with id {item.id}; vehicle {item.plate} was not stored.")
     holder = by_plate.get(item.plate)
     if holder is not None and holder is not row:
-        return None, ("plate_taken", f"Plate {item.plate} belongs to another vehicle; vehicle {item.id} was not changed.")
+        return None, ("plate_taken",
+                      f"Plate {item.plate} belongs to another vehicle; vehicle {item.id} was not changed.")
     return row, None
 
 
 def apply_vehicles(items: Sequence[VehicleSync]) -> SyncOutcome:
     """Upsert vehicles by id (when given) or plate (no commit). A vehicle whose customer is not
     synced is not stored; it is reported as an error with code 'unknown_customer'."""
-    outcome = SyncOutcome("plates")
+    outcome = SyncOutcome("plates", "plate")
     owners = _customers_by_ref(item.customer_id for item in items)
     by_id = _vehicles_by(Vehicle.id, (item.id for item in items if item.id))
     by_plate = _vehicles_by(Vehicle.plate, (item.plate for item in items))
@@ -369,7 +373,7 @@ def apply_vehicles(items: Sequence[VehicleSync]) -> SyncOutcome:
                          f"Customer '{item.customer_id}' is not synced; vehicle {item.plate} was not stored.")
             continue
         if row is None:
-            row = Vehicle(plate=item.plate, sync_version=0)
+            row = Vehicle(id=uuid.uuid4(), plate=item.plate, sync_version=0)
             db.session.add(row)
             outcome.created += 1
         else:
@@ -392,8 +396,7 @@ def _link_and_write(row: Vehicle, item: VehicleSync, owner: Customer, by_id: dic
         # The flush writes UPDATEs in primary-key order, not in the order of the batch: flushing a
         # plate change now keeps a plate freed earlier in the batch from colliding with its new owner.
         db.session.flush()
-    if row.id is not None:
-        by_id[row.id] = row
+    by_id[row.id] = row
 
 
 APPLY = {CUSTOMERS_KIND: apply_customers, VEHICLES_KIND: apply_vehicles}

@@ -13,7 +13,7 @@ from tests import factories as f
 
 @pytest.fixture
 def owner(app, peers_configured):
-    setup = f.basic_setup()
+    f.basic_setup()
     for channel in ("email", "whatsapp", "push"):
         f.template(channel, None, None, "Hola {{Nombre}}, su {{Vehículo}} ({{Placa}}) necesita {{Servicio}}: "
                    "{{Fecha}} o {{Kilometraje}}. {{Taller}} {{Enlace}}",

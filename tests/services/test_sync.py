@@ -125,7 +125,8 @@ def test_last_service_date_must_be_an_iso_date():
 
 
 def test_stored_vehicle_payload_is_json_and_validates_again():
-    item = vehicles({"customer_id": 9, "plate": "abc-1", "id": str(uuid.uuid4()), "last_service_date": "2025-01-31"})[0]
+    item = vehicles({"customer_id": 9, "plate": "abc-1", "id": str(uuid.uuid4()),
+                     "last_service_date": "2025-01-31"})[0]
     stored = item.stored()
     assert stored["customer_id"] == "9" and stored["last_service_date"] == "2025-01-31"
     again = sync.stored_items(sync.VEHICLES_KIND, {"items": [stored]})[0]

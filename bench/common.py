@@ -1,0 +1,607 @@
+"""Shared helpers for the Avisos benchmarks (bench/*.py).
+
+Everything here runs on loopback against a dedicated PostgreSQL database (`avisos_bench`, dropped
+and recreated) and a dedicated Redis database (9, flushed). Every process started through this
+module runs in its own session (process group) so it can be stopped together with its children,
+and every wait is bounded in time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+LOGS = RESULTS / "logs"
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python")
+
+DB_NAME = "avisos_bench"
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BENCH_DSN = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+
+SERVICE_TYPE = "mantenimiento-preventivo"
+PHASE = "phase-schedule"
+TARGET = "clients"
+# The variables the seeded phase-schedule templates use (app/seed_data/templates.py,
+# PHASE_VARIABLES["phase-schedule"]); Fase, Taller, Servicio and Enlace are filled by Avisos.
+CONTEXT = {"nombre": "Carlos Mendoza", "placa": "ABC123", "vehiculo": "Haval H6 2024",
+           "fecha": "20 de Enero, 2026", "hora": "14:30"}
+DISPATCH_PATH = "/api/v1/notifications/events/dispatch/"
+CUSTOMER_PREFIX = "bench-"
+DELIVERY_TABLES = ("delivery_attempts", "notifications", "dispatch_events")
+
+
+# --- environment and the flask CLI ------------------------------------------------------------------
+
+def app_env(extra: dict[str, Any] | None = None) -> dict[str, str]:
+    """The environment every Avisos process of the benchmark runs with."""
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": BENCH_DSN,
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "bench",
+        "INTERNAL_API_SECRET_KEY": "bench",
+        "AVISOS_ENV": "production",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.pop("JOBS_MODE", None)
+    env.update({k: str(v) for k, v in (extra or {}).items()})
+    return env
+
+
+def run_flask(args: Sequence[str], timeout: float = 300) -> str:
+    """Run `flask --app wsgi ARGS` in /work/main; return stdout, raise with stderr on failure."""
+    cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
+    done = subprocess.run(cmd, cwd=ROOT, env=app_env(), capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def seed_command_available() -> bool:
+    """True when `seed-initial-data` is registered (app/cli/seed.py exists and imports)."""
+    return "seed-initial-data" in run_flask(["--help"], timeout=60)
+
+
+def wait_for_seed_command(max_wait: float) -> None:
+    """Wait (bounded) for the seed command another engineer is writing."""
+    deadline = time.monotonic() + max_wait
+    while not seed_command_available():
+        if time.monotonic() >= deadline:
+            raise SystemExit("`flask --app wsgi seed-initial-data` is not available (app/cli/seed.py missing?)")
+        print("waiting for the seed-initial-data command ...", flush=True)
+        time.sleep(30)
+
+
+# --- database and redis -------------------------------------------------------------------------------
+
+def pg_connect(dsn: str = BENCH_DSN, autocommit: bool = True):
+    import psycopg
+
+    return psycopg.connect(dsn, autocommit=autocommit)
+
+
+def reset_database() -> None:
+    """Drop and recreate the benchmark database."""
+    with pg_connect(PG_ADMIN_DSN) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def drop_database() -> None:
+    with pg_connect(PG_ADMIN_DSN) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def redis_client():
+    from redis import Redis
+
+    return Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
+
+
+def flush_redis() -> None:
+    redis_client().flushdb()
+
+
+def insert_customers(count: int) -> None:
+    """COPY `count` customers bench-0..count-1, each with an email and an Ecuadorian mobile number."""
+    with pg_connect() as conn, conn.cursor() as cur:
+        columns = ("id, customer_id, first_name, last_name, email, phone, whatsapp, is_active, "
+                   "reminder_email_opt_out, sync_version, created_at, updated_at")
+        with cur.copy(f"COPY customers ({columns}) FROM STDIN") as copy:
+            for i in range(count):
+                copy.write_row((
+                    _uuid(), f"{CUSTOMER_PREFIX}{i}", "Cliente", f"Bench {i}", f"bench{i}@example.com",
+                    f"+5939{i:08d}", "", True, False, 0, _now(), _now(),
+                ))
+
+
+def _uuid():
+    import uuid
+
+    return uuid.uuid4()
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def phase_channels(service_type: str = SERVICE_TYPE, phase: str = PHASE, target: str = TARGET) -> dict[str, bool]:
+    """The global matrix cells (channel -> enabled) for one service type, phase and target."""
+    sql = """
+        SELECT c.channel, c.enabled FROM phase_channel_configs c
+        JOIN orchestration_configs o ON o.id = c.config_id
+        JOIN service_types t ON t.id = o.service_type_id
+        JOIN service_phases p ON p.id = c.phase_id
+        WHERE t.slug = %s AND p.slug = %s AND o.target = %s AND o.workshop_id IS NULL
+    """
+    with pg_connect() as conn:
+        return dict(conn.execute(sql, (service_type, phase, target)).fetchall())
+
+
+def enable_channels(channels: Iterable[str], service_type: str = SERVICE_TYPE, phase: str = PHASE,
+                    target: str = TARGET) -> None:
+    """Switch the given global matrix cells on (a no-op when the seed already did)."""
+    sql = """
+        UPDATE phase_channel_configs c SET enabled = true
+        FROM orchestration_configs o, service_types t, service_phases p
+        WHERE o.id = c.config_id AND t.id = o.service_type_id AND p.id = c.phase_id
+          AND t.slug = %s AND p.slug = %s AND o.target = %s AND o.workshop_id IS NULL
+          AND c.channel = ANY(%s)
+    """
+    with pg_connect() as conn:
+        conn.execute(sql, (service_type, phase, target, list(channels)))
+
+
+def truncate_delivery_tables() -> None:
+    with pg_connect() as conn:
+        conn.execute(f"TRUNCATE {', '.join(DELIVERY_TABLES)}")
+
+
+def table_counts() -> dict[str, int]:
+    with pg_connect() as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DELIVERY_TABLES}
+
+
+def notification_status_counts() -> dict[tuple[str, str], int]:
+    """(channel, status) -> rows."""
+    with pg_connect() as conn:
+        rows = conn.execute("SELECT coalesce(channel, '-'), status, count(*) FROM notifications GROUP BY 1, 2")
+        return {(channel, status): n for channel, status, n in rows.fetchall()}
+
+
+def prepare_database(customers: int, seed_wait: float = 1500) -> str:
+    """Fresh database: migrate, seed, API key, customers; Redis db flushed. Returns the API key."""
+    wait_for_seed_command(seed_wait)
+    reset_database()
+    flush_redis()
+    run_flask(["db", "upgrade"])
+    run_flask(["seed-initial-data"])
+    key = run_flask(["create-api-key", "bench", "--scopes", "dispatch read"]).strip().splitlines()[-1].strip()
+    insert_customers(customers)
+    return key
+
+
+# --- processes -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_process(cmd: Sequence[str], log_name: str, env: dict[str, str] | None = None,
+                  stdout=None) -> subprocess.Popen:
+    """Start `cmd` in its own session; stderr (and stdout unless given) go to results/logs/."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = open(LOGS / f"{log_name}.log", "ab")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env or app_env(), stdout=stdout or log, stderr=log,
+                            start_new_session=True)
+    proc._bench_log = log  # type: ignore[attr-defined]
+    return proc
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 10) -> None:
+    """SIGTERM the process group, then SIGKILL it if it is still there after `timeout`."""
+    if proc is None:
+        return
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    _kill_leftover_group(proc.pid)
+    log = getattr(proc, "_bench_log", None)
+    if log is not None:
+        log.close()
+
+
+def _kill_leftover_group(pgid: int) -> None:
+    """Children that outlived their group leader (same pgid) are killed too."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of `pid` (scans /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def proc_status_kb(pid: int, field_name: str) -> int | None:
+    """A `kB` field of /proc/<pid>/status (VmHWM = peak resident set, VmRSS = current)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_memory_mb(pids: Iterable[int]) -> dict[int, float | None]:
+    """pid -> VmHWM in MiB (None when the process is gone)."""
+    result = {}
+    for pid in pids:
+        kb = proc_status_kb(pid, "VmHWM")
+        result[pid] = round(kb / 1024, 1) if kb is not None else None
+    return result
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def wait_http(url: str, timeout: float = 30, proc: subprocess.Popen | None = None) -> None:
+    """Poll `url` until it answers 200 (bounded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited ({proc.returncode}) before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@dataclass
+class Gunicorn:
+    """A gunicorn master serving wsgi:app on loopback."""
+
+    workers: int = 4
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] | None = None
+    proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Gunicorn:
+        cmd = [str(VENV_BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+               "--log-level", "warning", "wsgi:app"]
+        self.proc = start_process(cmd, "gunicorn", env=self.env)
+        wait_http(self.base_url + "/healthz", timeout=60, proc=self.proc)
+        self._wait_workers()
+        return self
+
+    def _wait_workers(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.worker_pids()) < self.workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def worker_pids(self) -> list[int]:
+        return child_pids(self.proc.pid) if self.proc else []
+
+    def peak_memory(self) -> dict[int, float | None]:
+        return peak_memory_mb(self.worker_pids())
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        self.proc = None
+
+
+def start_rq_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
+    """`flask --app wsgi worker` processes (RQ SimpleWorker with the scheduler)."""
+    return [start_process([str(VENV_BIN / "flask"), "--app", "wsgi", "worker"], f"worker-{i}", env=env)
+            for i in range(count)]
+
+
+def stop_all(procs: Iterable[subprocess.Popen | None]) -> None:
+    for proc in procs:
+        try:
+            stop_process(proc)
+        except Exception as err:  # noqa: BLE001 - keep stopping the others
+            print(f"could not stop pid {getattr(proc, 'pid', '?')}: {err}", file=sys.stderr)
+
+
+# --- HTTP client helpers -----------------------------------------------------------------------------
+
+def dispatch_body(customer_index: int) -> dict[str, Any]:
+    """One phase-schedule event for customer bench-<index> (tests/factories.py dispatch_payload shape)."""
+    return {
+        "event_type": "appointment_scheduled", "service_type_id": SERVICE_TYPE, "phase_id": PHASE,
+        "customer_id": f"{CUSTOMER_PREFIX}{customer_index}", "target": TARGET, "context": dict(CONTEXT),
+    }
+
+
+def post_json(url: str, body: Any, headers: dict[str, str], timeout: float = 30) -> tuple[int, Any]:
+    """POST JSON; returns (status, parsed body or text)."""
+    data = json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method="POST",
+                                 headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            status, raw = resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        status, raw = err.code, err.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def probe_dispatch(base_url: str, api_key: str) -> dict[str, Any]:
+    """Send one event; fail loudly unless it is accepted (e.g. 400 missing_variables)."""
+    status, body = post_json(base_url + DISPATCH_PATH, dispatch_body(0), {"Authorization": f"ApiKey {api_key}"})
+    if status != 202:
+        raise RuntimeError(f"probe dispatch answered {status}: {body}")
+    return body
+
+
+# --- wrk ---------------------------------------------------------------------------------------------
+
+LUA_TEMPLATE = r"""-- Generated by bench/common.py: %(what)s; counts status codes per thread.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + tid)
+  statuses = {}
+end
+
+local headers = { ["Content-Type"] = "application/json", ["Authorization"] = [==[%(auth)s]==] }
+local prefix = [==[%(prefix)s]==]
+local suffix = [==[%(suffix)s]==]
+
+function request()
+%(request_body)s
+end
+
+function response(status, hdrs, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    local s = t:get("statuses") or {}
+    for code, n in pairs(s) do total[code] = (total[code] or 0) + n end
+  end
+  for code, n in pairs(total) do io.write(string.format("STATUS %%d %%d\n", code, n)) end
+end
+"""
+
+DISPATCH_REQUEST = """  local id = math.random(0, %(customers)d - 1)
+  return wrk.format("POST", "%(path)s", headers, prefix .. id .. suffix)"""
+GET_REQUEST = """  return wrk.format("GET", "%(path)s")"""
+
+
+def write_lua(name: str, *, api_key: str = "", customers: int = 0, get_path: str | None = None) -> Path:
+    """A wrk script: random-customer dispatch POSTs, or plain GETs of `get_path`; both count statuses."""
+    marker = "__CUSTOMER_INDEX__"
+    body = json.dumps(dispatch_body(0) | {"customer_id": CUSTOMER_PREFIX + marker}, separators=(",", ":"))
+    prefix, suffix = body.split(marker)
+    if get_path is None:
+        request_body = DISPATCH_REQUEST % {"customers": customers, "path": DISPATCH_PATH}
+        what = f"POST {DISPATCH_PATH} for {CUSTOMER_PREFIX}0..{customers - 1}"
+    else:
+        request_body = GET_REQUEST % {"path": get_path}
+        what = f"GET {get_path}"
+    script = LUA_TEMPLATE % {"what": what, "auth": f"ApiKey {api_key}", "prefix": prefix, "suffix": suffix,
+                             "request_body": request_body}
+    path = RESULTS / f"{name}.lua"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path.write_text(script)
+    return path
+
+
+def wrk_binary() -> str:
+    path = shutil.which("wrk") or ("/usr/bin/wrk" if Path("/usr/bin/wrk").exists() else None)
+    if path is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    return path
+
+
+def run_wrk(url: str, lua: Path, connections: int, duration: int = 15, threads: int = 2,
+            timeout: str = "10s") -> dict[str, Any]:
+    """Run wrk --latency and return the parsed figures (plus the raw output)."""
+    cmd = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+           "--timeout", timeout, "-s", str(lua), url]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}")
+    result = parse_wrk(done.stdout)
+    result["command"] = " ".join(cmd)
+    result["raw"] = done.stdout
+    return result
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _to_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return round(float(match.group(1)) * _UNITS_MS[match.group(2)], 3)
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """requests/s, latency percentiles (ms), totals, socket errors and the Lua status counts."""
+    result: dict[str, Any] = {"latency_ms": {}, "statuses": {}, "socket_errors": {}}
+    for line in output.splitlines():
+        text = line.strip()
+        if m := re.match(r"(50|75|90|99)%\s+(\S+)", text):
+            result["latency_ms"][f"p{m.group(1)}"] = _to_ms(m.group(2))
+        elif m := re.match(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", text):
+            result["latency_ms"]["avg"], result["latency_ms"]["max"] = _to_ms(m.group(1)), _to_ms(m.group(3))
+        elif m := re.match(r"(\d+) requests in ([\d.]+)(\w+)", text):
+            result["requests"], result["duration_s"] = int(m.group(1)), _to_ms(m.group(2) + m.group(3)) / 1000
+        elif m := re.match(r"Requests/sec:\s+([\d.]+)", text):
+            result["requests_per_s"] = float(m.group(1))
+        elif m := re.match(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text):
+            result["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups())))
+        elif m := re.match(r"Non-2xx or 3xx responses: (\d+)", text):
+            result["non_2xx_3xx_wrk"] = int(m.group(1))
+        elif m := re.match(r"STATUS (\d+) (\d+)", text):
+            result["statuses"][m.group(1)] = int(m.group(2))
+    result["non_2xx"] = sum(n for code, n in result["statuses"].items() if not code.startswith("2"))
+    return result
+
+
+# --- profiling (optional) ----------------------------------------------------------------------------
+
+def py_spy_binary() -> str | None:
+    path = VENV_BIN / "py-spy"
+    return str(path) if path.exists() else shutil.which("py-spy")
+
+
+def start_py_spy(pid: int, seconds: int, name: str) -> subprocess.Popen | None:
+    """`py-spy record` the process for `seconds` into results/<name>.txt (collapsed stacks)."""
+    binary = py_spy_binary()
+    if binary is None:
+        print("py-spy not installed (.venv/bin/pip install py-spy); no profile", file=sys.stderr)
+        return None
+    out = RESULTS / f"{name}.txt"
+    cmd = [binary, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
+           "--format", "raw", "--nonblocking", "--output", str(out)]
+    return start_process(cmd, f"py-spy-{name}", env=dict(os.environ))
+
+
+def summarize_collapsed(path: Path, top: int = 15) -> dict[str, Any]:
+    """Self and inclusive sample shares per function from a collapsed-stacks file."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = [_short_frame(f) for f in stack.split(";")]
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+    def share(table):
+        ranked = sorted(table.items(), key=lambda kv: -kv[1])[:top]
+        return [(name, round(100 * n / total, 1)) for name, n in ranked]
+    return {"samples": total, "self_pct": share(own), "inclusive_pct": share(inclusive)}
+
+
+def _short_frame(frame: str) -> str:
+    """'func (path/to/file.py:123)' -> 'func (file.py)' so lines of one function add up."""
+    match = re.match(r"(.*) \((.*?):\d+\)$", frame)
+    if not match:
+        return frame
+    func, file = match.groups()
+    marker = "/work/main/"
+    file = file.split(marker, 1)[1] if marker in file else file.rsplit("site-packages/", 1)[-1]
+    return f"{func} ({file})"
+
+
+# --- output ------------------------------------------------------------------------------------------
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
+    """A plain fixed-width table."""
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    if title:
+        print(f"\n{title}")
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths)))
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"-?[\d,]+(\.\d+)?", text))
+
+
+def write_json(name: str, data: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    return path
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import platform
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
