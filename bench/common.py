@@ -295,6 +295,63 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def _cpu_by_command() -> dict[str, float]:
+    """CPU seconds (user + system) of every live process, summed per command name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+class CpuWindow:
+    """Where the machine's CPU went between start() and stop(): busy share and seconds per command.
+
+    Processes that exit inside the window (e.g. wrk) lose their share; short-lived children of
+    this script are added from RUSAGE_CHILDREN under the name `children-of-bench`.
+    """
+
+    def start(self) -> CpuWindow:
+        import resource
+
+        self._by_command = _cpu_by_command()
+        self._jiffies = _machine_jiffies()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._children = usage.ru_utime + usage.ru_stime
+        self._clock = time.monotonic()
+        return self
+
+    def stop(self, top: int = 8) -> dict[str, Any]:
+        import resource
+
+        after = _cpu_by_command()
+        busy, total = _machine_jiffies()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        delta = {name: round(after[name] - self._by_command.get(name, 0.0), 1) for name in after}
+        delta["children-of-bench"] = round(usage.ru_utime + usage.ru_stime - self._children, 1)
+        ranked = dict(sorted(((k, v) for k, v in delta.items() if v >= 0.1), key=lambda kv: -kv[1])[:top])
+        return {
+            "wall_s": round(time.monotonic() - self._clock, 1),
+            "machine_busy_pct": round(100 * (busy - self._jiffies[0]) / max(1, total - self._jiffies[1]), 1),
+            "cpu_s_by_command": ranked,
+        }
+
+
 def wait_http(url: str, timeout: float = 30, proc: subprocess.Popen | None = None) -> None:
     """Poll `url` until it answers 200 (bounded)."""
     deadline = time.monotonic() + timeout
@@ -520,15 +577,19 @@ def py_spy_binary() -> str | None:
     return str(path) if path.exists() else shutil.which("py-spy")
 
 
-def start_py_spy(pid: int, seconds: int, name: str) -> subprocess.Popen | None:
-    """`py-spy record` the process for `seconds` into results/<name>.txt (collapsed stacks)."""
+def start_py_spy(pid: int, seconds: int, name: str, gil_only: bool = False) -> subprocess.Popen | None:
+    """`py-spy record` the process for `seconds` into results/<name>.txt (collapsed stacks).
+
+    By default py-spy samples threads that are not idle (waiting on a socket in Python code counts
+    as active); with `gil_only` only the thread holding the GIL, i.e. Python CPU time.
+    """
     binary = py_spy_binary()
     if binary is None:
         print("py-spy not installed (.venv/bin/pip install py-spy); no profile", file=sys.stderr)
         return None
     out = RESULTS / f"{name}.txt"
     cmd = [binary, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
-           "--format", "raw", "--nonblocking", "--output", str(out)]
+           "--format", "raw", "--nonblocking", "--output", str(out)] + (["--gil"] if gil_only else [])
     return start_process(cmd, f"py-spy-{name}", env=dict(os.environ))
 
 

@@ -28,44 +28,39 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
                         help="py-spy one gunicorn worker for SECONDS during the last dispatch run")
+    parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--keep-db", action="store_true", help="leave the avisos_bench database behind")
     return parser.parse_args()
 
 
-def run_dispatch(web: common.Gunicorn, lua: Path, connections: int, duration: int, profile: int) -> dict:
+def run_dispatch(web: common.Gunicorn, lua: Path, connections: int, duration: int, profile: int,
+                 gil_only: bool = False) -> dict:
     """One wrk run of the dispatch script on empty delivery tables; adds the rows it left."""
     common.truncate_delivery_tables()
     common.flush_redis()
-    spy = common.start_py_spy(web.worker_pids()[0], profile, f"dispatch-c{connections}-profile") if profile else None
-    cpu_before = {pid: common.cpu_seconds(pid) for pid in web.worker_pids()}
+    name = f"dispatch-c{connections}-profile"
+    spy = common.start_py_spy(web.worker_pids()[0], profile, name, gil_only) if profile else None
+    cpu = common.CpuWindow().start()
     try:
         result = common.run_wrk(web.base_url + common.DISPATCH_PATH, lua, connections, duration)
     finally:
+        result_cpu = cpu.stop()
         if spy is not None:
             spy.wait(timeout=profile + 30)
             common.stop_process(spy)
-    result["gunicorn_cpu_s"] = _cpu_delta(cpu_before)
+    result["cpu"] = result_cpu
     result["rows_after"] = common.table_counts()
     if spy is not None:
-        result["profile"] = common.summarize_collapsed(common.RESULTS / f"dispatch-c{connections}-profile.txt")
+        result["profile"] = common.summarize_collapsed(common.RESULTS / f"{name}.txt")
     return result
 
 
 def run_healthz(web: common.Gunicorn, lua: Path, connections: int, duration: int) -> dict:
-    cpu_before = {pid: common.cpu_seconds(pid) for pid in web.worker_pids()}
+    """One wrk run of GET /healthz."""
+    cpu = common.CpuWindow().start()
     result = common.run_wrk(web.base_url + "/healthz", lua, connections, duration)
-    result["gunicorn_cpu_s"] = _cpu_delta(cpu_before)
+    result["cpu"] = cpu.stop()
     return result
-
-
-def _cpu_delta(before: dict[int, float | None]) -> float:
-    """CPU seconds the gunicorn workers used since `before` (a measure of where the 2 cores went)."""
-    total = 0.0
-    for pid, start in before.items():
-        now = common.cpu_seconds(pid)
-        if start is not None and now is not None:
-            total += now - start
-    return round(total, 1)
 
 
 def report(runs: list[dict], memory: dict[int, float | None], args: argparse.Namespace) -> None:
@@ -75,9 +70,10 @@ def report(runs: list[dict], memory: dict[int, float | None], args: argparse.Nam
         lat = r["latency_ms"]
         errors = sum(r["socket_errors"].values()) if r["socket_errors"] else 0
         rows.append([run["endpoint"], run["connections"], r.get("requests_per_s"), lat.get("p50"), lat.get("p99"),
-                     lat.get("max"), r.get("requests"), r["non_2xx"], errors, r["gunicorn_cpu_s"]])
+                     lat.get("max"), r.get("requests"), r["non_2xx"], errors, r["cpu"]["machine_busy_pct"],
+                     _cpu_text(r["cpu"])])
     common.print_table(["endpoint", "conns", "req/s", "p50 ms", "p99 ms", "max ms", "requests", "non-2xx",
-                        "sock err", "web cpu s"], rows,
+                        "sock err", "cpu busy %", "cpu s by process"], rows,
                        title=f"gunicorn --workers {args.web_workers}, wrk -t2 -d{args.duration}s --latency, "
                              "no RQ worker")
     common.print_table(["gunicorn worker pid", "peak RSS (VmHWM) MiB"], sorted(memory.items()),
@@ -87,6 +83,11 @@ def report(runs: list[dict], memory: dict[int, float | None], args: argparse.Nam
             print(f"rows after dispatch c={run['connections']}: {run['result']['rows_after']}")
         if "profile" in run["result"]:
             _print_profile(run["result"]["profile"])
+
+
+def _cpu_text(cpu: dict) -> str:
+    """'gunicorn 15.8, postgres 9.1, ...' (the four biggest CPU users of the window)."""
+    return ", ".join(f"{name} {secs}" for name, secs in list(cpu["cpu_s_by_command"].items())[:4])
 
 
 def _print_profile(profile: dict) -> None:
@@ -110,7 +111,8 @@ def main() -> None:
         for connections in args.connections:
             profile = args.profile if connections == args.connections[-1] else 0
             runs.append({"endpoint": "dispatch", "connections": connections,
-                         "result": run_dispatch(web, dispatch_lua, connections, args.duration, profile)})
+                         "result": run_dispatch(web, dispatch_lua, connections, args.duration, profile,
+                                                   args.profile_gil)})
             runs.append({"endpoint": "healthz", "connections": connections,
                          "result": run_healthz(web, health_lua, connections, args.duration)})
             time.sleep(1)

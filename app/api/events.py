@@ -15,7 +15,7 @@ from app.services.dispatch import accept_event
 
 
 def _json_body():
-    payload = request.get_json(silent=True)
+    payload = request.get_json(force=True, silent=True)
     if payload is None:
         raise ApiError(400, "malformed_json", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
     return payload

@@ -19,7 +19,7 @@ from jobs.runtime import runner
 
 
 def _json_body():
-    payload = request.get_json(silent=True)
+    payload = request.get_json(force=True, silent=True)
     if payload is None:
         raise ApiError(400, "malformed_json", "The body is not valid JSON (Content-Type: application/json).",
                        {"body": ["Malformed JSON."]})

@@ -61,6 +61,20 @@ def _fallbacks_for(rows: list[Notification]) -> None:
             db.session.add(fallback)
 
 
+def plan_late_customers() -> int:
+    """Events stored as waiting while their customer's sync was committing: plan them now."""
+    from app.models import Customer
+    from app.services.dispatch import plan_waiting_events
+
+    refs = db.session.scalars(
+        select(DispatchEvent.customer_ref).distinct()
+        .join(Customer, Customer.customer_id == DispatchEvent.customer_ref)
+        .where(DispatchEvent.status == "waiting_for_customer")
+    ).all()
+    db.session.commit()
+    return sum(plan_waiting_events(ref) for ref in refs)
+
+
 def expire_waiting_events() -> int:
     """Events whose customer never appeared within CUSTOMER_WAIT_SECONDS fail, visibly, with the reason."""
     wait = current_app.config["CUSTOMER_WAIT_SECONDS"]
@@ -98,15 +112,21 @@ def count_due() -> dict[str, int]:
 
 
 def sweep() -> dict[str, int]:
-    """retry_failed_notifications: recover stuck rows, expire waits, and wake the delivery lanes."""
+    """retry_failed_notifications: recover stuck rows, plan or expire waiting events, re-enqueue lost
+    sync tasks, and wake the delivery lanes."""
     from jobs.runtime import runner
 
+    from jobs.sync import requeue_lost_tasks
+
     recovered = recover_stuck_sending()
+    planned_late = plan_late_customers()
     expired = expire_waiting_events()
+    requeued_syncs = requeue_lost_tasks(timedelta(seconds=current_app.config["QUEUED_STALE_SECONDS"]))
     due = count_due()
     if due["due_retries"] or due["queued"]:
         for _ in range(max(1, current_app.config["DELIVERY_LANES"])):
             runner().request_delivery()
-    result = {"recovered_stuck": recovered, "expired_waiting": expired, **due}
+    result = {"recovered_stuck": recovered, "planned_late_customers": planned_late, "expired_waiting": expired,
+              "requeued_sync_tasks": requeued_syncs, **due}
     log.info("sweep: %s", result)
     return result

@@ -230,3 +230,19 @@ def test_waiting_event_expires_as_failed_with_reason(client, api_headers, email_
     assert sweeper.sweep()["expired_waiting"] == 1
     [row] = rows()
     assert row.status == "failed" and row.error_code == "customer_not_found" and "never-synced" in row.error_reason
+
+
+def test_waiting_event_whose_customer_exists_is_planned_by_the_sweeper(client, api_headers, email_only, app):
+    dispatch(client, api_headers, customer_id="late-1")
+    f.customer("late-1", email="late@example.com")  # committed without going through the sync API
+    db.session.commit()
+    assert sweeper.sweep()["planned_late_customers"] == 1
+    [row] = rows()
+    assert row.channel == "email" and row.recipient == "late@example.com"
+
+
+def test_dispatch_accepts_json_without_a_content_type(client, api_key, email_only):
+    import json
+
+    res = client.post(URL, data=json.dumps(f.dispatch_payload()), headers={"X-API-Key": api_key})
+    assert res.status_code == 202

@@ -262,3 +262,20 @@ def test_stale_vehicle_version_is_skipped(app):
     outcome = sync.apply_vehicles(vehicles({"customer_id": "customer-001", "plate": "ABC123", "year": 1999,
                                             "sync_version": 3}))
     assert outcome.skipped == ["ABC123"] and db.session.scalar(select(Vehicle.year)) == 2024
+
+
+def test_sweeper_requeues_a_sync_task_whose_job_was_lost(app):
+    from datetime import timedelta
+
+    from app.models import BackgroundTask, Customer
+    from app.models.base import utcnow
+    from app.services.sweeper import sweep
+
+    task = BackgroundTask(kind=sync.CUSTOMERS_KIND, payload={"items": [{"customer_id": "lost-1", "email": "l@example.com"}]},
+                          created_at=utcnow() - timedelta(minutes=10))
+    db.session.add(task)
+    db.session.commit()
+    assert sweep()["requeued_sync_tasks"] == 1
+    db.session.expire_all()
+    assert db.session.get(BackgroundTask, task.id).status == "SUCCESS"
+    assert db.session.execute(db.select(Customer).where(Customer.customer_id == "lost-1")).scalar_one()
