@@ -7,6 +7,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
@@ -20,6 +21,7 @@ class MissingVariables(Exception):
         super().__init__("missing variables: " + ", ".join(self.names))
 
 
+@lru_cache(maxsize=4096)
 def normalise_name(name: str) -> str:
     """Case-, accent- and separator-insensitive key: 'Vehículo', 'vehiculo', 'VEHICULO' match."""
     decomposed = unicodedata.normalize("NFKD", name)

@@ -145,7 +145,8 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     else:
         rows, errors = planner.plan_rows(event, customer, snap)
         event.status, event.planned_at = "planned", utcnow()
-    event.response = _response(event, rows, errors)
+    # Built before the commit: reading the rows afterwards would reload each one from the database.
+    response = event.response = _response(event, rows, errors)
     db.session.add(event)
     db.session.add_all(rows)
     try:
@@ -156,9 +157,9 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         if existing is None:
             raise
         return _stored_response(existing, body_hash)
-    if any(r.status == NotificationStatus.QUEUED for r in rows):
+    if response["notifications_queued"]:
         runner().request_delivery()
-    return 202, event.response
+    return 202, response
 
 
 def _response(event: DispatchEvent, rows: list[Notification], errors: list[str]) -> dict:

@@ -77,7 +77,7 @@ def spec_of(event: DispatchEvent, snap: Snapshot) -> tuple[EventSpec, str, str, 
 def templates_for(spec: EventSpec, context: dict, snap: Snapshot) -> list[TemplateData]:
     """A custom event carries its own subject and body; every other event uses stored templates."""
     if spec.event_type != CUSTOM_EVENT:
-        return snap.templates
+        return snap.templates_for(spec.target, spec.phase_id, spec.event_type)
     lookup = {normalise_name(str(k)): v for k, v in context.items()}
     subject, body = str(lookup.get("subject", "") or "Aviso"), str(lookup.get("body", ""))
     return [TemplateData(id="", name="custom", channel=c, target=spec.target, subject=subject, body=body,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Customer, PushSubscription
@@ -22,13 +22,29 @@ class Recipient:
     preferences: list[Preference]
 
 
+def _push_count_column():
+    return (select(func.count()).select_from(PushSubscription)
+            .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
+            .correlate(Customer).scalar_subquery())
+
+
 def load_customer(customer_ref: str) -> Customer | None:
-    return db.session.execute(
-        select(Customer).options(selectinload(Customer.preferences)).where(Customer.customer_id == customer_ref)
-    ).scalar_one_or_none()
+    """The customer with preferences and active push count, in one round trip (the dispatch hot path)."""
+    row = db.session.execute(
+        select(Customer, _push_count_column()).options(joinedload(Customer.preferences))
+        .where(Customer.customer_id == customer_ref)
+    ).unique().first()
+    if row is None:
+        return None
+    customer, push_count = row
+    customer.active_push_count = push_count or 0  # plain attribute, not a column
+    return customer
 
 
 def active_push_count(customer: Customer) -> int:
+    cached = getattr(customer, "active_push_count", None)
+    if cached is not None:
+        return cached
     return db.session.scalar(
         select(func.count()).select_from(PushSubscription).where(
             PushSubscription.customer_id == customer.id, PushSubscription.is_active

@@ -54,8 +54,14 @@ class Snapshot:
     types_by_id: dict[str, TypeInfo] = field(default_factory=dict)
     workshops: dict[str, WorkshopInfo] = field(default_factory=dict)  # by id and by code
     templates: list[TemplateData] = field(default_factory=list)
+    # (target, phase_id) or (target, "event:<event_type>") -> templates: the only ones that can match
+    templates_by_key: dict[tuple, list[TemplateData]] = field(default_factory=dict)
     # (service_type_id, target, workshop_id or None) -> phase_id -> cells
     matrices: dict[tuple, dict[str, list[MatrixCell]]] = field(default_factory=dict)
+
+    def templates_for(self, target: str, phase_id: str | None, event_type: str) -> list[TemplateData]:
+        key = (target, phase_id) if phase_id else (target, f"event:{event_type}")
+        return self.templates_by_key.get(key, [])
 
     def workshop(self, ref: str | None) -> WorkshopInfo | None:
         return self.workshops.get(ref) if ref else None
@@ -113,6 +119,10 @@ def load_snapshot() -> Snapshot:
     snap.templates = [_template_data(t) for t in db.session.scalars(
         select(NotificationTemplate).where(NotificationTemplate.is_active)
     )]
+    for t in snap.templates:
+        if t.phase_id or t.event_type:
+            key = (t.target, t.phase_id) if t.phase_id else (t.target, f"event:{t.event_type}")
+            snap.templates_by_key.setdefault(key, []).append(t)
     rows = db.session.execute(
         select(OrchestrationConfig, PhaseChannelConfig)
         .join(PhaseChannelConfig, PhaseChannelConfig.config_id == OrchestrationConfig.id)
