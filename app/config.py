@@ -100,6 +100,10 @@ class Config:
         self.DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50)
         self.DELIVERY_LANES = env_int("DELIVERY_LANES", 2)
         self.DELIVERY_JOB_BUDGET_SECONDS = env_float("DELIVERY_JOB_BUDGET_SECONDS", 60.0)
+        # Sends in flight per delivery job (each thread keeps its own SMTP connection / HTTP session).
+        self.DELIVERY_SEND_CONCURRENCY = env_int("DELIVERY_SEND_CONCURRENCY", 8)
+        # Outcomes committed together; a crash re-sends at most this many (at-least-once).
+        self.DELIVERY_RECORD_GROUP = env_int("DELIVERY_RECORD_GROUP", 10)
         self.REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
         self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 2.0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -189,6 +189,36 @@ def notification_status_counts() -> dict[tuple[str, str], int]:
         return {(channel, status): n for channel, status, n in rows.fetchall()}
 
 
+STATS_MODES = ("analyzed", "skewed", "as-is")
+
+
+def set_notification_stats(mode: str) -> None:
+    """Give the planner known statistics for `notifications` before delivery starts.
+
+    analyzed: ANALYZE with the queued rows in place (the planner knows many rows are claimable).
+    skewed:   statistics taken while every row was `sent`, as on a production table whose history is
+              all sent rows, then the rows are queued again: the planner expects ~1 claimable row.
+    as-is:    whatever autovacuum has done so far (not reproducible).
+    """
+    with pg_connect() as conn:
+        if mode == "analyzed":
+            conn.execute("ANALYZE notifications")
+        elif mode == "skewed":
+            conn.execute("UPDATE notifications SET status = 'sent' WHERE status = 'queued'")
+            conn.execute("ANALYZE notifications")
+            conn.execute("UPDATE notifications SET status = 'queued' WHERE status = 'sent'")
+        elif mode != "as-is":
+            raise ValueError(f"unknown statistics mode {mode!r}")
+
+
+def claim_batches() -> list[int]:
+    """Rows per claim, in claim order (every claim stamps its rows with one claimed_at)."""
+    sql = ("SELECT count(*) FROM notifications WHERE claimed_at IS NOT NULL "
+           "GROUP BY claimed_at ORDER BY claimed_at")
+    with pg_connect() as conn:
+        return [n for (n,) in conn.execute(sql).fetchall()]
+
+
 def prepare_database(customers: int, seed_wait: float = 1500) -> str:
     """Fresh database: migrate, seed, API key, customers; Redis db flushed. Returns the API key."""
     wait_for_seed_command(seed_wait)
@@ -620,8 +650,10 @@ def _short_frame(frame: str) -> str:
     if not match:
         return frame
     func, file = match.groups()
-    marker = "/work/main/"
-    file = file.split(marker, 1)[1] if marker in file else file.rsplit("site-packages/", 1)[-1]
+    for marker in ("site-packages/", "/work/main/", "/lib/python3.11/"):
+        if marker in file:
+            file = file.split(marker, 1)[1]
+            break
     return f"{func} ({file})"
 
 
@@ -665,4 +697,17 @@ def machine_info() -> dict[str, Any]:
     import platform
 
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "code": code_state()}
+
+
+def code_state() -> dict[str, Any]:
+    """The commit and the uncommitted app files the figures were measured with (read-only git calls;
+    --no-optional-locks so the index is never locked under people editing the tree)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "--no-optional-locks", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=30)
+        return done.stdout.strip()
+
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines()
+               if line[3:].startswith(("app/", "jobs/", "wsgi.py", "requirements"))]
+    return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_app_files": changed}

@@ -130,7 +130,11 @@ def profile_dispatches(client, api_key: str, events: int, customers: int) -> dic
 
 
 def _short(file: str) -> str:
-    return file.split("/work/main/", 1)[1] if "/work/main/" in file else file.rsplit("site-packages/", 1)[-1]
+    """Path relative to site-packages, the project, or the standard library."""
+    for marker in ("site-packages/", "/work/main/", "/lib/python3.11/"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
                         help="py-spy one gunicorn worker for SECONDS during the last dispatch run")
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
+    parser.add_argument("--output", default="dispatch_rate", help="results/<OUTPUT>.json (default dispatch_rate)")
     parser.add_argument("--keep-db", action="store_true", help="leave the avisos_bench database behind")
     return parser.parse_args()
 
@@ -121,7 +122,7 @@ def main() -> None:
         data = {"machine": common.machine_info(), "web_workers": args.web_workers, "duration_s": args.duration,
                 "customers": args.customers, "probe": probe, "runs": runs,
                 "gunicorn_worker_peak_mib": memory}
-        print(f"\nJSON: {common.write_json('dispatch_rate', data)}")
+        print(f"\nJSON: {common.write_json(args.output, data)}")
     finally:
         if web is not None:
             web.stop()

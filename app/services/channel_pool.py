@@ -18,9 +18,9 @@ def _fingerprint(config: Mapping[str, Any]) -> tuple:
     return tuple(sorted((k, str(v)) for k, v in config.items() if k.startswith(_PREFIXES)))
 
 
-def get_channel(name: str) -> Channel:
-    """The adapter for `name`, rebuilt when the channel settings change (tests reconfigure peers)."""
-    config = current_app.config
+def get_channel(name: str, config: Mapping[str, Any] | None = None) -> Channel:
+    """The adapter for `name` in this thread, rebuilt when the channel settings change."""
+    config = config if config is not None else current_app.config
     key = (name, _fingerprint(config))
     pool: dict = getattr(_local, "pool", None) or {}
     _local.pool = pool

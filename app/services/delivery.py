@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import timedelta
 
 from flask import current_app
@@ -61,17 +63,62 @@ def claim_notification(notification_id: uuid.UUID) -> str | None:
 
 
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
-    """Send every claimed row and record its outcome (one commit per message)."""
+    """Send every claimed row and record each outcome.
+
+    Sends run concurrently (DELIVERY_SEND_CONCURRENCY threads, each with its own kept connections);
+    outcomes are recorded by this thread only, committed every DELIVERY_RECORD_GROUP messages. A crash
+    before a commit leaves those rows `sending`: the sweeper recovers them (at-least-once).
+    """
+    config = current_app.config
     counts = {"ok": 0, "transient": 0, "permanent": 0}
     rows = db.session.scalars(select(Notification).where(Notification.id.in_(ids), Notification.claim_token == token)).all()
-    for row in sorted(rows, key=lambda r: r.created_at):
-        message = build_message(row)
-        started, clock = utcnow(), time.perf_counter()
-        result = get_channel(row.channel).send(message)
-        duration_ms = int((time.perf_counter() - clock) * 1000)
-        record_outcome(row, token, result, started, duration_ms)
+    work = [(row, build_message(row)) for row in sorted(rows, key=lambda r: r.created_at)]
+    group = max(1, int(config.get("DELIVERY_RECORD_GROUP", 10)))
+    after: list = []
+    for done, (row, result, started, duration_ms) in enumerate(_send_all(work, config), start=1):
+        after.append(_record(row, token, result, started, duration_ms))
         counts[result.outcome] += 1
+        if done % group == 0:
+            _commit_and_run(after)
+    _commit_and_run(after)
     return counts
+
+
+def _commit_and_run(after: list) -> None:
+    db.session.commit()
+    for action in after:
+        action()
+    after.clear()
+
+
+def _timed_send(channel: str, message: Message, config) -> tuple[SendResult, object, int]:
+    started, clock = utcnow(), time.perf_counter()
+    result = get_channel(channel, config).send(message)
+    return result, started, int((time.perf_counter() - clock) * 1000)
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _send_pool(size: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        if size not in _pools:
+            _pools[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="avisos-send")
+        return _pools[size]
+
+
+def _send_all(work: list[tuple[Notification, Message]], config):
+    """Yield (row, result, started, duration_ms) as sends complete."""
+    size = int(config.get("DELIVERY_SEND_CONCURRENCY", 1))
+    if size <= 1 or len(work) <= 1:
+        for row, message in work:
+            yield (row, *_timed_send(row.channel, message, config))
+        return
+    pool = _send_pool(size)
+    futures = {pool.submit(_timed_send, row.channel, message, config): row for row, message in work}
+    for future in as_completed(futures):
+        yield (futures[future], *future.result())
 
 
 def build_message(row: Notification) -> Message:
@@ -93,7 +140,14 @@ def _backoff(attempts: int, retry_after: float | None) -> float:
 
 
 def record_outcome(row: Notification, token: str, result: SendResult, started, duration_ms: int) -> None:
-    """Persist the attempt and the row's new state; on final failure plan the fallback."""
+    """Persist the attempt and the row's new state, commit, then schedule the retry or fallback."""
+    action = _record(row, token, result, started, duration_ms)
+    db.session.commit()
+    action()
+
+
+def _record(row: Notification, token: str, result: SendResult, started, duration_ms: int):
+    """Write the attempt and the new state (no commit). Returns what to do after the commit."""
     now = utcnow()
     db.session.add(DeliveryAttempt(
         notification_id=row.id, number=row.attempts, channel=row.channel, outcome=result.outcome,
@@ -119,13 +173,12 @@ def record_outcome(row: Notification, token: str, result: SendResult, started, d
                                    Notification.status == S.SENDING)
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount
-    fallback = None
-    if changed and values["status"] == S.FAILED:
-        fallback = _plan_fallback(row)
-    db.session.commit()
+    fallback = _plan_fallback(row) if changed and values["status"] == S.FAILED else None
     if result.config_problem:
         log.error("channel %s configuration problem: %s", row.channel, result.error_code)
-    _after_commit(row, retry_at, fallback)
+    row_id, attempts = row.id, row.attempts
+    queued_fallback = fallback is not None and fallback.status == S.QUEUED
+    return lambda: _after_commit(row_id, attempts, retry_at, queued_fallback)
 
 
 def _update_push_targets(result: SendResult, now) -> None:
@@ -152,14 +205,14 @@ def _plan_fallback(row: Notification) -> Notification | None:
     return fallback
 
 
-def _after_commit(row: Notification, retry_at, fallback: Notification | None) -> None:
+def _after_commit(row_id: uuid.UUID, attempts: int, retry_at, queued_fallback: bool) -> None:
     from jobs.delivery import send_notification
     from jobs.runtime import runner
 
     if retry_at is not None:
-        runner().enqueue_at(retry_at, "notifications", send_notification, str(row.id),
-                            job_id=f"retry-{row.id}-{row.attempts}")
-    if fallback is not None and fallback.status == S.QUEUED:
+        runner().enqueue_at(retry_at, "notifications", send_notification, str(row_id),
+                            job_id=f"retry-{row_id}-{attempts}")
+    if queued_fallback:
         runner().request_delivery()
 
 

@@ -28,6 +28,8 @@ class PeerHandler(BaseHTTPRequestHandler):
     """Base handler: quiet logs, JSON helpers, tolerant of clients that hung up."""
 
     server: PeerServer
+    # Keep-alive, as real gateways and push services do (every reply carries Content-Length).
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass

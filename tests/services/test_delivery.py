@@ -154,20 +154,41 @@ def test_retries_exhausted_fail_and_fall_back(client, api_headers, peers_configu
     assert rows("email")[0].status == "sent"
 
 
-def test_emails_in_one_batch_share_one_smtp_connection(client, api_headers, peers_configured, email_only, app):
-    app.config["JOBS_MODE"] = "inline"
-    for i in range(3):
-        f.customer(f"c-{i}", email=f"c{i}@example.com")
-    db.session.commit()
+def _accept_without_delivering(client, headers, app, customers):
     jobs = app.extensions["avisos_jobs"]
-    jobs.mode = "manual"  # accept now, deliver below in one batch
+    jobs.mode = "manual"
     try:
-        for i in range(3):
-            dispatch(client, api_headers, customer_id=f"c-{i}")
+        for ref in customers:
+            dispatch(client, headers, customer_id=ref)
     finally:
         jobs.mode = "inline"
+
+
+def test_sequential_sends_in_a_batch_share_one_smtp_connection(client, api_headers, peers_configured, email_only, app):
+    app.config["DELIVERY_SEND_CONCURRENCY"] = 1
+    refs = [f"c-{i}" for i in range(3)]
+    for i, ref in enumerate(refs):
+        f.customer(ref, email=f"c{i}@example.com")
+    db.session.commit()
+    _accept_without_delivering(client, api_headers, app, refs)
     delivery.deliver_due(batch_size=50, budget_seconds=10)
     assert len(peers_configured["smtp"].messages) == 3 and peers_configured["smtp"].connections == 1
+
+
+def test_concurrent_sends_deliver_each_row_once_on_at_most_one_connection_per_thread(
+        client, api_headers, peers_configured, email_only, app):
+    app.config.update(DELIVERY_SEND_CONCURRENCY=4, DELIVERY_RECORD_GROUP=5)
+    refs = [f"c-{i}" for i in range(12)]
+    for i, ref in enumerate(refs):
+        f.customer(ref, email=f"c{i}@example.com")
+    db.session.commit()
+    _accept_without_delivering(client, api_headers, app, refs)
+    counts = delivery.deliver_due(batch_size=50, budget_seconds=10)
+    smtp = peers_configured["smtp"]
+    assert counts["ok"] == 12 and sorted(m.message["To"] for m in smtp.messages) == sorted(f"c{i}@example.com" for i in range(12))
+    assert smtp.connections <= 4
+    assert {(r.status, r.attempts) for r in rows()} == {("sent", 1)}
+    assert db.session.scalar(select(db.func.count()).select_from(DeliveryAttempt)) == 12
 
 
 def test_worker_killed_mid_send_is_recovered_by_the_sweeper(client, api_headers, peers_configured, email_only, app):
