@@ -5,12 +5,15 @@ app.services.delivery.claim_due under two planner-statistics states of `notifica
             sent rows), then a burst of queued rows: the planner expects ~1 claimable row;
 - analyzed: statistics taken with the burst queued.
 
-Queues N notifications once (through the API, no worker); for each state it re-queues them and runs
-P processes that each loop like a delivery lane: claim_due(batch) -> "send" every claimed row (sleep --send-ms, then mark it sent
-with a conditional UPDATE and commit, as record_outcome does) -> claim again, and stop at the first
-empty claim (as deliver_due does). Each process logs every claim's size and how many rows were
-still claimable right after it. A lane that stops while rows are still claimable means lanes
-lose their parallelism.
+Queues N events (2N rows) once, through the API with no worker; for each state it re-queues them
+and runs P processes that each loop like a delivery lane: claim_due(batch), then "send" every
+claimed row (sleep --send-ms, then mark it sent with a conditional UPDATE and commit), then claim
+again, stopping at the first empty claim (as deliver_due does). Each process logs every claim's
+size. A claim larger than the batch means one lane took rows another lane could have sent, and
+that a crash or a timeout of that job strands more rows than configured.
+
+Then, for growing backlogs (--backlogs, rows copied from the queued ones), it times one
+claim_due(batch) from a single process under each statistics state.
 
     .venv/bin/python bench/claim_concurrency.py [--events 600] [--lanes 2] [--batch 50] [--send-ms 8]
 """
@@ -36,6 +39,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lanes", type=int, default=2)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--send-ms", type=float, default=8.0, help="simulated send time per message")
+    parser.add_argument("--backlogs", type=int, nargs="+", default=[1000, 4000, 16000],
+                        help="queued rows for the single-claim timing (0 to skip)")
     parser.add_argument("--stats", nargs="+", choices=common.STATS_MODES, default=["skewed", "analyzed"])
     parser.add_argument("--keep-db", action="store_true")
     return parser.parse_args()
@@ -83,6 +88,48 @@ def run_lanes(lanes: int, batch: int, send_ms: float) -> list[dict]:
     return sorted(results, key=lambda r: r["lane"])
 
 
+NOTIFICATION_COPY_COLUMNS = (
+    "event_id, correlation_id, event_type, customer_id, customer_ref, target, channel, recipient, template_id, "
+    "subject, body, html_body, payload, status, attempts, max_attempts, error_code, error_reason, updated_at")
+
+
+def grow_backlog(rows: int) -> None:
+    """Copy notification rows (new ids, created now) until the table holds `rows`."""
+    cols = NOTIFICATION_COPY_COLUMNS
+    with common.pg_connect() as conn:
+        for _ in range(20):
+            count = conn.execute("SELECT count(*) FROM notifications").fetchone()[0]
+            if count >= rows:
+                return
+            conn.execute(f"INSERT INTO notifications (id, created_at, {cols}) "
+                         f"SELECT gen_random_uuid(), clock_timestamp(), {cols} FROM notifications LIMIT %s",
+                         (rows - count,))
+
+
+def time_single_claims(backlogs: list[int], modes: list[str], batch: int) -> list[dict]:
+    """One claim_due(batch) per backlog size and statistics state, from this process (warmed up)."""
+    os.environ.update(common.app_env())
+    from app import create_app
+    from app.services.delivery import claim_due
+
+    app = create_app()
+    timings = []
+    for backlog in sorted(b for b in backlogs if b > 0):
+        grow_backlog(backlog)
+        for mode in modes:
+            with app.app_context():
+                requeue_all()
+                common.set_notification_stats(mode)
+                claim_due(1)  # warm up: connection, statement caches
+                requeue_all()
+                common.set_notification_stats(mode)
+                started = time.perf_counter()
+                _, ids = claim_due(batch)
+                elapsed_ms = (time.perf_counter() - started) * 1000
+            timings.append({"queued": backlog, "stats": mode, "claim_ms": round(elapsed_ms, 1), "claimed": len(ids)})
+    return timings
+
+
 def requeue_all() -> int:
     """Every notification back to queued, unclaimed (the same burst for each statistics state)."""
     with common.pg_connect() as conn:
@@ -109,6 +156,7 @@ def queue_events(api_key: str, events: int, customers: int) -> None:
 
 def main() -> None:
     args = parse_args()
+    code = common.code_state()
     try:
         api_key = common.prepare_database(args.customers)
         queue_events(api_key, args.events, args.customers)
@@ -119,13 +167,14 @@ def main() -> None:
             results = run_lanes(args.lanes, args.batch, args.send_ms)
             remaining = sum(n for (_, st), n in common.notification_status_counts().items() if st == "queued")
             runs.append({"stats": mode, "queued": queued, "results": results, "left_queued": remaining})
-        report(args, runs)
+        timings = time_single_claims(args.backlogs, args.stats, args.batch)
+        report(args, runs, timings, common.check_code_unchanged(code))
     finally:
         if not args.keep_db:
             common.drop_database()
 
 
-def report(args, runs: list[dict]) -> None:
+def report(args, runs: list[dict], timings: list[dict], code: dict) -> None:
     for run in runs:
         rows = []
         for r in run["results"]:
@@ -139,8 +188,11 @@ def report(args, runs: list[dict]) -> None:
                            title=f"statistics {run['stats']}: {run['queued']} queued rows, {args.lanes} lanes, "
                                  f"batch {args.batch}, {args.send_ms} ms per simulated send")
         print(f"rows still queued after every lane stopped: {run['left_queued']}")
-    data = {"machine": common.machine_info(), "lanes": args.lanes, "batch": args.batch, "send_ms": args.send_ms,
-            "runs": runs}
+    common.print_table(["queued rows", "statistics", "one claim ms", "rows claimed"],
+                       [[t["queued"], t["stats"], t["claim_ms"], t["claimed"]] for t in timings],
+                       title=f"One claim_due({args.batch}) from a single process")
+    data = {"machine": common.machine_info(), "code": code, "lanes": args.lanes, "batch": args.batch,
+            "send_ms": args.send_ms, "runs": runs, "single_claim_timings": timings}
     print(f"\nJSON: {common.write_json('claim_concurrency', data)}")
 
 

@@ -697,7 +697,16 @@ def machine_info() -> dict[str, Any]:
     import platform
 
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "code": code_state()}
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def check_code_unchanged(before: dict[str, Any]) -> dict[str, Any]:
+    """Compare the code state now with `before` (people commit while benchmarks run); warn loudly."""
+    after = code_state()
+    if after != before:
+        print(f"WARNING: the code changed during the run: {before} -> {after}; rerun for clean figures",
+              file=sys.stderr)
+    return {"at_start": before, "at_end": after, "changed": after != before}
 
 
 def code_state() -> dict[str, Any]:

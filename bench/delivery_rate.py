@@ -283,10 +283,12 @@ def time_workers(peers: Peers, expected: dict[str, int], worker_count: int, args
     return outcome
 
 
-def delivery_settings() -> dict[str, str]:
-    """The delivery knobs the workers ran with (environment, else the app's defaults)."""
-    defaults = {"DELIVERY_BATCH_SIZE": "50", "DELIVERY_LANES": "2", "DELIVERY_JOB_BUDGET_SECONDS": "60"}
-    return {name: os.environ.get(name, default) for name, default in defaults.items()}
+def delivery_settings() -> dict[str, object]:
+    """The DELIVERY_* settings the workers ran with, as the app's Config reads them."""
+    from app.config import Config
+
+    os.environ.update(common.app_env())
+    return {name: value for name, value in vars(Config()).items() if name.startswith("DELIVERY_")}
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -338,6 +340,7 @@ def _compact(sizes: list[int]) -> str:
 
 def main() -> None:
     args = parse_args()
+    code = common.code_state()
     web = None
     try:
         api_key = common.prepare_database(args.customers)
@@ -348,11 +351,13 @@ def main() -> None:
         channels = sorted(n["channel"] for n in probe["notifications"])
         if channels != ["email", "whatsapp"]:
             raise RuntimeError(f"expected email + whatsapp per event, the probe planned {channels}: {probe}")
+        settings = delivery_settings()
+        print(f"worker settings: {settings}")
         runs = [delivery_run(web, api_key, count, args) for count in args.workers]
         report(runs, args)
-        data = {"machine": common.machine_info(), "events": args.events, "customers": args.customers,
-                "web_workers": args.web_workers, "settings": delivery_settings(), "stats": args.stats,
-                "probe": probe, "runs": runs}
+        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code),
+                "events": args.events, "customers": args.customers, "web_workers": args.web_workers,
+                "settings": settings, "stats": args.stats, "probe": probe, "runs": runs}
         print(f"\nJSON: {common.write_json(args.output, data)}")
     finally:
         if web is not None:

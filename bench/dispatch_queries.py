@@ -70,7 +70,8 @@ def normalise_sql(statement: str) -> str:
     verb = text.split(" ", 1)[0].upper()
     tables = re.findall(r"(?:FROM|INTO|UPDATE|JOIN)\s+(\w+)", text, flags=re.IGNORECASE)
     where = re.search(r"WHERE (.{0,70})", text)
-    return f"{verb} {','.join(dict.fromkeys(tables))}" + (f" WHERE {where.group(1)}" if where and verb == "SELECT" else "")
+    condition = f" WHERE {where.group(1)}" if where and verb == "SELECT" else ""
+    return f"{verb} {','.join(dict.fromkeys(tables))}{condition}"
 
 
 def build_app():
@@ -139,6 +140,7 @@ def _short(file: str) -> str:
 
 def main() -> None:
     args = parse_args()
+    code = common.code_state()
     try:
         api_key = common.prepare_database(args.customers)
         app = build_app()
@@ -155,13 +157,13 @@ def main() -> None:
                       for sql, n in log.count.most_common()]
         snapshot_ms = time_snapshot(app)
         profile = profile_dispatches(client, api_key, args.events, args.customers)
-        report(args, times, statements, snapshot_ms, profile)
+        report(args, times, statements, snapshot_ms, profile, common.check_code_unchanged(code))
     finally:
         if not args.keep_db:
             common.drop_database()
 
 
-def report(args, times, statements, snapshot_ms, profile) -> None:
+def report(args, times, statements, snapshot_ms, profile, code) -> None:
     per_request = sum(n for sql, n, _ in statements if sql != "COMMIT")
     print(f"{args.events} sequential dispatches in-process (Flask test client, PostgreSQL, Redis)")
     print(f"wall per dispatch: p50 {times[len(times) // 2]:.2f} ms, mean {sum(times) / len(times):.2f} ms")
@@ -172,7 +174,7 @@ def report(args, times, statements, snapshot_ms, profile) -> None:
                        title=f"cProfile ({profile['total_ms_per_dispatch']} ms per dispatch under the profiler)")
     common.print_table(["called by accept_event()", "ms per dispatch (profiled)"],
                        profile["accept_event_callees_ms"])
-    data = {"machine": common.machine_info(), "events": args.events,
+    data = {"machine": common.machine_info(), "code": code, "events": args.events,
             "wall_ms": {"p50": times[len(times) // 2], "mean": sum(times) / len(times)},
             "statements_per_dispatch": per_request, "statements": statements,
             "load_snapshot_ms": snapshot_ms, "profile": profile}

@@ -99,6 +99,7 @@ def _print_profile(profile: dict) -> None:
 
 def main() -> None:
     args = parse_args()
+    code = common.code_state()
     web = None
     try:
         api_key = common.prepare_database(args.customers)
@@ -119,9 +120,9 @@ def main() -> None:
             time.sleep(1)
         memory = web.peak_memory()
         report(runs, memory, args)
-        data = {"machine": common.machine_info(), "web_workers": args.web_workers, "duration_s": args.duration,
-                "customers": args.customers, "probe": probe, "runs": runs,
-                "gunicorn_worker_peak_mib": memory}
+        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code),
+                "web_workers": args.web_workers, "duration_s": args.duration, "customers": args.customers,
+                "probe": probe, "runs": runs, "gunicorn_worker_peak_mib": memory}
         print(f"\nJSON: {common.write_json(args.output, data)}")
     finally:
         if web is not None:

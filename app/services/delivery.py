@@ -37,10 +37,12 @@ def _claimable(now):
 def claim_due(limit: int) -> tuple[str, list[uuid.UUID]]:
     """Claim up to `limit` due rows (queued, or retrying whose time has come), oldest first."""
     now, token = utcnow(), secrets.token_hex(16)
+    # A MATERIALIZED CTE is evaluated once. As a plain IN (subquery), PostgreSQL may re-run the
+    # LIMIT ... SKIP LOCKED subquery per row under some plans and claim more than `limit` rows.
     due = (select(Notification.id).where(_claimable(now)).order_by(Notification.created_at)
-           .limit(limit).with_for_update(skip_locked=True).scalar_subquery())
+           .limit(limit).with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
     ids = list(db.session.scalars(
-        update(Notification).where(Notification.id.in_(due), _claimable(now))
+        update(Notification).where(Notification.id.in_(select(due.c.id)), _claimable(now))
         .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
         .returning(Notification.id)
         .execution_options(synchronize_session=False)

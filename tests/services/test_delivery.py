@@ -267,3 +267,18 @@ def test_dispatch_accepts_json_without_a_content_type(client, api_key, email_onl
 
     res = client.post(URL, data=json.dumps(f.dispatch_payload()), headers={"X-API-Key": api_key})
     assert res.status_code == 202
+
+
+def test_a_claim_never_takes_more_than_its_batch_even_with_stale_statistics(client, api_headers, email_only, app):
+    from sqlalchemy import text
+
+    db.session.execute(text("ANALYZE notifications"))  # statistics of an empty table, then 120 rows
+    db.session.commit()
+    refs = [f"c-{i}" for i in range(60)]
+    for i, ref in enumerate(refs):
+        f.customer(ref, email=f"c{i}@example.com")
+    db.session.commit()
+    _accept_without_delivering(client, api_headers, app, refs)
+    _accept_without_delivering(client, api_headers, app, refs)
+    token, ids = delivery.claim_due(25)
+    assert len(ids) == 25
