@@ -6,18 +6,22 @@ Shared by dispatch (immediately), late customers (after their sync) and fallback
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
 
-from app.models import Customer, DispatchEvent, Notification
+from app.extensions import db
+from app.models import DispatchEvent, Notification
+from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.planning import (
     EventSpec, PlannedMessage, TemplateData, plan_deliveries, plan_fallback,
 )
 from app.orchestration.rendering import MissingVariables, normalise_name, render_message
-from app.services.recipients import Recipient, customer_recipient, load_customer, staff_recipient
+from app.services.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
 from app.services.snapshot import Snapshot
 
 REMINDER_EVENT = "maintenance_reminder"
@@ -42,7 +46,23 @@ def event_context(context: dict[str, Any], phase_name: str, type_name: str, work
     return merged
 
 
-def load_customer_for(customer_ref: str) -> Customer | None:
+@dataclass
+class EventRecord:
+    """What planning reads of an event; a DispatchEvent row has the same attributes."""
+
+    id: uuid.UUID
+    correlation_id: str
+    event_type: str
+    service_type_slug: str
+    subtype_slug: str | None
+    phase_slug: str | None
+    target: str
+    workshop_id: uuid.UUID | None
+    customer_ref: str
+    context: dict
+
+
+def load_customer_for(customer_ref: str) -> CustomerInfo | None:
     return load_customer(customer_ref)
 
 
@@ -51,16 +71,12 @@ def unsubscribe_url(customer_ref: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}/u/{token}"
 
 
-def waiting_placeholder(event: DispatchEvent) -> Notification:
+def waiting_placeholder(event) -> dict:
     """The row that stands for an event whose customer is not synced yet (visible in the log)."""
-    return Notification(
-        id=uuid.uuid4(), event_id=event.id, correlation_id=event.correlation_id, event_type=event.event_type,
-        customer_ref=event.customer_ref, target=event.target, channel=None,
-        status=NotificationStatus.WAITING_FOR_CUSTOMER,
-    )
+    return notification_values(event, None, channel=None, recipient="", status=NotificationStatus.WAITING_FOR_CUSTOMER)
 
 
-def spec_of(event: DispatchEvent, snap: Snapshot) -> tuple[EventSpec, str, str, str | None]:
+def spec_of(event, snap: Snapshot) -> tuple[EventSpec, str, str, str | None]:
     """Re-resolve a stored event's slugs (validated when it was accepted)."""
     stype = snap.types[event.service_type_slug]
     subtype = snap.types.get(event.subtype_slug) if event.subtype_slug else None
@@ -84,21 +100,20 @@ def templates_for(spec: EventSpec, context: dict, snap: Snapshot) -> list[Templa
                          phase_id=spec.phase_id, event_type=CUSTOM_EVENT) for c in ("email", "whatsapp", "push")]
 
 
-def recipient_for(event: DispatchEvent, customer: Customer | None, snap: Snapshot) -> Recipient:
+def recipient_for(event, customer: CustomerInfo | None, snap: Snapshot) -> Recipient:
     if event.target == "staff":
         workshop_id = str(event.workshop_id) if event.workshop_id else (
             str(customer.workshop_id) if customer and customer.workshop_id else None)
         return staff_recipient(customer, snap.workshop(workshop_id))
     recipient = customer_recipient(customer)
     if event.event_type == REMINDER_EVENT and customer.reminder_email_opt_out:
-        from dataclasses import replace
-
-        recipient.contacts = replace(recipient.contacts, email="")
+        return recipient.without_email()
     return recipient
 
 
-def plan_rows(event: DispatchEvent, customer: Customer | None, snap: Snapshot) -> tuple[list[Notification], list[str]]:
-    """Plan and render every message of an event. Returns the rows and the reasons for skipped channels."""
+def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot) -> tuple[list[dict], list[str]]:
+    """Plan and render every message of an event: row values for the notifications table, and the
+    reasons for skipped channels."""
     spec, type_name, phase_name, workshop_name = spec_of(event, snap)
     context = event_context(event.context or {}, phase_name, type_name, workshop_name)
     recipient = recipient_for(event, customer, snap)
@@ -113,44 +128,37 @@ def plan_rows(event: DispatchEvent, customer: Customer | None, snap: Snapshot) -
         str(customer.workshop_id) if customer and customer.workshop_id else None)
     plan = plan_deliveries(spec, cells, templates_for(spec, context, snap), recipient.contacts,
                            recipient.preferences, shop.channels if shop else None)
-    rows = [build_row(event, customer, planned, context) for planned in plan.messages]
+    rows = [planned_values(event, customer, planned, context) for planned in plan.messages]
     return rows, plan.reasons
 
 
-def plan_waiting_event(event: DispatchEvent, customer: Customer, snap: Snapshot) -> None:
+def plan_waiting_event(event: DispatchEvent, customer: CustomerInfo, snap: Snapshot) -> None:
     """The customer arrived: the placeholder row becomes the first planned message (its id stays valid)."""
     placeholder = next((n for n in _event_rows(event) if n.status == NotificationStatus.WAITING_FOR_CUSTOMER), None)
     rows, reasons = plan_rows(event, customer, snap)
-    from app.extensions import db
-    from app.models.base import utcnow
-
     event.status, event.planned_at = "planned", utcnow()
     if placeholder is None:
-        db.session.add_all(rows)
+        db.session.add_all(Notification(**values) for values in rows)
         return
+    placeholder.customer_id = customer.id
     if not rows:
         _fail(placeholder, "no_channel", "; ".join(reasons) or "No channel available for this customer.")
-        placeholder.customer_id = customer.id
         return
     first, rest = rows[0], rows[1:]
     for column in ("channel", "recipient", "template_id", "subject", "body", "html_body", "payload", "status",
-                   "customer_id", "error_code", "error_reason", "failed_at"):
-        setattr(placeholder, column, getattr(first, column))
-    db.session.add_all(rest)
+                   "error_code", "error_reason", "failed_at"):
+        setattr(placeholder, column, first[column])
+    db.session.add_all(Notification(**values) for values in rest)
 
 
 def _event_rows(event: DispatchEvent) -> list[Notification]:
-    from sqlalchemy import select
-
-    from app.extensions import db
-
     return list(db.session.scalars(select(Notification).where(Notification.event_id == event.id)))
 
 
 def fallback_row(failed: Notification, snap: Snapshot) -> Notification | None:
     """The next channel for a failed message, rendered with that channel's own template."""
     event = failed.event
-    customer = db_customer(failed)
+    customer = load_customer(event.customer_ref)
     if event.target == "clients" and customer is None:
         return None
     spec, type_name, phase_name, workshop_name = spec_of(event, snap)
@@ -162,39 +170,49 @@ def fallback_row(failed: Notification, snap: Snapshot) -> Notification | None:
                             recipient.preferences, shop.channels if shop else None)
     if planned is None:
         return None
-    row = build_row(event, customer, planned, context)
-    row.parent_id = failed.id
-    return row
+    values = planned_values(event, customer, planned, context)
+    values["parent_id"] = failed.id
+    return Notification(**values)
 
 
-def db_customer(notification: Notification) -> Customer | None:
-    from app.extensions import db
+def notification_values(event, customer: CustomerInfo | None, **fields) -> dict:
+    """Every column of a new notification row (Core inserts need them all, defaults included)."""
+    now = utcnow()
+    values = {
+        "id": uuid.uuid4(), "event_id": event.id, "correlation_id": event.correlation_id,
+        "event_type": event.event_type, "customer_id": customer.id if customer else None,
+        "customer_ref": event.customer_ref, "target": event.target, "channel": None, "recipient": "",
+        "template_id": None, "subject": "", "body": "", "html_body": "", "payload": None,
+        "status": NotificationStatus.QUEUED, "attempts": 0,
+        "max_attempts": 1 + len(current_app.config["RETRY_BACKOFF_SECONDS"]), "next_retry_at": None,
+        "claimed_at": None, "claim_token": None, "error_code": "", "error_reason": "",
+        "provider_message_id": None, "parent_id": None, "created_at": now, "updated_at": now,
+        "sent_at": None, "delivered_at": None, "read_at": None, "failed_at": None,
+    }
+    values.update(fields)
+    return values
 
-    return db.session.get(Customer, notification.customer_id) if notification.customer_id else None
 
-
-def build_row(event: DispatchEvent, customer: Customer | None, planned: PlannedMessage, context: dict) -> Notification:
-    """Render one planned message into a queued row (or a failed one when it cannot render)."""
+def planned_values(event, customer: CustomerInfo | None, planned: PlannedMessage, context: dict) -> dict:
+    """Render one planned message into queued row values (failed ones when it cannot render)."""
     template = planned.template
-    row = Notification(
-        id=uuid.uuid4(), event_id=event.id, correlation_id=event.correlation_id, event_type=event.event_type,
-        customer_id=customer.id if customer else None, customer_ref=event.customer_ref, target=event.target,
-        channel=planned.channel, recipient=planned.recipient, template_id=uuid.UUID(template.id) if template.id else None,
-        status=NotificationStatus.QUEUED, max_attempts=1 + len(current_app.config["RETRY_BACKOFF_SECONDS"]),
-        error_code="", error_reason="",
+    values = notification_values(
+        event, customer, channel=planned.channel, recipient=planned.recipient,
+        template_id=uuid.UUID(template.id) if template.id else None,
     )
     try:
         rendered = render_message(template.subject, template.body, context, html_template=template.html_body,
                                   with_html=planned.channel == "email")
     except MissingVariables as err:
-        _fail(row, "missing_variables", f"Template '{template.name}' needs: {', '.join(err.names)}")
-        return row
-    row.subject, row.body, row.html_body = rendered.subject, rendered.body, rendered.html_body
-    row.payload = _payload(event, planned.channel, context)
-    return row
+        values.update(status=NotificationStatus.FAILED, error_code="missing_variables", failed_at=values["created_at"],
+                      error_reason=f"Template '{template.name}' needs: {', '.join(err.names)}")
+        return values
+    values.update(subject=rendered.subject, body=rendered.body, html_body=rendered.html_body,
+                  payload=_payload(event, planned.channel, context))
+    return values
 
 
-def _payload(event: DispatchEvent, channel: str, context: dict) -> dict:
+def _payload(event, channel: str, context: dict) -> dict:
     if channel == "push":
         url = next((str(v) for k, v in context.items() if normalise_name(str(k)) == "enlace"), "")
         return {"url": url or current_app.config["FRONTEND_URL"], "tag": f"avisos-{event.correlation_id}",
@@ -206,6 +224,4 @@ def _payload(event: DispatchEvent, channel: str, context: dict) -> dict:
 
 
 def _fail(row: Notification, code: str, reason: str) -> None:
-    from app.models.base import utcnow
-
     row.status, row.error_code, row.error_reason, row.failed_at = NotificationStatus.FAILED, code, reason, utcnow()

@@ -1,70 +1,86 @@
-"""Who an event is for: the customer's contacts and preferences, or the workshop's staff contacts."""
+"""Who an event is for: the customer's contacts and preferences, or the workshop's staff contacts.
+
+Customers are read with one Core query into a plain `CustomerInfo` (the dispatch hot path needs
+no ORM entity: no identity map, no expiry on commit).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Customer, PushSubscription
+from app.models import ChannelPreference, Customer, PushSubscription
 from app.orchestration.contacts import is_valid_email, normalise_phone
 from app.orchestration.planning import Contacts, Preference
 from app.services.snapshot import WorkshopInfo
 
 
+@dataclass(frozen=True)
+class CustomerInfo:
+    id: uuid.UUID
+    customer_id: str
+    email: str
+    whatsapp_number: str
+    workshop_id: uuid.UUID | None
+    reminder_email_opt_out: bool
+    push_count: int
+    preferences: tuple[Preference, ...]
+
+
 @dataclass
 class Recipient:
-    customer: Customer | None
+    customer: CustomerInfo | None
     contacts: Contacts
     preferences: list[Preference]
 
-
-def _push_count_column():
-    return (select(func.count()).select_from(PushSubscription)
-            .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
-            .correlate(Customer).scalar_subquery())
+    def without_email(self) -> "Recipient":
+        return Recipient(self.customer, replace(self.contacts, email=""), self.preferences)
 
 
-def load_customer(customer_ref: str) -> Customer | None:
-    """The customer with preferences and active push count, in one round trip (the dispatch hot path)."""
-    row = db.session.execute(
-        select(Customer, _push_count_column()).options(joinedload(Customer.preferences))
+def _customer_query(customer_ref: str):
+    push_count = (select(func.count()).select_from(PushSubscription)
+                  .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
+                  .correlate(Customer).scalar_subquery())
+    return (
+        select(Customer.id, Customer.customer_id, Customer.email, Customer.phone, Customer.whatsapp,
+               Customer.workshop_id, Customer.reminder_email_opt_out, push_count.label("push_count"),
+               ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.priority)
+        .outerjoin(ChannelPreference, ChannelPreference.customer_id == Customer.id)
         .where(Customer.customer_id == customer_ref)
-    ).unique().first()
-    if row is None:
+    )
+
+
+def load_customer(customer_ref: str) -> CustomerInfo | None:
+    """The customer with its preferences and active push subscription count, in one round trip."""
+    rows = db.session.execute(_customer_query(customer_ref)).all()
+    if not rows:
         return None
-    customer, push_count = row
-    customer.active_push_count = push_count or 0  # plain attribute, not a column
-    return customer
+    first = rows[0]
+    prefs = tuple(Preference(r.channel, r.enabled, r.priority) for r in rows if r.channel is not None)
+    return CustomerInfo(
+        id=first.id, customer_id=first.customer_id, email=first.email or "",
+        whatsapp_number=first.whatsapp or first.phone or "", workshop_id=first.workshop_id,
+        reminder_email_opt_out=bool(first.reminder_email_opt_out), push_count=first.push_count or 0,
+        preferences=prefs,
+    )
 
 
-def active_push_count(customer: Customer) -> int:
-    cached = getattr(customer, "active_push_count", None)
-    if cached is not None:
-        return cached
-    return db.session.scalar(
-        select(func.count()).select_from(PushSubscription).where(
-            PushSubscription.customer_id == customer.id, PushSubscription.is_active
-        )
-    ) or 0
-
-
-def customer_recipient(customer: Customer) -> Recipient:
+def customer_recipient(customer: CustomerInfo) -> Recipient:
     country = current_app.config["WHATSAPP_DEFAULT_COUNTRY_CODE"]
     contacts = Contacts(
         email=customer.email if is_valid_email(customer.email) else "",
         whatsapp=normalise_phone(customer.whatsapp_number, country),
-        push_subscriptions=active_push_count(customer),
+        push_subscriptions=customer.push_count,
         push_ref=customer.customer_id,
     )
-    prefs = [Preference(p.channel, p.enabled, p.priority) for p in customer.preferences]
-    return Recipient(customer, contacts, prefs)
+    return Recipient(customer, contacts, list(customer.preferences))
 
 
-def staff_recipient(customer: Customer | None, workshop: WorkshopInfo | None) -> Recipient:
+def staff_recipient(customer: CustomerInfo | None, workshop: WorkshopInfo | None) -> Recipient:
     """Staff messages go to the workshop's staff addresses; staff have no push subscriptions."""
     country = current_app.config["WHATSAPP_DEFAULT_COUNTRY_CODE"]
     contacts = Contacts(
