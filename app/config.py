@@ -105,7 +105,7 @@ class Config:
         # Outcomes committed together; a crash re-sends at most this many (at-least-once).
         self.DELIVERY_RECORD_GROUP = env_int("DELIVERY_RECORD_GROUP", 10)
         self.REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
-        self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 2.0)
+        self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 5.0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     def _engine_options(self) -> dict:

@@ -170,8 +170,7 @@ def main() -> None:
         timings = time_single_claims(args.backlogs, args.stats, args.batch)
         report(args, runs, timings, common.check_code_unchanged(code))
     finally:
-        if not args.keep_db:
-            common.drop_database()
+        common.cleanup(args.keep_db)
 
 
 def report(args, runs: list[dict], timings: list[dict], code: dict) -> None:
@@ -197,4 +196,5 @@ def report(args, runs: list[dict], timings: list[dict], code: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with common.exclusive_run("claim_concurrency"):
+        main()

@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -90,6 +91,33 @@ def wait_for_seed_command(max_wait: float) -> None:
         time.sleep(30)
 
 
+# --- one benchmark at a time ---------------------------------------------------------------------
+
+LOCK_PATH = Path("/tmp/avisos-bench.lock")
+
+
+@contextmanager
+def exclusive_run(name: str):
+    """Refuse to run next to another benchmark: they share avisos_bench, Redis db 9 and the 2 cores."""
+    import fcntl
+
+    with open(LOCK_PATH, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise SystemExit(f"another benchmark is running ({handle.read().strip() or 'unknown'}); "
+                             "they share the database, Redis db 9 and the CPUs, so run them one at a time")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{name} pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 # --- database and redis -------------------------------------------------------------------------------
 
 def pg_connect(dsn: str = BENCH_DSN, autocommit: bool = True):
@@ -108,6 +136,13 @@ def reset_database() -> None:
 def drop_database() -> None:
     with pg_connect(PG_ADMIN_DSN) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def cleanup(keep_db: bool) -> None:
+    """End of a benchmark: drop the database (unless kept for inspection) and flush Redis db 9."""
+    if not keep_db:
+        drop_database()
+        flush_redis()
 
 
 def redis_client():
@@ -172,9 +207,21 @@ def enable_channels(channels: Iterable[str], service_type: str = SERVICE_TYPE, p
         conn.execute(sql, (service_type, phase, target, list(channels)))
 
 
-def truncate_delivery_tables() -> None:
-    with pg_connect() as conn:
-        conn.execute(f"TRUNCATE {', '.join(DELIVERY_TABLES)}")
+def truncate_delivery_tables(attempts: int = 5) -> None:
+    """TRUNCATE the event, notification and attempt tables; retried when a request still in flight
+    from the previous load holds a lock (deadlock or lock timeout)."""
+    import psycopg
+
+    for attempt in range(1, attempts + 1):
+        try:
+            with pg_connect() as conn:
+                conn.execute("SET lock_timeout = '5s'")
+                conn.execute(f"TRUNCATE {', '.join(DELIVERY_TABLES)}")
+            return
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
+            if attempt == attempts:
+                raise
+            time.sleep(1)
 
 
 def table_counts() -> dict[str, int]:

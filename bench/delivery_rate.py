@@ -362,9 +362,9 @@ def main() -> None:
     finally:
         if web is not None:
             web.stop()
-        if not args.keep_db:
-            common.drop_database()
+        common.cleanup(args.keep_db)
 
 
 if __name__ == "__main__":
-    main()
+    with common.exclusive_run("delivery_rate"):
+        main()

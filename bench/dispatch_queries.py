@@ -159,8 +159,7 @@ def main() -> None:
         profile = profile_dispatches(client, api_key, args.events, args.customers)
         report(args, times, statements, snapshot_ms, profile, common.check_code_unchanged(code))
     finally:
-        if not args.keep_db:
-            common.drop_database()
+        common.cleanup(args.keep_db)
 
 
 def report(args, times, statements, snapshot_ms, profile, code) -> None:
@@ -182,4 +181,5 @@ def report(args, times, statements, snapshot_ms, profile, code) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with common.exclusive_run("dispatch_queries"):
+        main()

@@ -26,6 +26,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run (default 15)")
     parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=3,
+                        help="seconds of dispatch load before measuring, so every gunicorn worker has done its "
+                             "lazy imports and loaded its snapshot (0 to skip)")
     parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
                         help="py-spy one gunicorn worker for SECONDS during the last dispatch run")
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
@@ -109,6 +112,9 @@ def main() -> None:
               f"({', '.join(n['channel'] for n in probe['notifications'])})")
         dispatch_lua = common.write_lua("dispatch", api_key=api_key, customers=args.customers)
         health_lua = common.write_lua("healthz", get_path="/healthz")
+        if args.warmup:
+            common.run_wrk(web.base_url + common.DISPATCH_PATH, dispatch_lua, 8, args.warmup)
+            time.sleep(2)  # let requests still in flight finish before the tables are truncated
         runs = []
         for connections in args.connections:
             profile = args.profile if connections == args.connections[-1] else 0
@@ -127,9 +133,9 @@ def main() -> None:
     finally:
         if web is not None:
             web.stop()
-        if not args.keep_db:
-            common.drop_database()
+        common.cleanup(args.keep_db)
 
 
 if __name__ == "__main__":
-    main()
+    with common.exclusive_run("dispatch_rate"):
+        main()

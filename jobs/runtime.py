@@ -161,6 +161,11 @@ class JobRunner:
 
 
 def init_jobs(app: Flask) -> None:
+    # Import the job modules (and the channel stack they pull in) now, not in the first request.
+    import jobs.delivery  # noqa: F401
+    import jobs.maintenance  # noqa: F401
+    import jobs.sync  # noqa: F401
+
     app.extensions["avisos_jobs"] = JobRunner(app)
 
 

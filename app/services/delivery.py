@@ -13,10 +13,11 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from app.channels.base import Message, PushTarget, SendResult
 from app.extensions import db
@@ -37,12 +38,14 @@ def _claimable(now):
 def claim_due(limit: int) -> tuple[str, list[uuid.UUID]]:
     """Claim up to `limit` due rows (queued, or retrying whose time has come), oldest first."""
     now, token = utcnow(), secrets.token_hex(16)
-    # A MATERIALIZED CTE is evaluated once. As a plain IN (subquery), PostgreSQL may re-run the
-    # LIMIT ... SKIP LOCKED subquery per row under some plans and claim more than `limit` rows.
+    # A MATERIALIZED CTE is evaluated once: as a plain IN (subquery), PostgreSQL may re-run the
+    # LIMIT ... SKIP LOCKED subquery per row and claim more than `limit`. The rows are locked by the
+    # CTE, so the UPDATE joins on id alone (re-checking the status there made PostgreSQL scan
+    # every queued row per claim once the table's statistics were stale).
     due = (select(Notification.id).where(_claimable(now)).order_by(Notification.created_at)
            .limit(limit).with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
     ids = list(db.session.scalars(
-        update(Notification).where(Notification.id.in_(select(due.c.id)), _claimable(now))
+        update(Notification).where(Notification.id == due.c.id)
         .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
@@ -64,6 +67,20 @@ def claim_notification(notification_id: uuid.UUID) -> str | None:
     return token if claimed else None
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """What recording needs of a claimed row, read once (commits expire ORM rows)."""
+
+    id: uuid.UUID
+    channel: str
+    attempts: int
+    max_attempts: int
+
+    @classmethod
+    def of(cls, row: Notification) -> "Claimed":
+        return cls(row.id, row.channel, row.attempts, row.max_attempts)
+
+
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     """Send every claimed row and record each outcome.
 
@@ -74,23 +91,33 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     config = current_app.config
     counts = {"ok": 0, "transient": 0, "permanent": 0}
     rows = db.session.scalars(select(Notification).where(Notification.id.in_(ids), Notification.claim_token == token)).all()
-    work = [(row, build_message(row)) for row in sorted(rows, key=lambda r: r.created_at)]
+    work = [(Claimed.of(row), build_message(row)) for row in sorted(rows, key=lambda r: r.created_at)]
     group = max(1, int(config.get("DELIVERY_RECORD_GROUP", 10)))
-    after: list = []
-    for done, (row, result, started, duration_ms) in enumerate(_send_all(work, config), start=1):
-        after.append(_record(row, token, result, started, duration_ms))
+    pending = _Pending()
+    for done, (claimed, result, started, duration_ms) in enumerate(_send_all(work, config), start=1):
+        pending.after.append(_record(claimed, token, result, started, duration_ms, pending.attempts))
         counts[result.outcome] += 1
         if done % group == 0:
-            _commit_and_run(after)
-    _commit_and_run(after)
+            pending.commit()
+    pending.commit()
     return counts
 
 
-def _commit_and_run(after: list) -> None:
-    db.session.commit()
-    for action in after:
-        action()
-    after.clear()
+@dataclass
+class _Pending:
+    """Attempts and after-commit actions of the current record group."""
+
+    attempts: list = field(default_factory=list)
+    after: list = field(default_factory=list)
+
+    def commit(self) -> None:
+        if self.attempts:
+            db.session.execute(insert(DeliveryAttempt.__table__), self.attempts)
+        db.session.commit()
+        for action in self.after:
+            action()
+        self.attempts.clear()
+        self.after.clear()
 
 
 def _timed_send(channel: str, message: Message, config) -> tuple[SendResult, object, int]:
@@ -143,20 +170,20 @@ def _backoff(attempts: int, retry_after: float | None) -> float:
 
 def record_outcome(row: Notification, token: str, result: SendResult, started, duration_ms: int) -> None:
     """Persist the attempt and the row's new state, commit, then schedule the retry or fallback."""
-    action = _record(row, token, result, started, duration_ms)
-    db.session.commit()
-    action()
+    pending = _Pending()
+    pending.after.append(_record(Claimed.of(row), token, result, started, duration_ms, pending.attempts))
+    pending.commit()
 
 
-def _record(row: Notification, token: str, result: SendResult, started, duration_ms: int):
-    """Write the attempt and the new state (no commit). Returns what to do after the commit."""
+def _record(row: Claimed, token: str, result: SendResult, started, duration_ms: int, attempts: list):
+    """Write the row's new state and queue its attempt (no commit). Returns what to do after the commit."""
     now = utcnow()
-    db.session.add(DeliveryAttempt(
-        notification_id=row.id, number=row.attempts, channel=row.channel, outcome=result.outcome,
-        error_code=result.error_code, error_message=result.error_message[:2000],
-        provider_message_id=result.provider_message_id, response_summary=result.response_summary[:2000],
-        started_at=started, duration_ms=duration_ms,
-    ))
+    attempts.append({
+        "id": uuid.uuid4(), "notification_id": row.id, "number": row.attempts, "channel": row.channel,
+        "outcome": result.outcome, "error_code": result.error_code, "error_message": result.error_message[:2000],
+        "provider_message_id": result.provider_message_id, "response_summary": result.response_summary[:2000],
+        "started_at": started, "duration_ms": duration_ms,
+    })
     _update_push_targets(result, now)
     values: dict = {"claim_token": None, "updated_at": now}
     retry_at = None
@@ -175,12 +202,11 @@ def _record(row: Notification, token: str, result: SendResult, started, duration
                                    Notification.status == S.SENDING)
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount
-    fallback = _plan_fallback(row) if changed and values["status"] == S.FAILED else None
+    fallback = _plan_fallback(row.id) if changed and values["status"] == S.FAILED else None
     if result.config_problem:
         log.error("channel %s configuration problem: %s", row.channel, result.error_code)
-    row_id, attempts = row.id, row.attempts
     queued_fallback = fallback is not None and fallback.status == S.QUEUED
-    return lambda: _after_commit(row_id, attempts, retry_at, queued_fallback)
+    return lambda: _after_commit(row.id, row.attempts, retry_at, queued_fallback)
 
 
 def _update_push_targets(result: SendResult, now) -> None:
@@ -195,12 +221,12 @@ def _update_push_targets(result: SendResult, now) -> None:
             .values(last_success_at=now, failure_count=0))
 
 
-def _plan_fallback(row: Notification) -> Notification | None:
-    db.session.refresh(row)
+def _plan_fallback(notification_id: uuid.UUID) -> Notification | None:
+    row = db.session.get(Notification, notification_id, populate_existing=True)
     try:
         fallback = planner.fallback_row(row, get_snapshot())
     except Exception:  # noqa: BLE001 - a fallback that cannot be planned must not lose the failure record
-        log.exception("fallback planning failed for notification %s", row.id)
+        log.exception("fallback planning failed for notification %s", notification_id)
         return None
     if fallback is not None:
         db.session.add(fallback)

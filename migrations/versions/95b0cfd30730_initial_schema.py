@@ -265,6 +265,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notifications_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index('ix_notifications_status_due', ['status', 'next_retry_at'], unique=False)
+        batch_op.create_index('ix_notifications_claimable', ['created_at'], unique=False,
+                              postgresql_where=sa.text("status IN ('queued', 'retrying')"),
+                              sqlite_where=sa.text("status IN ('queued', 'retrying')"))
 
     op.create_table('phase_channel_configs',
     sa.Column('config_id', sa.Uuid(), nullable=False),
@@ -398,6 +401,7 @@ def downgrade():
     op.drop_table('phase_channel_configs')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_status_due')
+        batch_op.drop_index('ix_notifications_claimable')
         batch_op.drop_index(batch_op.f('ix_notifications_provider_message_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_parent_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_event_id'))
