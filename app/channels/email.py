@@ -8,9 +8,11 @@ import socket
 import ssl
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import Any
 
 from app.channels.base import CheckResult, Message, SendResult
@@ -55,22 +57,40 @@ def render_html(subject: str, fragment: str) -> str:
     return HTML_LAYOUT.format(title=html.escape(subject), content=fragment)
 
 
-def build_email(message: Message, from_email: str) -> EmailMessage:
-    """Build the MIME message: text part, optional HTML alternative, identifying headers."""
-    mail = EmailMessage()
-    mail["From"] = from_email
-    mail["To"] = message.recipient
-    mail["Subject"] = message.subject
-    mail["Date"] = format_datetime(datetime.now(UTC))
+def _header_safe(value: str, name: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"line break in the {name} header")
+    return value
+
+
+def _encoded(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def build_email(message: Message, from_email: str) -> MIMEBase:
+    """Build the MIME message: text part, optional HTML alternative, identifying headers.
+
+    Built with the compat32 MIME classes: about three times cheaper than EmailMessage's header
+    registry, which matters at hundreds of messages per second per worker.
+    """
+    text = MIMEText(message.body, "plain", "utf-8")
+    if message.html_body:
+        mail: MIMEBase = MIMEMultipart("alternative")
+        mail.attach(text)
+        mail.attach(MIMEText(render_html(message.subject, message.html_body), "html", "utf-8"))
+    else:
+        mail = text
+    name, address = parseaddr(_header_safe(from_email, "From"))
+    mail["From"] = formataddr((name, address), charset="utf-8")
+    mail["To"] = _header_safe(message.recipient, "To")
+    mail["Subject"] = _encoded(_header_safe(message.subject, "Subject"))
+    mail["Date"] = formatdate(usegmt=True)
     mail["Message-ID"] = make_msgid(domain=sender_domain(from_email))
     unsubscribe_url = message.payload.get("list_unsubscribe_url")
     if unsubscribe_url:
         # RFC 8058 one-click: the POST to the URL alone must unsubscribe.
-        mail["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        mail["List-Unsubscribe"] = f"<{_header_safe(unsubscribe_url, 'List-Unsubscribe')}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    mail.set_content(message.body)
-    if message.html_body:
-        mail.add_alternative(render_html(message.subject, message.html_body), subtype="html")
     return mail
 
 
@@ -164,7 +184,7 @@ class EmailChannel:
         with self._lock:
             self._discard(polite=True)
 
-    def _deliver(self, mail: EmailMessage) -> None:
+    def _deliver(self, mail: MIMEBase) -> None:
         """send_message on the kept connection, reconnecting once if the server dropped it."""
         for attempt in (1, 2):
             conn = self._connection()
