@@ -15,7 +15,7 @@ import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 from typing import Any, Callable
 
@@ -195,9 +195,3 @@ def job_entry(func: Callable) -> Callable:
                 db.session.remove()
 
     return wrapper
-
-
-def seconds_from_now(seconds: float) -> datetime:
-    from app.models.base import utcnow
-
-    return utcnow() + timedelta(seconds=seconds)

@@ -6,13 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import delivery, setup
+    from app.cli import delivery, seed, setup
 
-    for command in (*setup.COMMANDS, *delivery.COMMANDS):
+    for command in (*setup.COMMANDS, *delivery.COMMANDS, seed.seed_initial_data_command):
         app.cli.add_command(command)
-    try:
-        from app.cli import seed
-
-        app.cli.add_command(seed.seed_initial_data_command)
-    except ImportError:  # the seed module is optional while it is being written
-        pass

@@ -94,7 +94,7 @@ class Plan:
         return [f"{channel}: {reason}" for channel, reason in self.skipped]
 
 
-def channel_order(preferences: Sequence[Preference], contacts: Contacts | None = None) -> list[str]:
+def channel_order(preferences: Sequence[Preference]) -> list[str]:
     """The customer's channels, best first. Without stored preferences: WhatsApp, email, push.
     Channels the customer switched off are left out; whether an address exists is checked by the
     planner, so that a skipped channel is reported with the right reason."""
@@ -158,7 +158,7 @@ def plan_deliveries(
     if cells is not None and not enabled_cells:
         plan.skipped.append(("*", "no channel is enabled for this phase"))
         return plan
-    order = channel_order(preferences, contacts)
+    order = channel_order(preferences)
     candidates = [c for c in order if cells is None or c in enabled_cells]
     for channel in (enabled_cells if cells is not None else []):
         if channel not in order:
@@ -189,7 +189,7 @@ def plan_fallback(
 ) -> PlannedMessage | None:
     """The next channel in the customer's order that this event has not used, with ITS template."""
     used = set(used_channels)
-    for channel in channel_order(preferences, contacts):
+    for channel in channel_order(preferences):
         if channel in used or _unusable(channel, contacts, workshop_channels):
             continue
         template = choose_template(templates, spec, channel)

@@ -19,13 +19,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import insert, or_, select, update
 
-from app.channels.base import Message, PushTarget, SendResult
+from app.channels.base import Message, SendResult
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.services import planner
 from app.services.channel_pool import get_channel
+from app.services.recipients import active_push_targets
 from app.services.snapshot import get_snapshot
 
 log = logging.getLogger(__name__)
@@ -151,11 +152,7 @@ def _send_all(work: list[tuple[Notification, Message]], config):
 
 
 def build_message(row: Notification) -> Message:
-    targets: tuple[PushTarget, ...] = ()
-    if row.channel == "push" and row.customer_id:
-        subs = db.session.scalars(select(PushSubscription).where(
-            PushSubscription.customer_id == row.customer_id, PushSubscription.is_active))
-        targets = tuple(PushTarget(str(s.id), s.endpoint, s.p256dh, s.auth) for s in subs)
+    targets = active_push_targets(row.customer_id) if row.channel == "push" and row.customer_id else ()
     return Message(
         notification_id=str(row.id), channel=row.channel, recipient=row.recipient, subject=row.subject,
         body=row.body, html_body=row.html_body, payload=row.payload or {}, push_targets=targets,
@@ -202,7 +199,7 @@ def _record(row: Claimed, token: str, result: SendResult, started, duration_ms: 
                                    Notification.status == S.SENDING)
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount
-    fallback = _plan_fallback(row.id) if changed and values["status"] == S.FAILED else None
+    fallback = add_fallback(row.id) if changed and values["status"] == S.FAILED else None
     if result.config_problem:
         log.error("channel %s configuration problem: %s", row.channel, result.error_code)
     queued_fallback = fallback is not None and fallback.status == S.QUEUED
@@ -221,7 +218,8 @@ def _update_push_targets(result: SendResult, now) -> None:
             .values(last_success_at=now, failure_count=0))
 
 
-def _plan_fallback(notification_id: uuid.UUID) -> Notification | None:
+def add_fallback(notification_id: uuid.UUID) -> Notification | None:
+    """Plan the failed row's fallback into the session (not committed); None when there is none."""
     row = db.session.get(Notification, notification_id, populate_existing=True)
     try:
         fallback = planner.fallback_row(row, get_snapshot())

@@ -22,6 +22,7 @@ from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
 from app.services import planner
 from app.services.dispatch_request import DispatchRequest, parse_dispatch
+from app.services.recipients import load_customer
 from app.services.snapshot import Snapshot, get_snapshot
 from jobs.runtime import runner
 
@@ -141,7 +142,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
         customer_ref=req.customer_id, context=dict(req.context),
     )
-    customer = planner.load_customer_for(req.customer_id)
+    customer = load_customer(req.customer_id)
     waiting = customer is None and req.target == "clients"
     if waiting:
         rows, errors = [planner.waiting_placeholder(event)], []
@@ -193,7 +194,7 @@ def _response(event, waiting: bool, rows: list[dict], errors: list[str]) -> dict
 
 def plan_waiting_events(customer_ref: str) -> int:
     """Plan the events that were waiting for this customer (called after a customer sync)."""
-    customer = planner.load_customer_for(customer_ref)
+    customer = load_customer(customer_ref)
     if customer is None:
         return 0
     events = db.session.scalars(

@@ -62,10 +62,6 @@ class EventRecord:
     context: dict
 
 
-def load_customer_for(customer_ref: str) -> CustomerInfo | None:
-    return load_customer(customer_ref)
-
-
 def unsubscribe_url(customer_ref: str) -> str:
     token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="reminder-unsubscribe").dumps(customer_ref)
     return f"{current_app.config['PUBLIC_URL']}/u/{token}"

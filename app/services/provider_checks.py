@@ -5,12 +5,9 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
-from sqlalchemy import select
-
 from app.channels.base import CheckResult, Message, PushTarget, SendResult
 from app.channels.registry import build_channel
-from app.extensions import db
-from app.models import Customer, PushSubscription
+from app.services.recipients import active_push_targets, load_customer
 
 TEST_SUBJECT = "Prueba de Avisos"
 TEST_BODY = "Este es un mensaje de prueba de Avisos. Si lo recibió, el canal está bien configurado."
@@ -25,12 +22,8 @@ def check_provider(channel: str) -> CheckResult:
 
 
 def _push_targets(customer_ref: str) -> tuple[PushTarget, ...]:
-    customer = db.session.execute(select(Customer).where(Customer.customer_id == customer_ref)).scalar_one_or_none()
-    if customer is None:
-        return ()
-    subs = db.session.scalars(select(PushSubscription).where(
-        PushSubscription.customer_id == customer.id, PushSubscription.is_active))
-    return tuple(PushTarget(str(s.id), s.endpoint, s.p256dh, s.auth) for s in subs)
+    customer = load_customer(customer_ref)
+    return active_push_targets(customer.id) if customer else ()
 
 
 def send_test_message(channel: str, address: str) -> SendResult:

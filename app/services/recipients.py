@@ -13,6 +13,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import bindparam, func, select
 
+from app.channels.base import PushTarget
 from app.extensions import db
 from app.models import ChannelPreference, Customer, PushSubscription
 from app.orchestration.contacts import is_valid_email, normalise_phone
@@ -70,6 +71,13 @@ def load_customer(customer_ref: str) -> CustomerInfo | None:
         reminder_email_opt_out=bool(first.reminder_email_opt_out), push_count=first.push_count or 0,
         preferences=prefs,
     )
+
+
+def active_push_targets(customer_id: uuid.UUID) -> tuple[PushTarget, ...]:
+    """The customer's active browser subscriptions, as the push adapter takes them."""
+    subs = db.session.scalars(select(PushSubscription).where(
+        PushSubscription.customer_id == customer_id, PushSubscription.is_active))
+    return tuple(PushTarget(str(s.id), s.endpoint, s.p256dh, s.auth) for s in subs)
 
 
 def customer_recipient(customer: CustomerInfo) -> Recipient:

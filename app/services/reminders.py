@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import ApiError
 from app.extensions import db
-from app.models import MaintenanceReminder, Vehicle
+from app.models import MaintenanceReminder
 from app.models.base import utcnow
 from app.models.enums import ReminderStatus
 from app.services.planner import REMINDER_EVENT
@@ -130,5 +130,3 @@ def mark_overdue(today: date) -> int:
     db.session.commit()
     return len(rows)
 
-
-__all__ = ["check_maintenance_reminders", "is_due", "Vehicle"]

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import DeliveryAttempt, DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
+from app.services.delivery import add_fallback
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +43,10 @@ def recover_stuck_sending() -> int:
         else:
             row.status, row.next_retry_at = S.RETRYING, now
     db.session.flush()
-    _fallbacks_for(exhausted)
+    for row in exhausted:
+        add_fallback(row.id)
     db.session.commit()
     return len(stuck)
-
-
-def _fallbacks_for(rows: list[Notification]) -> None:
-    from app.services import planner
-    from app.services.snapshot import get_snapshot
-
-    for row in rows:
-        try:
-            fallback = planner.fallback_row(row, get_snapshot())
-        except Exception:  # noqa: BLE001
-            log.exception("fallback planning failed for %s", row.id)
-            continue
-        if fallback is not None:
-            db.session.add(fallback)
 
 
 def plan_late_customers() -> int:

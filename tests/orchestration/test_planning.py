@@ -68,7 +68,7 @@ def test_default_order_plans_only_channels_the_customer_has_an_address_for():
 
 def test_preferences_order_and_filter_channels():
     prefs = [Preference("email", True, 1), Preference("whatsapp", False, 2), Preference("push", True, 3)]
-    assert channel_order(prefs, ALL) == ["email", "push"]
+    assert channel_order(prefs) == ["email", "push"]
 
 
 def test_every_enabled_channel_gets_one_message_in_preference_order():
