@@ -42,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app import models  # noqa: F401  (registers every table with the metadata)
     from app.api import register_api
     from app.cli import register_commands
+    from app.console import init_console
     from app.errors import register_error_handlers
     from app.health import health_bp
     from app.public import public_bp
@@ -51,6 +52,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_api(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
+    init_console(app)
     register_commands(app)
     init_jobs(app)
     return app

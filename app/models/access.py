@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,7 +15,7 @@ from app.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey
 ROLES = ("admin", "operator", "viewer")
 
 
-class User(UUIDPrimaryKey, Timestamps, db.Model):
+class User(UserMixin, UUIDPrimaryKey, Timestamps, db.Model):
     __tablename__ = "users"
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -33,7 +34,7 @@ class ApiKey(UUIDPrimaryKey, Timestamps, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # Space-separated scopes: dispatch read write manage
+    # Space-separated scopes: dispatch read manage push
     scopes: Mapped[str] = mapped_column(String(255), default="dispatch read")
     expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

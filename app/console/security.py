@@ -1,0 +1,87 @@
+"""Roles and the access rules every console view applies on the server."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+
+from app.extensions import login_manager
+
+ROLE_RANK = {"viewer": 1, "operator": 2, "admin": 3}
+
+
+def has_role(user: Any, role: str) -> bool:
+    """True when `user` is signed in, active and holds `role` or a higher one."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return ROLE_RANK.get(getattr(user, "role", ""), 0) >= ROLE_RANK[role]
+
+
+def deny() -> Any:
+    """Anonymous visitors go to /login; signed-in users without the role get 403."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    abort(403)
+
+
+def require_role(role: str) -> Callable:
+    """Guard one view method (an @expose endpoint or an action) with a minimum role."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not has_role(current_user, role):
+                return deny()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class RoleAccessMixin:
+    """Put first in a view's bases. `read_role` may see the view; `write_role` may change data."""
+
+    read_role = "viewer"
+    write_role = "operator"
+
+    def is_accessible(self) -> bool:
+        return has_role(current_user, self.read_role)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        return deny()
+
+    def can_write(self) -> bool:
+        return has_role(current_user, self.write_role)
+
+
+class RoleModelView(RoleAccessMixin, ModelView):
+    """A ModelView whose create/edit/delete/actions follow `write_role` per request.
+
+    Flask-Admin checks `can_create`, `can_edit` and `can_delete` inside its own views, so making
+    them properties enforces the role on the server, not only by hiding buttons. `allow_*` switch
+    an operation off for everyone.
+    """
+
+    allow_create = True
+    allow_edit = True
+    allow_delete = True
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self.allow_create and self.can_write()
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self.allow_edit and self.can_write()
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self.allow_delete and self.can_write()
+
+    def is_action_allowed(self, name: str) -> bool:
+        return self.can_write() and super().is_action_allowed(name)

@@ -1,0 +1,67 @@
+"""Console fixtures: a user per role and test clients signed in through the real /login form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PASSWORD = "correct-horse-battery"
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a rendered page carries (forms) or, failing that, the meta tag."""
+    match = _TOKEN.search(html)
+    if match is None:
+        raise AssertionError("no csrf_token on the page")
+    return match.group(1) or match.group(2)
+
+
+class ConsoleClient:
+    """A Flask test client that keeps a CSRF token and sends it with every form POST."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = csrf_token_from(client.get("/login").get_data(as_text=True))
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return self.post("/login", data={"email": email, "password": password, **extra})
+
+
+@pytest.fixture
+def make_user(app):
+    from app.cli.setup import upsert_user
+
+    def factory(role: str = "admin", email: str | None = None, password: str = PASSWORD):
+        return upsert_user(email or f"{role}@taller.test", role, password)
+
+    return factory
+
+
+@pytest.fixture
+def console(app):
+    """An anonymous console client (CSRF token ready)."""
+    return ConsoleClient(app.test_client())
+
+
+@pytest.fixture
+def signed_in(app, make_user):
+    """signed_in(role) -> a ConsoleClient signed in as a fresh user with that role."""
+
+    def factory(role: str = "admin") -> ConsoleClient:
+        user = make_user(role)
+        client = ConsoleClient(app.test_client())
+        response = client.login(user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return factory
