@@ -17,7 +17,9 @@ def init_console(app: Flask) -> Admin:
     """Bind login and CSRF, mount the console and register every page in menu order."""
     from app.console import views
     from app.console.auth import auth_bp, init_login
+    from app.console.i18n import init_i18n
 
+    init_i18n(app)
     init_login(app)
     csrf.init_app(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:

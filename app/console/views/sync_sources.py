@@ -1,0 +1,7 @@
+"""Console page: sync_sources (placeholder until its page is built)."""
+
+from flask_admin import Admin
+
+
+def register(admin: Admin) -> None:
+    """Add this page's views to the console."""
