@@ -8,6 +8,7 @@ from app.models.orchestration import OrchestrationConfig, PhaseChannelConfig
 from app.models.tasks import BackgroundTask
 from app.models.templates import NotificationTemplate
 from app.models.vehicles import MaintenanceReminder, Vehicle
+from app.models.webhooks import ProviderReceipt, WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.workshops import Workshop
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "MaintenanceReminder", "Notification", "NotificationTemplate", "OrchestrationConfig",
     "PhaseChannelConfig", "PushSubscription", "ServicePhase", "ServiceType", "User", "Vehicle",
     "Workshop",
+    "ProviderReceipt", "WebhookAttempt", "WebhookEndpoint", "WebhookMessage",
 ]
