@@ -1,0 +1,322 @@
+"""Notification metrics, aggregated in SQL (never in Python loops over rows).
+
+Used by the console dashboard, the analytics page and the JSON analytics API. Every function
+takes plain arguments and returns plain dicts/lists ready to serialise.
+
+Vocabulary (see docs/CONSOLE.md):
+- "successful": rows that reached the provider (sent, delivered or read).
+- "delivered": delivered or read (a provider receipt arrived).
+- "delivery_rate": successful / (successful + failed) in percent, None when nothing finished.
+- Days are calendar days in the TIMEZONE setting.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+from app.models import Notification
+from app.models.base import utcnow
+from app.models.enums import CHANNELS
+from app.models.enums import NotificationStatus as S
+
+SUCCESSFUL = (S.SENT, S.DELIVERED, S.READ)
+DELIVERED = (S.DELIVERED, S.READ)
+PENDING = (S.WAITING_FOR_CUSTOMER, S.QUEUED, S.SENDING, S.RETRYING)
+# Upper bounds (seconds) of the queued-to-sent histogram buckets; the last bucket is open.
+LATENCY_BUCKETS = (5, 30, 120, 600, 3600)
+_TZ_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
+
+
+# Time helpers ---------------------------------------------------------------------------------
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+
+
+def day_start(day: date) -> datetime:
+    """The UTC instant at which `day` starts in the configured time zone."""
+    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
+
+
+def today() -> date:
+    return utcnow().astimezone(local_zone()).date()
+
+
+def day_range(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in local time, as UTC instants."""
+    return day_start(start), day_start(end + timedelta(days=1))
+
+
+def _is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _local_day(column) -> ColumnElement:
+    """The calendar day of a UTC timestamp column in the configured zone, as 'YYYY-MM-DD' text."""
+    name = current_app.config.get("TIMEZONE") or "UTC"
+    if _is_postgres():
+        if not _TZ_NAME.match(name):
+            raise ValueError(f"unexpected time zone name {name!r}")
+        # A literal (validated above), so SELECT and GROUP BY are the same expression.
+        return func.to_char(func.timezone(literal_column(f"'{name}'"), column), "YYYY-MM-DD")
+    # SQLite stores naive UTC: shift by the zone's current offset (exact for zones without DST).
+    offset = utcnow().astimezone(local_zone()).utcoffset() or timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    return func.strftime("%Y-%m-%d", column, literal_column(f"'{minutes:+d} minutes'"))
+
+
+def _seconds_between(later, earlier) -> ColumnElement:
+    if _is_postgres():
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _count_if(condition) -> ColumnElement:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _rate(successful: int, failed: int) -> float | None:
+    finished = successful + failed
+    return round(100.0 * successful / finished, 1) if finished else None
+
+
+def _in_window(start: datetime, end: datetime):
+    return and_(Notification.created_at >= start, Notification.created_at < end)
+
+
+# Counts ---------------------------------------------------------------------------------------
+def status_counts(start: datetime, end: datetime) -> dict[str, int]:
+    """Rows created in [start, end) per status, every status present (0 when none)."""
+    rows = db.session.execute(
+        select(Notification.status, func.count()).where(_in_window(start, end)).group_by(Notification.status)
+    ).all()
+    counts = dict.fromkeys(S.ALL, 0)
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def headline(counts: dict[str, int]) -> dict[str, Any]:
+    """Dashboard figures from a status_counts() result."""
+    successful = sum(counts.get(s, 0) for s in SUCCESSFUL)
+    failed = counts.get(S.FAILED, 0)
+    return {
+        "total": sum(counts.values()),
+        "queued": sum(counts.get(s, 0) for s in PENDING),
+        "sent": successful,
+        "delivered": sum(counts.get(s, 0) for s in DELIVERED),
+        "failed": failed,
+        "cancelled": counts.get(S.CANCELLED, 0),
+        "delivery_rate": _rate(successful, failed),
+    }
+
+
+def period_headline(days: int) -> dict[str, Any]:
+    """headline() for the last `days` calendar days including today (days=1: today only)."""
+    end = today()
+    start, stop = day_range(end - timedelta(days=max(1, days) - 1), end)
+    return headline(status_counts(start, stop))
+
+
+def summary(days: int = 30) -> dict[str, Any]:
+    """Aggregated statistics of the last `days` days: totals, rate, breakdowns, daily trend."""
+    days = max(1, min(int(days), 366))
+    last = today()
+    first = last - timedelta(days=days - 1)
+    start, end = day_range(first, last)
+    counts = status_counts(start, end)
+    figures = headline(counts)
+    return {
+        "period": {"days": days, "start": first.isoformat(), "end": last.isoformat()},
+        "total": figures["total"],
+        "sent": figures["sent"],
+        "delivered": figures["delivered"],
+        "failed": figures["failed"],
+        "pending": figures["queued"],
+        "cancelled": figures["cancelled"],
+        "delivery_rate": figures["delivery_rate"],
+        "average_delivery_seconds": average_delivery_seconds(start, end),
+        "by_status": counts,
+        "by_channel": _by_channel(start, end),
+        "by_event_type": _by_event_type(start, end),
+        "daily": daily_totals(first, last),
+    }
+
+
+def average_delivery_seconds(start: datetime, end: datetime) -> float | None:
+    """Mean time from creation (queued) to sent over rows sent in the window."""
+    value = db.session.execute(
+        select(func.avg(_seconds_between(Notification.sent_at, Notification.created_at)))
+        .where(_in_window(start, end), Notification.sent_at.is_not(None))
+    ).scalar()
+    return round(float(value), 2) if value is not None else None
+
+
+def _by_channel(start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    rows = db.session.execute(
+        select(Notification.channel, Notification.status, func.count())
+        .where(_in_window(start, end)).group_by(Notification.channel, Notification.status)
+    ).all()
+    per_channel: dict[str, dict[str, int]] = {}
+    for channel, status, n in rows:
+        per_channel.setdefault(channel or "none", dict.fromkeys(S.ALL, 0))[status] = int(n)
+    return {channel: headline(counts) for channel, counts in per_channel.items()}
+
+
+def _by_event_type(start: datetime, end: datetime) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Notification.event_type, func.count()).where(_in_window(start, end))
+        .group_by(Notification.event_type).order_by(func.count().desc())
+    ).all()
+    return {event_type: int(n) for event_type, n in rows}
+
+
+def daily_totals(first: date, last: date) -> list[dict[str, Any]]:
+    """Per local day: total, successful, failed, delivery rate (days without rows included)."""
+    start, end = day_range(first, last)
+    day = _local_day(Notification.created_at).label("day")
+    rows = db.session.execute(
+        select(day, func.count(), _count_if(Notification.status.in_(SUCCESSFUL)),
+               _count_if(Notification.status == S.FAILED))
+        .where(_in_window(start, end)).group_by(day).order_by(day)
+    ).all()
+    found = {d: (int(t), int(ok or 0), int(bad or 0)) for d, t, ok, bad in rows}
+    series = []
+    for offset in range((last - first).days + 1):
+        key = (first + timedelta(days=offset)).isoformat()
+        total, ok, bad = found.get(key, (0, 0, 0))
+        series.append({"date": key, "total": total, "sent": ok, "failed": bad, "delivery_rate": _rate(ok, bad)})
+    return series
+
+
+# Analytics charts -----------------------------------------------------------------------------
+def daily_volume(first: date, last: date) -> list[dict[str, Any]]:
+    """Rows per local day and channel: [{date, channel, count}] (only non-empty cells)."""
+    start, end = day_range(first, last)
+    day = _local_day(Notification.created_at).label("day")
+    rows = db.session.execute(
+        select(day, Notification.channel, func.count()).where(_in_window(start, end))
+        .group_by(day, Notification.channel).order_by(day)
+    ).all()
+    return [{"date": d, "channel": channel or "none", "count": int(n)} for d, channel, n in rows]
+
+
+def delivery_rate_series(first: date, last: date) -> list[dict[str, Any]]:
+    """Per local day: successful, failed and the delivery rate (percent or None)."""
+    return [{k: row[k] for k in ("date", "sent", "failed", "delivery_rate")} for row in daily_totals(first, last)]
+
+
+def failures_by_error_code(first: date, last: date, limit: int = 15) -> list[dict[str, Any]]:
+    """Failed rows per error code, most frequent first."""
+    start, end = day_range(first, last)
+    code = func.coalesce(func.nullif(Notification.error_code, ""), "unknown").label("code")
+    rows = db.session.execute(
+        select(code, func.count()).where(_in_window(start, end), Notification.status == S.FAILED)
+        .group_by(code).order_by(func.count().desc()).limit(limit)
+    ).all()
+    return [{"error_code": c, "count": int(n)} for c, n in rows]
+
+
+def queued_to_sent_distribution(first: date, last: date) -> list[dict[str, Any]]:
+    """Histogram of seconds from creation to sent: [{bucket, upper_seconds, count}] in order."""
+    start, end = day_range(first, last)
+    seconds = _seconds_between(Notification.sent_at, Notification.created_at)
+    bucket = case(*[(seconds < bound, index) for index, bound in enumerate(LATENCY_BUCKETS)],
+                  else_=len(LATENCY_BUCKETS)).label("bucket")
+    rows = db.session.execute(
+        select(bucket, func.count()).where(_in_window(start, end), Notification.sent_at.is_not(None))
+        .group_by(bucket)
+    ).all()
+    found = {int(b): int(n) for b, n in rows}
+    labels = _latency_labels()
+    return [{"bucket": labels[i], "upper_seconds": LATENCY_BUCKETS[i] if i < len(LATENCY_BUCKETS) else None,
+             "count": found.get(i, 0)} for i in range(len(labels))]
+
+
+def _latency_labels() -> list[str]:
+    def short(seconds: int) -> str:
+        return f"{seconds // 3600} h" if seconds >= 3600 else f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
+
+    labels, lower = [], 0
+    for bound in LATENCY_BUCKETS:
+        labels.append(f"< {short(bound)}" if lower == 0 else f"{short(lower)}–{short(bound)}")
+        lower = bound
+    labels.append(f"≥ {short(lower)}")
+    return labels
+
+
+# Health and recent rows -----------------------------------------------------------------------
+def channel_health(hours: int = 24) -> list[dict[str, Any]]:
+    """Per channel, over the last `hours`: counts, success rate and a health verdict.
+
+    status: idle (nothing finished), healthy (>= 95 % success), degraded (>= 50 %), failing.
+    """
+    since = utcnow() - timedelta(hours=max(1, int(hours)))
+    rows = db.session.execute(
+        select(Notification.channel, func.count(), _count_if(Notification.status.in_(SUCCESSFUL)),
+               _count_if(Notification.status == S.FAILED), _count_if(Notification.status.in_(PENDING)),
+               func.max(Notification.sent_at), func.max(Notification.failed_at))
+        .where(Notification.created_at >= since, Notification.channel.is_not(None))
+        .group_by(Notification.channel)
+    ).all()
+    found = {row[0]: row[1:] for row in rows}
+    return [_health_entry(channel, found.get(channel)) for channel in CHANNELS]
+
+
+def _health_entry(channel: str, row: tuple | None) -> dict[str, Any]:
+    total, ok, bad, pending, last_ok, last_bad = row or (0, 0, 0, 0, None, None)
+    ok, bad = int(ok or 0), int(bad or 0)
+    rate = _rate(ok, bad)
+    status = "idle" if rate is None else "healthy" if rate >= 95 else "degraded" if rate >= 50 else "failing"
+    return {
+        "channel": channel, "status": status, "total": int(total or 0), "successful": ok, "failed": bad,
+        "pending": int(pending or 0), "success_rate": rate,
+        "last_success_at": _iso(last_ok), "last_failure_at": _iso(last_bad),
+    }
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+RECENT_COLUMNS = (
+    "id", "correlation_id", "event_type", "channel", "status", "recipient", "customer_ref", "subject",
+    "attempts", "error_code", "error_reason", "created_at", "sent_at", "failed_at",
+)
+
+
+def recent(limit: int = 50, channel: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """The newest log rows (optionally one channel / one status), newest first."""
+    limit = max(1, min(int(limit), 500))
+    columns = [getattr(Notification, name) for name in RECENT_COLUMNS]
+    query = select(*columns).order_by(Notification.created_at.desc()).limit(limit)
+    if channel:
+        query = query.where(Notification.channel == channel)
+    if status:
+        query = query.where(Notification.status == status)
+    return [_plain(dict(zip(RECENT_COLUMNS, row))) for row in db.session.execute(query).all()]
+
+
+def latest_failures(limit: int = 8) -> list[dict[str, Any]]:
+    """The most recent failed rows (by failure time), for the dashboard."""
+    columns = [getattr(Notification, name) for name in RECENT_COLUMNS]
+    query = (select(*columns).where(Notification.status == S.FAILED)
+             .order_by(Notification.created_at.desc()).limit(limit))
+    return [_plain(dict(zip(RECENT_COLUMNS, row))) for row in db.session.execute(query).all()]
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    row["id"] = str(row["id"])
+    for key in ("created_at", "sent_at", "failed_at"):
+        row[key] = _iso(row[key])
+    return row
