@@ -81,6 +81,19 @@ class Config:
         self.WHATSAPP_DEFAULT_COUNTRY_CODE = os.environ.get("WHATSAPP_DEFAULT_COUNTRY_CODE", "593")
 
         self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+        # Secret Evolution must present (URL ?secret= or X-Webhook-Secret) on delivery receipts.
+        self.EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
+
+        # Outbound webhooks (docs/INTEGRATIONS.md). Hosts (names, IPs or CIDRs) allowed even when
+        # they resolve to private, loopback or link-local addresses.
+        self.WEBHOOK_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()]
+        self.WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 15.0)
+        # Delay before each attempt: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+        self.WEBHOOK_RETRY_SCHEDULE = env_list_int("WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 36000])
+        self.WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86400)
+        self.WEBHOOK_SECRET_GRACE_SECONDS = env_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600)
+        # Live console: how long one Server-Sent Events connection lasts before the browser reconnects.
+        self.LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 300)
         self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
         self.VAPID_CONTACT_EMAIL = os.environ.get("VAPID_CONTACT_EMAIL", "")
         self.PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 48 * 3600)

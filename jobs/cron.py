@@ -8,6 +8,8 @@ catches up after the scheduler was down at 08:00.
 from rq import cron
 
 from jobs.maintenance import check_maintenance_reminders, retry_failed_notifications
+from jobs.webhooks import sweep_webhooks
 
 cron.register(retry_failed_notifications, queue_name="maintenance", interval=15 * 60, job_timeout=900)
 cron.register(check_maintenance_reminders, queue_name="maintenance", interval=60 * 60, job_timeout=900)
+cron.register(sweep_webhooks, queue_name="webhooks", interval=60, job_timeout=600)

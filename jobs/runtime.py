@@ -23,8 +23,8 @@ from flask import Flask, current_app, has_app_context
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("notifications", "sync", "maintenance")
-JOB_TIMEOUTS = {"notifications": 300, "sync": 300, "maintenance": 900}
+QUEUES = ("notifications", "sync", "maintenance", "webhooks")
+JOB_TIMEOUTS = {"notifications": 300, "sync": 300, "maintenance": 900, "webhooks": 600}
 LANE_KEY = "avisos:delivery-lane:{}:pending"
 
 
@@ -165,6 +165,7 @@ def init_jobs(app: Flask) -> None:
     import jobs.delivery  # noqa: F401
     import jobs.maintenance  # noqa: F401
     import jobs.sync  # noqa: F401
+    import jobs.webhooks  # noqa: F401
 
     app.extensions["avisos_jobs"] = JobRunner(app)
 

@@ -14,7 +14,7 @@ from app.config import ROOT
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
-@click.option("--queues", default="notifications,sync,maintenance", show_default=True)
+@click.option("--queues", default="notifications,sync,maintenance,webhooks", show_default=True)
 @with_appcontext
 def worker_command(burst: bool, queues: str) -> None:
     """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker)."""

@@ -8,8 +8,15 @@ fails the operation that caused it.
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+import time
+import uuid
+from datetime import datetime
 from typing import Iterable
+
+from flask import current_app
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +24,7 @@ EVENT_TYPES = (
     "notification.queued",
     "notification.sent",
     "notification.delivered",
+    "notification.read",
     "notification.failed",
     "notification.fallback",
     "reminder.due",
@@ -24,6 +32,85 @@ EVENT_TYPES = (
     "sync.failed",
 )
 
+# Which endpoints subscribe to which event type, per process; endpoint changes made in this process
+# call invalidate(), other processes see them within the TTL.
+_SUBSCRIPTIONS_TTL = 10.0
+_subscriptions: tuple[float, dict[str, list[uuid.UUID]]] | None = None
+_lock = threading.Lock()
+
+
+def invalidate() -> None:
+    """Forget the cached subscriptions (after an endpoint changes, and between tests)."""
+    global _subscriptions
+    with _lock:
+        _subscriptions = None
+
+
+def subscriptions() -> dict[str, list[uuid.UUID]]:
+    """Event type -> ids of the active endpoints subscribed to it (cached briefly)."""
+    global _subscriptions
+    now = time.monotonic()
+    cached = _subscriptions
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import WebhookEndpoint
+
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.event_types)
+            .where(WebhookEndpoint.active.is_(True), WebhookEndpoint.disabled_at.is_(None))
+        ).all()
+    table: dict[str, list[uuid.UUID]] = {}
+    for endpoint_id, event_types in rows:
+        for event_type in event_types or []:
+            table.setdefault(event_type, []).append(endpoint_id)
+    with _lock:
+        _subscriptions = (now + _SUBSCRIPTIONS_TTL, table)
+    return table
+
+
+def envelope(event_type: str, data: dict, at: datetime | None = None) -> dict:
+    """The JSON body every subscriber receives: {"type", "timestamp", "data"}."""
+    from app.models.base import utcnow
+
+    stamp = (at or utcnow()).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"type": event_type, "timestamp": stamp, "data": data}
+
 
 def publish(events: Iterable[tuple[str, dict]]) -> None:
     """Fan committed events out to webhook endpoints and the live console; never raises."""
+    try:
+        bodies = [envelope(event_type, data) for event_type, data in events]
+        if not bodies:
+            return
+        _to_live(bodies)
+        _to_webhooks(bodies)
+    except Exception:  # noqa: BLE001 - publishing must never fail the operation that caused it
+        log.exception("could not publish outbound events")
+
+
+def _to_live(bodies: list[dict]) -> None:
+    if not current_app.config.get("REDIS_URL"):
+        return
+    from app.services import live
+
+    live.publish(bodies)
+
+
+def _to_webhooks(bodies: list[dict]) -> None:
+    table = subscriptions()
+    if not table:
+        return
+    rows = []
+    for body in bodies:
+        payload = None
+        for endpoint_id in table.get(body["type"], ()):
+            payload = payload or json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
+            rows.append({"endpoint_id": endpoint_id, "event_type": body["type"], "payload": payload})
+    if rows:
+        from app.services.webhooks.delivery import queue_messages
+
+        queue_messages(rows)

@@ -105,6 +105,7 @@ def sweep() -> dict[str, int]:
     from jobs.runtime import runner
 
     from jobs.sync import requeue_lost_tasks
+    from app.services.webhooks.delivery import deliver_due as deliver_due_webhooks
 
     recovered = recover_stuck_sending()
     planned_late = plan_late_customers()
@@ -114,6 +115,7 @@ def sweep() -> dict[str, int]:
     if due["due_retries"] or due["queued"]:
         for _ in range(max(1, current_app.config["DELIVERY_LANES"])):
             runner().request_delivery()
+    due.update(deliver_due_webhooks())
     result = {"recovered_stuck": recovered, "planned_late_customers": planned_late, "expired_waiting": expired,
               "requeued_sync_tasks": requeued_syncs, **due}
     log.info("sweep: %s", result)

@@ -1,0 +1,186 @@
+"""Webhook endpoints: create, update, rotate the secret, disable/enable, and the URL safety check.
+
+Endpoint URLs that resolve to private, loopback, link-local (or otherwise non-public) addresses are
+refused unless the host is listed in WEBHOOK_ALLOWED_HOSTS: the service must not become a way to
+reach the internal network. The check runs on save and again before every send (DNS can change).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from app.extensions import db
+from app.models import WebhookEndpoint
+from app.models.base import utcnow
+from app.services import outbound
+from app.services.webhooks import signing
+
+MAX_DESCRIPTION = 255
+MAX_URL = 2000
+
+
+class EndpointInputError(ValueError):
+    """Invalid endpoint fields: `fields` maps each field to its problems."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
+        self.fields = fields
+
+
+def _host_allowed(host: str, addresses: list[str]) -> bool:
+    for entry in current_app.config.get("WEBHOOK_ALLOWED_HOSTS") or []:
+        if entry.lower() == host.lower():
+            return True
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue
+        if addresses and all(ipaddress.ip_address(a) in network for a in addresses):
+            return True
+    return False
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return sorted({info[4][0].split("%", 1)[0] for info in infos})
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` may not receive webhooks, or None when it may."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Debe ser una URL http:// o https:// con un host."
+    if parts.username or parts.password:
+        return "La URL no puede llevar usuario ni contraseña."
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "El puerto de la URL no es válido."
+    addresses = _resolve(parts.hostname, port)
+    if _host_allowed(parts.hostname, addresses):
+        return None
+    if not addresses:
+        return f"No se pudo resolver el host '{parts.hostname}'."
+    for address in addresses:
+        if not ipaddress.ip_address(address).is_global:
+            return (f"El host '{parts.hostname}' resuelve a una dirección privada, local o reservada "
+                    f"({address}); añádalo a WEBHOOK_ALLOWED_HOSTS si es intencionado.")
+    return None
+
+
+def _clean(url, event_types, description) -> tuple[str, list[str], str]:
+    problems: dict[str, list[str]] = {}
+    url = (url or "").strip() if isinstance(url, str) else url
+    if not isinstance(url, str) or not url:
+        problems["url"] = ["Obligatorio."]
+    elif len(url) > MAX_URL:
+        problems["url"] = [f"Máximo {MAX_URL} caracteres."]
+    elif (problem := url_problem(url)) is not None:
+        problems["url"] = [problem]
+    if not isinstance(event_types, list) or not event_types or not all(isinstance(e, str) for e in event_types):
+        problems["event_types"] = [f"Una lista no vacía de: {', '.join(outbound.EVENT_TYPES)}."]
+    elif unknown := sorted(set(event_types) - set(outbound.EVENT_TYPES)):
+        problems["event_types"] = [f"Tipos desconocidos: {', '.join(unknown)}."]
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        problems["description"] = [f"Texto de hasta {MAX_DESCRIPTION} caracteres."]
+    if problems:
+        raise EndpointInputError(problems)
+    ordered = [e for e in outbound.EVENT_TYPES if e in set(event_types)]
+    return url, ordered, description.strip()
+
+
+def create_endpoint(url, event_types, description="", active: bool = True) -> tuple[WebhookEndpoint, str]:
+    """Validate and store an endpoint (committed); returns it and its secret, shown only this once."""
+    url, event_types, description = _clean(url, event_types, description)
+    secret = signing.generate_secret()
+    endpoint = WebhookEndpoint(url=url, event_types=event_types, description=description, active=bool(active),
+                               secret_encrypted=signing.encrypt(secret), secret_hint=signing.secret_hint(secret),
+                               disabled_reason="")
+    db.session.add(endpoint)
+    db.session.commit()
+    outbound.invalidate()
+    return endpoint, secret
+
+
+def update_endpoint(endpoint: WebhookEndpoint, changes: dict) -> WebhookEndpoint:
+    """Apply `url`, `event_types`, `description`, `active` (any subset); committed."""
+    url, event_types, description = _clean(
+        changes.get("url", endpoint.url), changes.get("event_types", endpoint.event_types),
+        changes.get("description", endpoint.description),
+    )
+    endpoint.url, endpoint.event_types, endpoint.description = url, event_types, description
+    if "active" in changes:
+        set_active(endpoint, bool(changes["active"]), commit=False)
+    db.session.commit()
+    outbound.invalidate()
+    return endpoint
+
+
+def set_active(endpoint: WebhookEndpoint, active: bool, commit: bool = True) -> None:
+    """Enable (clearing an automatic disable and the failure streak) or disable by hand."""
+    endpoint.active = active
+    if active:
+        endpoint.disabled_at, endpoint.disabled_reason, endpoint.failing_since = None, "", None
+    if commit:
+        db.session.commit()
+        outbound.invalidate()
+
+
+def rotate_secret(endpoint: WebhookEndpoint) -> str:
+    """A new secret; the old one keeps signing for WEBHOOK_SECRET_GRACE_SECONDS. Returns the new one."""
+    secret = signing.generate_secret()
+    grace = current_app.config["WEBHOOK_SECRET_GRACE_SECONDS"]
+    endpoint.previous_secret_encrypted = endpoint.secret_encrypted
+    endpoint.previous_secret_expires_at = utcnow() + timedelta(seconds=grace)
+    endpoint.secret_encrypted = signing.encrypt(secret)
+    endpoint.secret_hint = signing.secret_hint(secret)
+    db.session.commit()
+    return secret
+
+
+def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
+    """The secrets that sign now: the current one, plus the previous one during its grace period."""
+    found = [signing.decrypt(endpoint.secret_encrypted)]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret_encrypted and expires is not None and expires > utcnow():
+        found.append(signing.decrypt(endpoint.previous_secret_encrypted))
+    return [s for s in found if s]
+
+
+def delete_endpoint(endpoint: WebhookEndpoint) -> None:
+    db.session.delete(endpoint)
+    db.session.commit()
+    outbound.invalidate()
+
+
+def get_endpoint(endpoint_id) -> WebhookEndpoint | None:
+    try:
+        key = endpoint_id if isinstance(endpoint_id, uuid.UUID) else uuid.UUID(str(endpoint_id))
+    except ValueError:
+        return None
+    return db.session.get(WebhookEndpoint, key)
+
+
+def serialise(endpoint: WebhookEndpoint) -> dict:
+    """The endpoint as the API shows it: never the secret, only its hint."""
+    return {
+        "id": str(endpoint.id), "url": endpoint.url, "description": endpoint.description,
+        "event_types": list(endpoint.event_types or []), "active": endpoint.active,
+        "secret_hint": endpoint.secret_hint,
+        "rotation_expires_at": _iso(endpoint.previous_secret_expires_at),
+        "failing_since": _iso(endpoint.failing_since), "disabled_at": _iso(endpoint.disabled_at),
+        "disabled_reason": endpoint.disabled_reason, "created_at": _iso(endpoint.created_at),
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None

@@ -1,0 +1,28 @@
+"""Webhook delivery jobs (queue `webhooks`): take ids, reload rows, safe to run twice."""
+
+from __future__ import annotations
+
+from app.services.webhooks import delivery
+from jobs.runtime import job_entry
+
+
+@job_entry
+def deliver_webhook(message_id: str) -> str | None:
+    """Send one message if it is due (a scheduled retry)."""
+    return delivery.send_message(message_id)
+
+
+@job_entry
+def deliver_webhook_batch(message_ids: list[str]) -> dict[str, int]:
+    """Send freshly queued messages one after another; returns counts per resulting status."""
+    counts: dict[str, int] = {}
+    for message_id in message_ids:
+        status = delivery.send_message(message_id) or "skipped"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+@job_entry
+def sweep_webhooks() -> dict[str, int]:
+    """Every minute (cron) or sweeper run: recover stuck messages and enqueue due retries."""
+    return delivery.deliver_due()
