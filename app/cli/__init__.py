@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import delivery, seed, setup
+    from app.cli import data, delivery, seed, setup
 
-    for command in (*setup.COMMANDS, *delivery.COMMANDS, seed.seed_initial_data_command):
+    for command in (*setup.COMMANDS, *delivery.COMMANDS, *data.COMMANDS, seed.seed_initial_data_command):
         app.cli.add_command(command)

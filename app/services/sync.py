@@ -45,6 +45,11 @@ Year = Annotated[StrictInt, Field(ge=1900, le=2100)]
 _PLATE_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
 
 
+def normalise_plate(text: str) -> str:
+    """'abc-123', 'ABC 123' and 'ABC123' are the same plate."""
+    return _PLATE_NOISE.sub("", text).upper()
+
+
 def _external_id(value: Any) -> Any:
     """The core system may send its ids as integers; they are stored as text."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -143,9 +148,7 @@ class VehicleSync(SyncItem):
     @classmethod
     def _normalise_plate(cls, value: Any) -> Any:
         """'abc-123', 'ABC 123' and 'ABC123' are the same plate."""
-        if isinstance(value, str):
-            return _PLATE_NOISE.sub("", value).upper()
-        return value
+        return normalise_plate(value) if isinstance(value, str) else value
 
     @field_validator("last_service_date", mode="before")
     @classmethod

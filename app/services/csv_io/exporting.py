@@ -1,0 +1,105 @@
+"""Streamed CSV exports. Rows are read with a server-side cursor (yield_per) and written a
+partition at a time, so a million notifications never sit in memory at once.
+
+Customers, vehicles and reminders are exported in their import format (a file exported here
+imports back unchanged). Notifications can be filtered by creation date, status and channel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from app.extensions import db
+from app.models import Customer, MaintenanceReminder, Notification, ServiceType, Vehicle
+
+PARTITION = 1000
+
+
+@dataclass(frozen=True)
+class NotificationFilter:
+    """Created on or after `since` and on or before `until` (dates, inclusive), status, channel."""
+
+    since: date | None = None
+    until: date | None = None
+    status: str | None = None
+    channel: str | None = None
+
+
+def _customers(_: NotificationFilter | None) -> Select:
+    c = Customer
+    return select(c.customer_id, c.first_name, c.last_name, c.email, c.phone, c.whatsapp,
+                  c.sync_version).order_by(c.customer_id)
+
+
+def _vehicles(_: NotificationFilter | None) -> Select:
+    v = Vehicle
+    return (select(v.plate, Customer.customer_id, v.brand, v.model, v.year, v.current_kilometers,
+                   v.last_service_date, v.next_service_kilometers, v.image_url, v.sync_version)
+            .join(Customer, Customer.id == v.customer_id).order_by(v.plate))
+
+
+def _reminders(_: NotificationFilter | None) -> Select:
+    r = MaintenanceReminder
+    return (select(Vehicle.plate, ServiceType.slug.label("service_type"), r.due_date, r.due_kilometers, r.title,
+                   r.description, r.notify_before_days, r.notify_before_km, r.status)
+            .join(Vehicle, Vehicle.id == r.vehicle_id).outerjoin(ServiceType, ServiceType.id == r.service_type_id)
+            .order_by(Vehicle.plate, r.due_date, r.id))
+
+
+def _notifications(filters: NotificationFilter | None) -> Select:
+    n = Notification
+    stmt = select(n.created_at, n.id, n.correlation_id, n.event_type, n.customer_ref, n.target, n.channel,
+                  n.recipient, n.status, n.attempts, n.error_code, n.error_reason, n.subject, n.sent_at,
+                  n.delivered_at, n.read_at, n.failed_at).order_by(n.created_at, n.id)
+    f = filters or NotificationFilter()
+    if f.since:
+        stmt = stmt.where(n.created_at >= datetime.combine(f.since, time.min, UTC))
+    if f.until:
+        stmt = stmt.where(n.created_at <= datetime.combine(f.until, time.max, UTC))
+    if f.status:
+        stmt = stmt.where(n.status == f.status)
+    if f.channel:
+        stmt = stmt.where(n.channel == f.channel)
+    return stmt
+
+
+EXPORTS = {"customers": _customers, "vehicles": _vehicles, "reminders": _reminders, "notifications": _notifications}
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def export_rows(entity: str, *, delimiter: str = ",", bom: bool = False,
+                filters: NotificationFilter | None = None) -> Iterator[str]:
+    """The CSV text of `entity`, header first, one chunk per PARTITION rows."""
+    stmt = EXPORTS[entity](filters)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([c.key for c in stmt.selected_columns])
+    yield ("\ufeff" if bom else "") + _drain(buffer)
+    result = db.session.execute(stmt.execution_options(yield_per=PARTITION))
+    try:
+        for partition in result.partitions():
+            writer.writerows([_cell(v) for v in row] for row in partition)
+            yield _drain(buffer)
+    finally:
+        result.close()
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
