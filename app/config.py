@@ -105,6 +105,16 @@ class Config:
         self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.TIMEZONE = os.environ.get("TIMEZONE", "America/Guayaquil")
         self.DEFAULT_WORKSHOP_NAME = os.environ.get("DEFAULT_WORKSHOP_NAME", "Nuestro taller")
+        # Console cookies: HttpOnly, SameSite=Lax; Secure when forced here, else per request over HTTPS
+        # (app/console/cookies.py). The remember-me cookie follows PUBLIC_URL's scheme.
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", self.PUBLIC_URL.startswith("https://"))
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 14) * 86400
+        # rq-dashboard at /admin/rq reads this (empty: REDIS_URL).
+        self.RQ_DASHBOARD_REDIS_URL = os.environ.get("RQ_DASHBOARD_REDIS_URL") or self.REDIS_URL
 
         self.RETRY_BACKOFF_SECONDS = env_list_int("RETRY_BACKOFF_SECONDS", [30, 120, 600])
         self.CUSTOMER_WAIT_SECONDS = env_int("CUSTOMER_WAIT_SECONDS", 600)

@@ -17,15 +17,23 @@ def init_console(app: Flask) -> Admin:
     """Bind login and CSRF, mount the console and register every page in menu order."""
     from app.console import views
     from app.console.auth import auth_bp, init_login
+    from app.console.cookies import init_cookies
     from app.console.i18n import init_i18n
+    from app.console.layout import init_layout
+    from app.console.rq_mount import init_rq_dashboard
+    from app.console.vendor import vendor_bp
 
     init_i18n(app)
+    init_cookies(app)
+    init_layout(app)
     init_login(app)
     csrf.init_app(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])
     app.register_blueprint(auth_bp)
+    app.register_blueprint(vendor_bp)
+    app.extensions["avisos_rq_dashboard"] = init_rq_dashboard(app)
 
     admin = Admin(
         app,

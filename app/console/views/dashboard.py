@@ -1,16 +1,30 @@
 """Console page: Inicio, the dashboard (the console's index view)."""
 
+from __future__ import annotations
+
 from flask_admin import AdminIndexView, expose
 
+from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
+from app.services import analytics
+from app.services.queue_status import queue_status
 
 
 class DashboardView(RoleAccessMixin, AdminIndexView):
+    """Today and the last 7 days at a glance, channel health, queues and the latest failures."""
+
     @expose("/")
     def index(self):
-        return self.render("admin/index.html")
+        return self.render(
+            "admin/index.html",
+            today=analytics.period_headline(1),
+            week=analytics.period_headline(7),
+            health=analytics.channel_health(24),
+            queues=queue_status(),
+            failures=analytics.latest_failures(8),
+        )
 
 
 def make_index_view() -> DashboardView:
     """The index view at /admin/, behind the same login as every page."""
-    return DashboardView(name="Inicio", url="/admin")
+    return DashboardView(name=_l("Inicio"), url="/admin")

@@ -1,0 +1,37 @@
+"""What every console page's layout needs: the signed-in user, language links, labels, the compat banner."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.console import labels
+from app.console.i18n import LANGUAGES
+from app.console.security import has_role
+
+
+def lang_url(code: str) -> str:
+    """The current page in another language (?lang= is remembered in the session)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def _context() -> dict[str, Any]:
+    return {
+        "console_user": current_user,
+        "console_has_role": lambda role: has_role(current_user, role),
+        "console_lang": str(get_locale() or "es"),
+        "console_languages": LANGUAGES,
+        "lang_url": lang_url,
+        "labels": labels,
+    }
+
+
+def init_layout(app: Flask) -> None:
+    app.context_processor(_context)
+    app.jinja_env.globals["compat_mode"] = lambda: app.config.get("AUTH_MODE") == "compat"

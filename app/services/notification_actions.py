@@ -1,0 +1,98 @@
+"""Staff actions on the notification log: resend a failed message, cancel one not yet sent.
+
+Resend re-queues the same row for a fresh cycle of attempts (its earlier attempts stay in the
+log, numbered on). A failure after the resend plans a fallback only on a channel the event has not
+used yet (planner.fallback_row), so resending never duplicates a fallback. Both actions are
+conditional UPDATEs: a row that changed state meanwhile is left alone and reported as skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Notification
+from app.models.base import utcnow
+from app.models.enums import NotificationStatus as S
+
+log = logging.getLogger(__name__)
+
+RESENDABLE = (S.FAILED,)
+CANCELLABLE = (S.QUEUED, S.RETRYING)
+
+
+@dataclass
+class ActionResult:
+    done: list[uuid.UUID] = field(default_factory=list)
+    skipped: list[uuid.UUID] = field(default_factory=list)
+
+
+def _ids(values: Iterable[str | uuid.UUID]) -> list[uuid.UUID]:
+    return [v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)) for v in values]
+
+
+def resend(ids: Iterable[str | uuid.UUID], actor: str = "") -> ActionResult:
+    """Re-queue failed rows for a new cycle of attempts and hand each to a delivery job."""
+    from jobs.delivery import send_notification
+    from jobs.runtime import runner
+
+    result = ActionResult()
+    fresh_cycle = 1 + len(current_app.config["RETRY_BACKOFF_SECONDS"])
+    now = utcnow()
+    for row_id in _ids(ids):
+        changed = db.session.execute(
+            update(Notification).where(Notification.id == row_id, Notification.status.in_(RESENDABLE))
+            .values(status=S.QUEUED, max_attempts=Notification.attempts + fresh_cycle, next_retry_at=None,
+                    claim_token=None, claimed_at=None, failed_at=None, error_code="", error_reason="",
+                    updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        (result.done if changed else result.skipped).append(row_id)
+    db.session.commit()
+    for row_id in result.done:
+        log.info("notification %s resent by %s", row_id, actor or "staff")
+        runner().enqueue("notifications", send_notification, str(row_id), job_id=f"resend-{row_id}-{now.timestamp():.0f}")
+    return result
+
+
+def cancel(ids: Iterable[str | uuid.UUID], actor: str = "") -> ActionResult:
+    """Cancel rows still waiting to be sent (queued or waiting for a retry)."""
+    result = ActionResult()
+    now = utcnow()
+    for row_id in _ids(ids):
+        changed = db.session.execute(
+            update(Notification).where(Notification.id == row_id, Notification.status.in_(CANCELLABLE))
+            .values(status=S.CANCELLED, next_retry_at=None, error_code="cancelled",
+                    error_reason=f"cancelled by {actor or 'staff'}", updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        (result.done if changed else result.skipped).append(row_id)
+    db.session.commit()
+    for row_id in result.done:
+        log.info("notification %s cancelled by %s", row_id, actor or "staff")
+    return result
+
+
+def fallback_chain(row: Notification) -> list[Notification]:
+    """The row's fallback chain in order: its ancestors, itself, then the rows planned after it."""
+    chain, seen = [row], {row.id}
+    parent = row.parent
+    while parent is not None and parent.id not in seen:
+        chain.insert(0, parent)
+        seen.add(parent.id)
+        parent = parent.parent
+    current = row
+    while True:
+        child = db.session.scalars(select(Notification).where(Notification.parent_id == current.id)
+                                   .order_by(Notification.created_at).limit(1)).first()
+        if child is None or child.id in seen:
+            return chain
+        chain.append(child)
+        seen.add(child.id)
+        current = child
