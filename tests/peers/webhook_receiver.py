@@ -90,6 +90,9 @@ class WebhookReceiver(HttpPeer):
 @pytest.fixture
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     """A started receiver; set `.secrets` to the endpoint's secret(s) after creating the endpoint."""
+    from app.services import outbound
+
     peer = WebhookReceiver().start()
     yield peer
     peer.stop()
+    outbound.invalidate()  # the endpoints pointing here are gone with the test's rows
