@@ -63,6 +63,8 @@ class Config:
         # in the web process (embedded default); rq: Redis queues (production).
         self.JOBS_MODE = os.environ.get("JOBS_MODE") or ("rq" if self.REDIS_URL else "thread")
         self.INTERNAL_API_SECRET_KEY = os.environ.get("INTERNAL_API_SECRET_KEY") or ""
+        # Encrypts pull-sync connection URLs (empty: a key derived from SECRET_KEY).
+        self.SYNC_ENCRYPTION_KEY = os.environ.get("SYNC_ENCRYPTION_KEY") or ""
 
         self.EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
         self.EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -79,8 +81,6 @@ class Config:
         self.EVOLUTION_INSTANCE = os.environ.get("EVOLUTION_INSTANCE", "")
         self.EVOLUTION_TIMEOUT = env_float("EVOLUTION_TIMEOUT", 30.0)
         self.WHATSAPP_DEFAULT_COUNTRY_CODE = os.environ.get("WHATSAPP_DEFAULT_COUNTRY_CODE", "593")
-
-        self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
         # Secret Evolution must present (URL ?secret= or X-Webhook-Secret) on delivery receipts.
         self.EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
 
@@ -94,6 +94,8 @@ class Config:
         self.WEBHOOK_SECRET_GRACE_SECONDS = env_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600)
         # Live console: how long one Server-Sent Events connection lasts before the browser reconnects.
         self.LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 300)
+
+        self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
         self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
         self.VAPID_CONTACT_EMAIL = os.environ.get("VAPID_CONTACT_EMAIL", "")
         self.PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 48 * 3600)
@@ -130,6 +132,16 @@ class Config:
         self.REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
         self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 5.0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        # JSON API (docs/API.md): auth mode, core JWTs, CORS, rate limits, body size.
+        self.AUTH_MODE = (os.environ.get("AUTH_MODE") or "apikey").strip().lower()
+        self.CORE_JWT_SECRET = os.environ.get("CORE_JWT_SECRET", "")
+        self.CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
+        self.RATE_LIMIT_DEFAULT = os.environ.get("RATE_LIMIT_DEFAULT", "1000/hour")
+        self.RATE_LIMIT_DISPATCH = os.environ.get("RATE_LIMIT_DISPATCH", "20000/hour")
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # Empty: REDIS_URL when set, else in-process memory (embedded mode).
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
     def _engine_options(self) -> dict:
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):

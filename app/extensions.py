@@ -1,5 +1,7 @@
 """Extensions, created unbound here and bound to the app in create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,3 +17,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Per-caller API rate limits; storage from RATELIMIT_STORAGE_URI (Redis, or memory when embedded).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -179,7 +179,7 @@ def api_key(app) -> str:
     from app.api.auth import generate_api_key
     from app.extensions import db
 
-    _, raw = generate_api_key("tests", scopes="dispatch read write manage")
+    _, raw = generate_api_key("tests", scopes="dispatch read manage push")
     db.session.commit()
     return raw
 

@@ -10,7 +10,29 @@ internal_v1 = Blueprint("internal_v1", __name__, url_prefix="/api/internal/v1")
 
 def register_api(app: Flask) -> None:
     # Importing the resource modules attaches their routes to the two blueprints.
-    from app.api import events, health_db, internal_sync  # noqa: F401
+    from app.api import (  # noqa: F401  # noqa: F401  (issue #5: integrations A)
+        analytics,
+        catalog,
+        customers,
+        events,
+        health_db,
+        integrations,
+        internal_phases,
+        internal_sync,
+        orchestration,
+        provider_receipts,
+        push,
+        reminders,
+        templates,
+        vehicles,
+        webhooks,
+    )
+    from app.api.cors import init_cors
+    from app.api.limits import init_limiter
+    from app.api.openapi import docs_bp
 
+    init_limiter(app)
+    init_cors(app)
     app.register_blueprint(api_v1)
     app.register_blueprint(internal_v1)
+    app.register_blueprint(docs_bp)

@@ -7,13 +7,15 @@ import hmac
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import current_app, g, request
 from sqlalchemy import select, update
 
+from app.api.caller import ApiCaller
+from app.api.compat import ANONYMOUS, COMPAT_SCOPES, compat_origin_allowed, jwt_caller
+from app.api.limits import rate_limited
 from app.errors import ApiError
 from app.extensions import db
 from app.models import ApiKey
@@ -22,14 +24,6 @@ from app.models.base import utcnow
 KEY_PREFIX = "avk_"
 _CACHE_SECONDS = 30.0
 _TOUCH_EVERY = timedelta(seconds=60)
-
-
-@dataclass(frozen=True)
-class ApiCaller:
-    api_key_id: object
-    name: str
-    scopes: frozenset[str]
-    expires_at: datetime | None
 
 
 _cache: dict[str, tuple[float, ApiCaller | None]] = {}
@@ -42,10 +36,35 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+SCOPES = ("dispatch", "read", "manage", "push")
+# What a scope grants beyond itself: writing implies reading (and the push endpoints).
+IMPLIED = {"manage": frozenset({"read", "push"})}
+_ALIASES = {"write": "manage"}
+
+
+def normalise_scopes(scopes: str | list[str]) -> str:
+    """Space-separated known scopes (commas accepted; 'write' is the old name of 'manage')."""
+    parts = scopes.replace(",", " ").split() if isinstance(scopes, str) else list(scopes)
+    names = [_ALIASES.get(p.strip().lower(), p.strip().lower()) for p in parts if p.strip()]
+    unknown = sorted(set(names) - set(SCOPES))
+    if unknown or not names:
+        raise ValueError(f"unknown scopes: {', '.join(unknown) or '(none)'}; use {', '.join(SCOPES)}")
+    return " ".join(s for s in SCOPES if s in names)
+
+
+def granted(scopes: frozenset[str]) -> frozenset[str]:
+    """The scopes a key effectively has, implied ones included."""
+    out = set(scopes)
+    for scope in scopes:
+        out |= IMPLIED.get(scope, frozenset())
+    return frozenset(out)
+
+
 def generate_api_key(name: str, scopes: str = "dispatch read", expires_at: datetime | None = None) -> tuple[ApiKey, str]:
     """Create a key row; the raw key is returned once and never stored."""
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(name=name, prefix=raw[:12], key_hash=hash_key(raw), scopes=scopes, expires_at=expires_at)
+    row = ApiKey(name=name, prefix=raw[:12], key_hash=hash_key(raw), scopes=normalise_scopes(scopes),
+                 expires_at=expires_at)
     db.session.add(row)
     return row, raw
 
@@ -68,7 +87,8 @@ def _lookup(key_hash: str) -> ApiCaller | None:
     ).scalar_one_or_none()
     caller = None
     if row is not None:
-        caller = ApiCaller(row.id, row.name, frozenset(row.scopes.split()), row.expires_at)
+        scopes = frozenset(_ALIASES.get(x, x) for x in row.scopes.split())
+        caller = ApiCaller(row.id, row.name, granted(scopes), row.expires_at)
     with _cache_lock:
         _cache[key_hash] = (now + _CACHE_SECONDS, caller)
     return caller
@@ -98,21 +118,46 @@ def authenticate_api_key(scope: str) -> ApiCaller:
     caller = _lookup(hash_key(raw))
     if caller is None or (caller.expires_at is not None and caller.expires_at <= utcnow()):
         raise ApiError(401, "invalid_api_key", "The API key is invalid, revoked or expired.")
-    if scope not in caller.scopes and "manage" not in caller.scopes:
-        raise ApiError(403, "insufficient_scope", f"This API key lacks the '{scope}' scope.")
+    _check_scope(caller, scope)
     _touch(caller)
     return caller
 
 
-def require_api_key(scope: str = "read"):
-    """Decorator for /api/v1 views: authenticate the caller and keep it on `g.api_caller`."""
+def _check_scope(caller: ApiCaller, scope: str) -> None:
+    if scope not in caller.scopes:
+        raise ApiError(403, "insufficient_scope", f"This caller lacks the '{scope}' scope.")
+
+
+def authenticate(scope: str, compat: bool = False) -> ApiCaller:
+    """An API key; else a core JWT (CORE_JWT_SECRET); else, for `compat` endpoints in
+    AUTH_MODE=compat, an anonymous browser caller from a CORS_ORIGINS origin."""
+    if _presented_key():
+        return authenticate_api_key(scope)
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        caller = jwt_caller(header[7:].strip())
+        _check_scope(caller, scope)
+        return caller
+    if compat and scope in COMPAT_SCOPES and compat_origin_allowed():
+        return ANONYMOUS
+    return authenticate_api_key(scope)
+
+
+def require_api_key(scope: str = "read", compat: bool = False):
+    """Decorator for /api/v1 views: authenticate the caller and keep it on `g.api_caller`.
+
+    `compat` marks the endpoints the reference answered without credentials (AUTH_MODE=compat)."""
 
     def decorator(view):
+        limited = rate_limited(scope)(view)
+
         @wraps(view)
         def wrapper(*args, **kwargs):
-            g.api_caller = authenticate_api_key(scope)
-            return view(*args, **kwargs)
+            g.api_caller = authenticate(scope, compat)
+            return limited(*args, **kwargs)
 
+        wrapper.required_scope = scope
+        wrapper.compat = compat
         return wrapper
 
     return decorator

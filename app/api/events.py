@@ -8,10 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from app.api import api_v1
 from app.api.auth import require_api_key
+from app.api.openapi import doc
+from app.api.schemas.events import DispatchAccepted, EventStatusOut
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Notification
 from app.services.dispatch import accept_event
+from app.services.dispatch_request import DispatchRequest
 
 
 def _json_body():
@@ -23,7 +26,9 @@ def _json_body():
 
 @api_v1.post("/notifications/events/dispatch/")
 @require_api_key("dispatch")
+@doc(("Events",), ok=202, model=DispatchAccepted, json=DispatchRequest, errors=(400, 422))
 def dispatch_event():
+    """Dispatch a notification event (202: notifications queued)."""
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "validation_error", "Idempotency-Key is too long.", {"Idempotency-Key": ["At most 255 characters."]})
@@ -33,7 +38,9 @@ def dispatch_event():
 
 @api_v1.get("/notifications/events/<correlation_id>/")
 @require_api_key("read")
+@doc(("Events",), model=EventStatusOut, errors=(404,))
 def event_status(correlation_id: str):
+    """The notifications of one event and their delivery status."""
     rows = db.session.scalars(
         select(Notification).options(selectinload(Notification.attempts_log))
         .where(Notification.correlation_id == correlation_id).order_by(Notification.created_at)

@@ -6,11 +6,15 @@ from flask import current_app, jsonify
 from sqlalchemy import text
 
 from app.api import api_v1
+from app.api.openapi import doc
+from app.api.schemas.events import DatabaseHealthOut
 from app.extensions import db
 
 
 @api_v1.get("/health/database/")
+@doc(("Health",), model=DatabaseHealthOut, other={503: DatabaseHealthOut}, auth=False)
 def database_health():
+    """Database connection status (no credentials needed)."""
     url = db.engine.url
     info = {
         "engine": "postgresql" if url.get_backend_name() == "postgresql" else url.get_backend_name(),

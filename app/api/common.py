@@ -1,0 +1,96 @@
+"""Thin-view helpers: parse a body or query with a pydantic model (400 naming each field),
+look rows up by id (404), paginate in the reference's shape."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.sql import Select
+
+from app.errors import ApiError
+from app.extensions import db
+from app.services.dispatch_request import pydantic_fields
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_object() -> dict:
+    payload = request.get_json(force=True, silent=True)
+    if payload is None:
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_body", "The body must be a JSON object.", {"body": ["Expected a JSON object."]})
+    return payload
+
+
+def parse_body(model: type[M], payload: Any = None, what: str = "The request") -> M:
+    """Validate the JSON body (or `payload`: PATCH merges the stored values with the sent ones)."""
+    data = json_object() if payload is None else payload
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ApiError(400, "validation_error", f"{what} is not valid.", pydantic_fields(err)) from None
+
+
+def parse_query(model: type[M]) -> M:
+    data = {k: v for k, v in request.args.items() if v != ""}
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ApiError(400, "validation_error", "The query parameters are not valid.", pydantic_fields(err)) from None
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def get_or_404(model: type, ident: Any, noun: str) -> Any:
+    parsed = as_uuid(ident)
+    row = db.session.get(model, parsed) if parsed else None
+    if row is None:
+        raise ApiError(404, "not_found", f"No {noun} with id '{ident}'.")
+    return row
+
+
+def not_found(noun: str, ident: Any) -> ApiError:
+    return ApiError(404, "not_found", f"No {noun} '{ident}'.")
+
+
+def paginate(query: Select, serialise, page: int, page_size: int) -> dict:
+    """The reference's page: count, next, previous (absolute URLs) and results; 404 past the end."""
+    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    last = max(1, -(-count // page_size))
+    if page > last:
+        raise ApiError(404, "invalid_page", "Invalid page.", {"page": [f"There are {last} pages."]})
+    rows = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return {
+        "count": count,
+        "next": _page_url(page + 1, page_size) if page < last else None,
+        "previous": _page_url(page - 1, page_size) if page > 1 else None,
+        "results": [serialise(r) for r in rows],
+    }
+
+
+def _page_url(page: int, page_size: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    args["page_size"] = str(page_size)
+    return f"{request.base_url}?{urlencode(args)}"
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def str_or_none(value) -> str | None:
+    return str(value) if value is not None else None

@@ -1,0 +1,103 @@
+"""Analytics: summary, recent log rows, per-channel health."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+StatusName = Literal["waiting_for_customer", "queued", "sending", "retrying", "sent", "delivered", "read",
+                     "failed", "cancelled"]
+
+
+class SummaryQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"days": 30}]})
+
+    days: int = Field(default=30, ge=1, le=366)
+
+
+class RecentQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"limit": 20, "channel": "email"}]})
+
+    limit: int = Field(default=50, ge=1, le=500)
+    channel: Literal["email", "whatsapp", "push"] | None = None
+    status: StatusName | None = None
+
+
+class Headline(BaseModel):
+    total: int
+    queued: int
+    sent: int
+    delivered: int
+    failed: int
+    cancelled: int
+    delivery_rate: float | None
+
+
+class DailyPoint(BaseModel):
+    date: str
+    total: int
+    sent: int
+    failed: int
+    delivery_rate: float | None
+
+
+class Period(BaseModel):
+    days: int
+    start: str
+    end: str
+
+
+class SummaryOut(BaseModel):
+    period: Period
+    total: int
+    sent: int
+    delivered: int
+    failed: int
+    pending: int
+    cancelled: int
+    delivery_rate: float | None = Field(description="Percent of finished messages that reached the provider")
+    average_delivery_seconds: float | None
+    by_status: dict[str, int]
+    by_channel: dict[str, Headline]
+    by_event_type: dict[str, int]
+    daily: list[DailyPoint]
+
+
+class RecentRow(BaseModel):
+    id: str
+    correlation_id: str
+    event_type: str
+    channel: str | None
+    status: str
+    recipient: str
+    customer_ref: str
+    subject: str
+    attempts: int
+    error_code: str
+    error_reason: str
+    created_at: str | None
+    sent_at: str | None
+    failed_at: str | None
+
+
+class RecentList(RootModel[list[RecentRow]]):
+    pass
+
+
+class ChannelHealth(BaseModel):
+    channel: str
+    status: Literal["idle", "healthy", "degraded", "failing"]
+    total: int
+    successful: int
+    failed: int
+    pending: int
+    success_rate: float | None
+    last_success_at: str | None
+    last_failure_at: str | None
+
+
+class HealthOut(BaseModel):
+    status: Literal["healthy", "degraded", "failing", "idle"]
+    hours: int
+    channels: list[ChannelHealth]

@@ -1,0 +1,81 @@
+"""Orchestration configs and their phase x channel matrix."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool
+
+Target = Literal["clients", "staff"]
+
+
+class ConfigIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, json_schema_extra={"examples": [{
+        "service_type": "0b9f6a8e-2f55-4b6e-9c1c-5b8f0b1c2d3e", "target": "clients", "taller_id": None,
+        "description": "Clientes - mantenimiento", "is_active": True}]})
+
+    service_type: uuid.UUID = Field(validation_alias=AliasChoices("service_type", "service_type_id"))
+    target: Target = "clients"
+    taller_id: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("taller_id", "workshop_id"))
+    description: str = Field(default="", max_length=2000)
+    is_active: StrictBool = True
+
+
+class PhaseConfigOut(BaseModel):
+    id: str
+    phase: str
+    phase_name: str
+    phase_slug: str
+    phase_order: int
+    channel: str
+    channel_display: str
+    enabled: bool
+    template: str | None
+    template_name: str | None
+
+
+class ConfigOut(BaseModel):
+    id: str
+    service_type: str
+    service_type_name: str
+    target: str
+    target_display: str
+    taller_id: str | None
+    description: str
+    is_active: bool
+    phase_configs: list[PhaseConfigOut]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class ConfigFilters(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    service_type_id: uuid.UUID | None = None
+    target: Target | None = None
+    taller_id: uuid.UUID | Literal["null"] | None = Field(default=None, description="A workshop id, or `null` for global configs")
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class MatrixCellIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    phase: str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("phase", "phase_id"),
+                       description="Phase id or slug")
+    channel: Literal["email", "whatsapp", "push"]
+    enabled: StrictBool = True
+    template: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("template", "template_id"),
+                                       description="A template id; null = chosen automatically")
+
+
+class MatrixIn(BaseModel):
+    """The whole matrix (or any cells of it) in one atomic request."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"configs": [
+        {"phase": "phase-schedule", "channel": "email", "enabled": True, "template": None},
+        {"phase": "phase-schedule", "channel": "whatsapp", "enabled": False, "template": None}]}]})
+
+    configs: list[MatrixCellIn] = Field(max_length=500)

@@ -1,0 +1,122 @@
+"""Notification templates: the write body, the representation, filters, preview and lookup."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, RootModel, StrictBool
+
+Channel = Literal["email", "whatsapp", "push"]
+Target = Literal["clients", "staff"]
+
+
+class TemplateIn(BaseModel):
+    """Create / replace a template (PATCH sends any subset; the rest keeps its stored value)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, json_schema_extra={"examples": [{
+        "name": "Recepción - WhatsApp", "channel": "whatsapp", "target": "clients",
+        "service_type": "0b9f6a8e-2f55-4b6e-9c1c-5b8f0b1c2d3e", "phase": "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b",
+        "subject": "", "body": "Hola {{Nombre}}, recibimos tu {{Vehículo}} ({{Placa}}).", "is_active": True}]})
+
+    name: str = Field(min_length=1, max_length=200)
+    channel: Channel
+    target: Target = "clients"
+    event_type: str | None = Field(default=None, max_length=64)
+    service_type: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("service_type", "service_type_id"))
+    phase: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("phase", "phase_id"))
+    subtype: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("subtype", "subtype_id"))
+    taller_id: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("taller_id", "workshop_id"))
+    subject: str = Field(default="", max_length=255)
+    body: str = Field(min_length=1, max_length=20000)
+    html_body: str = Field(default="", max_length=100000)
+    is_active: StrictBool = True
+
+
+class TemplateOut(BaseModel):
+    id: str
+    name: str
+    channel: str
+    channel_display: str
+    target: str
+    target_display: str
+    event_type: str | None
+    service_type: str | None
+    service_type_name: str | None
+    subtype: str | None
+    subtype_name: str | None
+    phase: str | None
+    phase_name: str | None
+    taller_id: str | None
+    subject: str
+    body: str
+    html_body: str
+    variables: list[str]
+    is_active: bool
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class TemplateFilters(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    channel: Channel | None = None
+    target: Target | None = None
+    service_type_id: uuid.UUID | None = None
+    phase_id: uuid.UUID | None = None
+    taller_id: uuid.UUID | Literal["null"] | None = Field(default=None, description="A workshop id, or `null` for global templates")
+    is_active: bool | None = None
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class PreviewIn(BaseModel):
+    """Render a stored template (`template_id`) or the given texts with `context`."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{
+        "subject": "Tu cita", "body": "Hola {{Nombre}}, tu cita es el {{Fecha}} a las {{Hora}}.",
+        "channel": "email", "context": {"Nombre": "Carlos Mendoza", "Fecha": "20 de Enero, 2026", "Hora": "14:30"}}]})
+
+    template_id: uuid.UUID | None = None
+    channel: Channel = "whatsapp"
+    subject: str = Field(default="", max_length=255)
+    body: str = Field(default="", max_length=20000)
+    html_body: str = Field(default="", max_length=100000)
+    context: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    use_sample_context: StrictBool = Field(default=False, description="Fill missing variables with sample values")
+
+
+class PreviewOut(BaseModel):
+    subject: str
+    body: str
+    html_body: str
+    variables: list[str]
+
+
+class VariableOut(BaseModel):
+    name: str
+    placeholder: str
+    description: str
+    example: str
+    filled_by_avisos: bool
+
+
+class ForContextQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{
+        "service_type": "mantenimiento-preventivo", "phase": "phase-schedule", "channel": "email", "target": "clients"}]})
+
+    service_type: str = Field(min_length=1, max_length=64, description="Service type id or slug")
+    phase: str = Field(min_length=1, max_length=64, description="Phase id or slug")
+    channel: Channel
+    target: Target = "clients"
+    subtype: str | None = Field(default=None, max_length=64, description="Subtype id or slug")
+    taller_id: uuid.UUID | None = None
+
+
+class VariableList(RootModel[list[VariableOut]]):
+    pass
+
+
+class TemplateList(RootModel[list[TemplateOut]]):
+    pass

@@ -1,0 +1,153 @@
+"""Notification templates: CRUD with the reference's filters, preview, variables, lookup by context."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from app.api import api_v1
+from app.api.auth import require_api_key
+from app.api.common import get_or_404, iso, json_object, paginate, parse_body, parse_query, str_or_none
+from app.api.openapi import doc
+from app.api.schemas.common import Page
+from app.api.schemas.templates import (
+    ForContextQuery,
+    PreviewIn,
+    PreviewOut,
+    TemplateFilters,
+    TemplateIn,
+    TemplateList,
+    TemplateOut,
+    VariableList,
+)
+from app.errors import ApiError
+from app.models import NotificationTemplate
+from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
+from app.orchestration.rendering import MissingVariables, extract_variables
+from app.orchestration.variables import VARIABLES
+from app.services import template_lookup
+
+TAGS = ("Templates",)
+BASE = "/notifications/templates/"
+
+
+def template_json(t: NotificationTemplate) -> dict:
+    return {
+        "id": str(t.id), "name": t.name, "channel": t.channel,
+        "channel_display": CHANNEL_LABELS.get(t.channel, t.channel), "target": t.target,
+        "target_display": TARGET_LABELS.get(t.target, t.target), "event_type": t.event_type,
+        "service_type": str_or_none(t.service_type_id),
+        "service_type_name": t.service_type.name if t.service_type else None,
+        "subtype": str_or_none(t.subtype_id), "subtype_name": t.subtype.name if t.subtype else None,
+        "phase": str_or_none(t.phase_id), "phase_name": t.phase.name if t.phase else None,
+        "taller_id": str_or_none(t.workshop_id), "subject": t.subject or "", "body": t.body,
+        "html_body": t.html_body or "", "variables": extract_variables(t.subject or "", t.body, t.html_body or ""),
+        "is_active": t.is_active, "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
+    }
+
+
+def _save(template: NotificationTemplate | None, payload: dict | None = None) -> NotificationTemplate:
+    body = parse_body(TemplateIn, payload, what="The template")
+    try:
+        return template_lookup.save_template(template, body.model_dump())
+    except template_lookup.TemplateInvalid as err:
+        raise ApiError(400, "validation_error", "The template is not valid.", err.fields) from None
+
+
+@api_v1.get(BASE)
+@require_api_key("read", compat=True)
+@doc(TAGS, model=Page[TemplateOut], query=TemplateFilters, errors=(400, 404))
+def list_templates():
+    """List templates (filters: channel, target, service_type_id, phase_id, taller_id, is_active)."""
+    filters = parse_query(TemplateFilters)
+    query = template_lookup.list_query(filters.model_dump())
+    return jsonify(paginate(query, template_json, filters.page, filters.page_size))
+
+
+@api_v1.post(BASE)
+@require_api_key("manage")
+@doc(TAGS, ok=201, model=TemplateOut, json=TemplateIn, errors=(400,))
+def create_template():
+    """Create a template."""
+    return jsonify(template_json(_save(None))), 201
+
+
+@api_v1.get(BASE + "<template_id>/")
+@require_api_key("read", compat=True)
+@doc(TAGS, model=TemplateOut, errors=(404,))
+def get_template(template_id: str):
+    """Retrieve a template."""
+    return jsonify(template_json(get_or_404(NotificationTemplate, template_id, "template")))
+
+
+@api_v1.put(BASE + "<template_id>/")
+@require_api_key("manage")
+@doc(TAGS, model=TemplateOut, json=TemplateIn, errors=(400, 404))
+def replace_template(template_id: str):
+    """Replace a template (every required field sent)."""
+    template = get_or_404(NotificationTemplate, template_id, "template")
+    return jsonify(template_json(_save(template)))
+
+
+@api_v1.patch(BASE + "<template_id>/")
+@require_api_key("manage")
+@doc(TAGS, model=TemplateOut, json=TemplateIn, errors=(400, 404))
+def update_template(template_id: str):
+    """Update some fields of a template."""
+    template = get_or_404(NotificationTemplate, template_id, "template")
+    merged = {**template_lookup.stored_values(template), **json_object()}
+    return jsonify(template_json(_save(template, merged)))
+
+
+@api_v1.delete(BASE + "<template_id>/")
+@require_api_key("manage")
+@doc(TAGS, ok=204, errors=(404,))
+def delete_template(template_id: str):
+    """Delete a template."""
+    template_lookup.delete_template(get_or_404(NotificationTemplate, template_id, "template"))
+    return "", 204
+
+
+@api_v1.post(BASE + "preview/")
+@require_api_key("read", compat=True)
+@doc(TAGS, model=PreviewOut, json=PreviewIn, errors=(400, 404))
+def preview_template():
+    """Render a template with a context; 400 lists the variables the context lacks."""
+    body = parse_body(PreviewIn, what="The preview request")
+    subject, text, html_body = body.subject, body.body, body.html_body
+    channel = body.channel
+    if body.template_id is not None:
+        stored = get_or_404(NotificationTemplate, body.template_id, "template")
+        subject, text, html_body, channel = stored.subject or "", stored.body, stored.html_body or "", stored.channel
+    elif not text:
+        raise ApiError(400, "validation_error", "Send template_id or body.",
+                       {"body": ["Required when template_id is not given."]})
+    try:
+        result = template_lookup.preview(subject, text, html_body, channel, body.context, body.use_sample_context)
+    except MissingVariables as err:
+        raise ApiError(400, "missing_variables", "Missing variables: " + ", ".join(err.names),
+                       {"context": [f"Missing variable: {name}" for name in err.names],
+                        "missing_variables": err.names}) from None
+    message = result.message
+    return jsonify({"subject": message.subject, "body": message.body, "html_body": message.html_body,
+                    "variables": result.variables})
+
+
+@api_v1.get(BASE + "variables/")
+@require_api_key("read", compat=True)
+@doc(TAGS, model=VariableList)
+def template_variables():
+    """List the variables templates can use."""
+    return jsonify([{"name": v.name, "placeholder": "{{" + v.name + "}}", "description": v.description,
+                     "example": v.example, "filled_by_avisos": v.filled_by_avisos} for v in VARIABLES])
+
+
+@api_v1.get(BASE + "for_context/")
+@require_api_key("read", compat=True)
+@doc(TAGS, model=TemplateList, query=ForContextQuery, errors=(400, 404))
+def template_for_context():
+    """The template dispatch would use for service type + phase + channel + target (+ subtype, workshop)."""
+    q = parse_query(ForContextQuery)
+    found = template_lookup.for_context(q.service_type, q.phase, q.channel, q.target, q.subtype, q.taller_id)
+    if not found:
+        raise ApiError(404, "not_found", "No active template matches this context.")
+    return jsonify([template_json(t) for t in found])

@@ -1,0 +1,70 @@
+"""Phase catalogue sync from the core service, and a vehicle's own phase order.
+
+Full mode deactivates the phases the payload leaves out; it never deletes a phase, so no template
+or matrix row is ever cascade-deleted (they stay, unused while the phase is inactive)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ServicePhase, Vehicle
+from app.services import snapshot
+
+
+@dataclass
+class PhaseSyncResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+
+
+def sync_phases(items: Sequence[dict], full: bool) -> PhaseSyncResult:
+    """Upsert phases by slug; in full mode deactivate the others. Commits once."""
+    result = PhaseSyncResult()
+    existing = {p.slug: p for p in db.session.scalars(select(ServicePhase))}
+    for item in items:
+        phase = existing.get(item["slug"])
+        if phase is None:
+            phase = ServicePhase(slug=item["slug"])
+            db.session.add(phase)
+            result.created.append(item["slug"])
+        else:
+            result.updated.append(item["slug"])
+        for name in ("name", "order", "icon", "description", "is_active"):
+            if item.get(name) is not None:
+                setattr(phase, name, item[name])
+    if full:
+        sent = {item["slug"] for item in items}
+        for slug, phase in existing.items():
+            if slug not in sent and phase.is_active:
+                phase.is_active = False
+                result.deactivated.append(slug)
+    db.session.commit()
+    snapshot.invalidate()
+    return result
+
+
+class UnknownPhases(ValueError):
+    def __init__(self, slugs: list[str]):
+        self.slugs = slugs
+        super().__init__("unknown phases: " + ", ".join(slugs))
+
+
+def find_vehicle(plate: str) -> Vehicle | None:
+    normalised = "".join(plate.split()).upper()
+    return db.session.scalar(select(Vehicle).where(Vehicle.plate == normalised))
+
+
+def set_vehicle_phase_order(vehicle: Vehicle, slugs: list[str]) -> Vehicle:
+    """Store the vehicle's phase order (known slugs only); an empty list restores the global order."""
+    known = set(db.session.scalars(select(ServicePhase.slug)))
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        raise UnknownPhases(unknown)
+    vehicle.phase_order = list(dict.fromkeys(slugs)) or None
+    db.session.commit()
+    return vehicle
