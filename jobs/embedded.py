@@ -23,6 +23,7 @@ def start_embedded_scheduler(app: Flask) -> threading.Thread:
 def _loop(app: Flask) -> None:
     from app.extensions import db
     from app.services import reminders, sweeper
+    from jobs.pull_sync import run_due_sources
 
     last_reminders = 0.0
     while True:
@@ -32,6 +33,7 @@ def _loop(app: Flask) -> None:
                 if time.monotonic() - last_reminders >= REMINDERS_EVERY:
                     reminders.check_maintenance_reminders(force=False)
                     last_reminders = time.monotonic()
+                run_due_sources()  # pull-sync: enqueues the due sources on the in-process runner
             except Exception:  # noqa: BLE001 - the loop must survive a bad run
                 log.exception("embedded scheduler run failed")
             finally:

@@ -5,6 +5,7 @@ from app.models.catalog import ServicePhase, ServiceType
 from app.models.customers import ChannelPreference, Customer, PushSubscription
 from app.models.notifications import DeliveryAttempt, DispatchEvent, Notification
 from app.models.orchestration import OrchestrationConfig, PhaseChannelConfig
+from app.models.sync_sources import SyncRun, SyncSource
 from app.models.tasks import BackgroundTask
 from app.models.templates import NotificationTemplate
 from app.models.vehicles import MaintenanceReminder, Vehicle
@@ -17,4 +18,5 @@ __all__ = [
     "PhaseChannelConfig", "PushSubscription", "ServicePhase", "ServiceType", "User", "Vehicle",
     "Workshop",
     "ProviderReceipt", "WebhookAttempt", "WebhookEndpoint", "WebhookMessage",
+    "SyncRun", "SyncSource",
 ]
