@@ -21,6 +21,7 @@ def init_console(app: Flask) -> Admin:
     from app.console.i18n import init_i18n
     from app.console.layout import init_layout
     from app.console.rq_mount import init_rq_dashboard
+    from app.console.stream import init_stream
     from app.console.vendor import vendor_bp
 
     init_i18n(app)
@@ -32,6 +33,7 @@ def init_console(app: Flask) -> Admin:
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])
     app.register_blueprint(auth_bp)
+    init_stream(app)
     app.register_blueprint(vendor_bp)
     app.extensions["avisos_rq_dashboard"] = init_rq_dashboard(app)
 

@@ -50,7 +50,8 @@ def publish(bodies: list[dict]) -> int:
 
 
 def subscribe(poll_seconds: float = 15.0) -> Iterator[str | None]:
-    """Yield each published event (JSON text) as it arrives, or None after `poll_seconds` of quiet.
+    """Yield None once subscribed, then each published event (JSON text) as it arrives, or None
+    after `poll_seconds` of quiet.
 
     Raises redis errors on connect; the caller decides what a dead feed means to its client.
     """
@@ -61,6 +62,7 @@ def subscribe(poll_seconds: float = 15.0) -> Iterator[str | None]:
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(CHANNEL)
     try:
+        yield None  # subscribed: the caller may start answering
         while True:
             message = pubsub.get_message(timeout=poll_seconds)
             if message is None:
