@@ -19,7 +19,7 @@ from app.models import (
     ServicePhase,
     ServiceType,
 )
-from app.models.enums import CHANNELS
+from app.models.enums import CHANNELS, TARGETS
 from app.services import snapshot
 
 
@@ -250,3 +250,27 @@ def _commit(conflict: dict[str, str]) -> None:
         db.session.rollback()
         raise MatrixError(conflict) from None
     snapshot.invalidate()
+
+
+def create_config(service_type_id: Any, target: str, workshop_id: Any = None) -> OrchestrationConfig:
+    """A new, empty config for this type, target and scope, with its phase cells initialised."""
+    type_id = _as_uuid(service_type_id)
+    stype = db.session.get(ServiceType, type_id) if type_id else None
+    errors: dict[str, str] = {}
+    if stype is None:
+        errors["service_type_id"] = "unknown service type"
+    if target not in TARGETS:
+        errors["target"] = f"must be one of {', '.join(TARGETS)}"
+    if workshop_id and _as_uuid(workshop_id) is None:
+        errors["workshop_id"] = "not a valid id"
+    if errors:
+        raise MatrixError(errors)
+    if find_config(type_id, target, workshop_id) is not None:
+        raise MatrixError({"config": "a config for this service type, target and workshop already exists"})
+    config = OrchestrationConfig(
+        service_type_id=type_id, target=target, workshop_id=_as_uuid(workshop_id) if workshop_id else None
+    )
+    db.session.add(config)
+    _commit({"config": "a config for this service type, target and workshop already exists"})
+    initialize_phases(config.id)
+    return config

@@ -1,0 +1,96 @@
+"""Small helpers shared by the catalogue-style console pages: UUID list filters with options read
+per request, choice lists and a JSON answer for form-error dictionaries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.filters import FilterEqual
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ServicePhase, ServiceType, Workshop
+from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
+
+
+class LazyOptions:
+    """Filter options read from the database each time the list renders (Flask-Admin caches a
+    filter's options when the view is built, before any request or data exists)."""
+
+    def __init__(self, load: Callable[[], list[tuple[str, str]]]):
+        self.load = load
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self):
+        return iter(self.load())
+
+
+class UUIDEqualFilter(FilterEqual):
+    """Equality on a UUID column, with options fetched per request."""
+
+    def __init__(self, column: Any, name: str, options: Callable[[], list[tuple[str, str]]]):
+        super().__init__(column, name)
+        self.lazy_options = LazyOptions(options)
+
+    def get_options(self, view: Any) -> Any:
+        return self.lazy_options
+
+    def clean(self, value: str) -> uuid.UUID:
+        return uuid.UUID(value)
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    return list(CHANNEL_LABELS.items())
+
+
+def target_choices() -> list[tuple[str, str]]:
+    return list(TARGET_LABELS.items())
+
+
+def phase_options() -> list[tuple[str, str]]:
+    phases = db.session.scalars(select(ServicePhase).order_by(ServicePhase.order)).all()
+    return [(str(p.id), p.name) for p in phases]
+
+
+def service_type_options(subtypes: bool = False) -> list[tuple[str, str]]:
+    """Top-level types, or (with `subtypes`) only the subtypes, labelled with their parent."""
+    query = select(ServiceType).order_by(ServiceType.order, ServiceType.name)
+    query = query.where(ServiceType.parent_id.is_not(None) if subtypes else ServiceType.parent_id.is_(None))
+    rows = db.session.scalars(query).all()
+    return [(str(t.id), f"{t.parent.name} / {t.name}" if subtypes and t.parent else t.name) for t in rows]
+
+
+def workshop_options() -> list[tuple[str, str]]:
+    shops = db.session.scalars(select(Workshop).order_by(Workshop.name)).all()
+    return [(str(s.id), s.name) for s in shops]
+
+
+class UUIDKeyMixin:
+    """Flask-Admin passes the row id from the URL as a string; our keys are UUIDs (SQLite's
+    binding needs a UUID object). Bulk delete builds the same string query, so it is switched off."""
+
+    action_disallowed_list = ("delete",)
+
+    def get_one(self, id: str) -> Any:
+        parsed = parse_uuid(id)
+        return db.session.get(self.model, parsed) if parsed else None
+
+
+class UUIDAjaxLoader(QueryAjaxModelLoader):
+    """Select2 search over a large table (customers, vehicles) with UUID keys."""
+
+    def get_one(self, pk: Any) -> Any:
+        parsed = parse_uuid(pk)
+        return db.session.get(self.model, parsed) if parsed else None
