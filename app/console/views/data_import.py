@@ -1,7 +1,106 @@
-"""Console page: data_import (placeholder until its page is built)."""
+"""Console page: Importar / exportar. CSV import (upload, preview, error report, confirm) and
+CSV exports of customers, vehicles, reminders and notifications (operators and admins)."""
 
-from flask_admin import Admin
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, request, session, stream_with_context, url_for
+from flask_admin import Admin, BaseView, expose
+
+from app.console.i18n import _
+from app.console.i18n import lazy_gettext as _l
+from app.console.security import RoleAccessMixin
+from app.models.enums import CHANNELS, NotificationStatus
+from app.services import csv_io
+from app.services.csv_io import uploads
+from app.services.csv_io.exporting import NotificationFilter
+from app.services.csv_io.schemas import SCHEMAS
+
+PREVIEW_ROWS = 10
+ERRORS_SHOWN = 200
+SESSION_KEY = "csv_import_tokens"
+ENTITY_LABELS = {"customers": _l("Clientes"), "vehicles": _l("Vehículos"), "reminders": _l("Recordatorios"),
+                 "notifications": _l("Notificaciones")}
+
+
+class DataImportView(RoleAccessMixin, BaseView):
+    read_role = "operator"
+    write_role = "operator"
+
+    @expose("/")
+    def index(self):
+        return self.render("console/import.html", **_page_context())
+
+    @expose("/preview", methods=["POST"])
+    def preview(self):
+        entity = request.form.get("entity", "")
+        upload = request.files.get("file")
+        if entity not in csv_io.ENTITIES or upload is None or not upload.filename:
+            flash(_("Elija qué importar y un archivo CSV."), "error")
+            return redirect(url_for(".index"))
+        data = upload.read()
+        try:
+            table = csv_io.read_csv(data)
+        except csv_io.CsvFormatError as err:
+            flash(_("No se pudo leer el archivo: %(error)s", error=str(err)), "error")
+            return redirect(url_for(".index"))
+        skip_invalid = bool(request.form.get("skip_invalid"))
+        report = csv_io.import_table(entity, table, dry_run=True, skip_invalid=skip_invalid)
+        token = uploads.save(data)
+        session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-4:], token]
+        return self.render("console/import_preview.html", entity=entity, table=table, report=report,
+                           rows=table.rows[:PREVIEW_ROWS], errors=report.errors[:ERRORS_SHOWN], token=token,
+                           skip_invalid=skip_invalid, filename=upload.filename, labels_entity=ENTITY_LABELS)
+
+    @expose("/confirm", methods=["POST"])
+    def confirm(self):
+        token, entity = request.form.get("token", ""), request.form.get("entity", "")
+        data = uploads.load(token) if token in session.get(SESSION_KEY, []) else None
+        if data is None or entity not in csv_io.ENTITIES:
+            flash(_("La vista previa caducó; suba el archivo otra vez."), "error")
+            return redirect(url_for(".index"))
+        report = csv_io.import_table(entity, csv_io.read_csv(data), skip_invalid=bool(request.form.get("skip_invalid")))
+        uploads.discard(token)
+        session[SESSION_KEY] = [t for t in session.get(SESSION_KEY, []) if t != token]
+        return self.render("console/import_result.html", entity=entity, report=report,
+                           errors=report.errors[:ERRORS_SHOWN], labels_entity=ENTITY_LABELS)
+
+    @expose("/export/<entity>")
+    def export(self, entity: str):
+        if entity not in csv_io.EXPORTS:
+            abort(404)
+        delimiter = ";" if request.args.get("delimiter") == ";" else ","
+        chunks = csv_io.export_rows(entity, delimiter=delimiter, bom=request.args.get("bom") == "1",
+                                    filters=_filters())
+        filename = f"{entity}-{date.today().isoformat()}.csv"
+        return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _filters() -> NotificationFilter:
+    """The notification export's filters; anything unreadable is ignored rather than refused."""
+    status = request.args.get("status") or None
+    channel = request.args.get("channel") or None
+    return NotificationFilter(since=_date(request.args.get("since")), until=_date(request.args.get("until")),
+                              status=status if status in NotificationStatus.ALL else None,
+                              channel=channel if channel in CHANNELS else None)
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page_context() -> dict:
+    return {"entities": csv_io.ENTITIES, "exports": tuple(csv_io.EXPORTS), "labels_entity": ENTITY_LABELS,
+            "statuses": NotificationStatus.ALL, "channels": CHANNELS,
+            "columns": {name: schema.columns for name, schema in SCHEMAS.items()},
+            "required": {name: schema.required for name, schema in SCHEMAS.items()}}
 
 
 def register(admin: Admin) -> None:
     """Add this page's views to the console."""
+    admin.add_view(DataImportView(name=_l("Importar / exportar"), endpoint="data_import", url="/admin/data"))
