@@ -74,6 +74,7 @@ def openapi_document() -> dict:
     document["components"]["securitySchemes"] = SECURITY_SCHEMES
     document.pop("security", None)
     document["components"]["schemas"].pop("ValidationError", None)
+    document["components"]["schemas"]["DispatchRequest"].setdefault("examples", [DISPATCH_EXAMPLE])
     for operations in document["paths"].values():
         for operation in operations.values():
             ref = str(operation["responses"].get("422", {}).get("content", {}))
@@ -83,6 +84,14 @@ def openapi_document() -> dict:
                 operation.pop("description", None)
     return document
 
+
+# The dispatch model lives with the hot path (app/services/dispatch_request.py); its example is added here.
+DISPATCH_EXAMPLE = {
+    "event_type": "appointment_scheduled", "service_type_id": "mantenimiento-preventivo",
+    "phase_id": "phase-schedule", "customer_id": "customer-001", "target": "clients",
+    "context": {"nombre": "Carlos Mendoza", "placa": "ABC123", "vehiculo": "Haval H6 2024",
+                "fecha": "20 de Enero, 2026", "hora": "14:30"},
+}
 
 SECURITY_SCHEMES = {
     "ApiKeyHeader": {"type": "apiKey", "name": "X-API-Key", "in": "header"},

@@ -60,6 +60,9 @@ def _save(config: OrchestrationConfig | None, payload: dict | None = None) -> Or
         problems["service_type"] = ["Unknown service type."]
     if body.taller_id and db.session.get(Workshop, body.taller_id) is None:
         problems["taller_id"] = ["Unknown workshop."]
+    same = matrix.find_config(body.service_type, body.target, body.taller_id)
+    if same is not None and same is not config:
+        problems["non_field_errors"] = ["service_type, target and taller_id must be unique together."]
     if problems:
         raise ApiError(400, "validation_error", "The orchestration config is not valid.", problems)
     if config is None:
