@@ -168,7 +168,7 @@ def retry_failed_webhook_messages(endpoint_id: str):
 
 def _parse_since(value) -> datetime:
     try:
-        since = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        since = datetime.fromisoformat(str(value))
     except ValueError:
         raise ApiError(400, "validation_error", "since must be an ISO 8601 date-time.",
                        {"since": ["An ISO 8601 date-time, e.g. 2026-11-20T00:00:00Z."]}) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, current_app
 from flask_login import current_user

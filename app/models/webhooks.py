@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,11 +39,11 @@ class WebhookEndpoint(UUIDPrimaryKey, Timestamps, db.Model):
     secret_encrypted: Mapped[str] = mapped_column(Text)
     # First characters of the secret, so staff can tell secrets apart without seeing them.
     secret_hint: Mapped[str] = mapped_column(String(24), default="")
-    previous_secret_encrypted: Mapped[Optional[str]] = mapped_column(Text)
-    previous_secret_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Start of the current unbroken run of failures; cleared by any success.
-    failing_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    disabled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_reason: Mapped[str] = mapped_column(String(255), default="")
 
 
@@ -64,12 +63,12 @@ class WebhookMessage(UUIDPrimaryKey, db.Model):
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=WebhookMessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    last_status_code: Mapped[Optional[int]] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
 
@@ -92,7 +91,7 @@ class WebhookAttempt(UUIDPrimaryKey, db.Model):
     number: Mapped[int] = mapped_column(Integer)
     # ok | failed
     outcome: Mapped[str] = mapped_column(String(16))
-    status_code: Mapped[Optional[int]] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str] = mapped_column(String(255), default="")
     response_excerpt: Mapped[str] = mapped_column(Text, default="")
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
@@ -110,5 +109,5 @@ class ProviderReceipt(UUIDPrimaryKey, db.Model):
     provider_status: Mapped[str] = mapped_column(String(32), default="")
     # applied | ignored | unknown | rejected
     outcome: Mapped[str] = mapped_column(String(16))
-    notification_id: Mapped[Optional[uuid.UUID]] = mapped_column(Uuid)
+    notification_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

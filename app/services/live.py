@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import current_app
 

@@ -13,8 +13,8 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from flask import current_app
 
@@ -88,7 +88,7 @@ def publish(events: Iterable[tuple[str, dict]]) -> None:
             return
         _to_live(bodies)
         _to_webhooks(bodies)
-    except Exception:  # noqa: BLE001 - publishing must never fail the operation that caused it
+    except Exception:
         log.exception("could not publish outbound events")
 
 

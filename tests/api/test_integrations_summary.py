@@ -8,7 +8,6 @@ from app.extensions import db
 from app.models import BackgroundTask
 from app.services import outbound
 from app.services.webhooks import endpoints
-from tests.peers.webhook_receiver import webhook_receiver  # noqa: F401 - fixture
 
 URL = "/api/v1/integrations/summary/"
 KEYS = {"total", "successes", "failures", "success_rate", "last_run", "next_run"}

@@ -10,7 +10,6 @@ from app.extensions import db
 from app.models import Notification, ProviderReceipt
 from app.services.webhooks import endpoints
 from tests import factories as f
-from tests.peers.webhook_receiver import webhook_receiver  # noqa: F401 - fixture
 
 SECRET = "evo-receipts-secret"
 URL = "/api/internal/v1/providers/evolution/webhook/"

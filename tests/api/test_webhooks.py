@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import WebhookEndpoint
 from app.services import outbound
-from tests.peers.webhook_receiver import webhook_receiver  # noqa: F401 - fixture
 
 BASE = "/api/v1/webhooks/"
 

@@ -7,7 +7,6 @@ import pytest
 
 from app.services import outbound
 from app.services.webhooks import endpoints
-from tests.peers.webhook_receiver import webhook_receiver  # noqa: F401 - fixture
 
 QUEUED = ("notification.queued", {"notification_id": "n-1", "customer_id": "customer-001", "channel": "email"})
 FAILED = ("notification.failed", {"notification_id": "n-2", "customer_id": "customer-001", "channel": "whatsapp"})

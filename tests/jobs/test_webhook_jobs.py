@@ -13,7 +13,6 @@ from app.models import WebhookMessage
 from app.models.base import utcnow
 from app.services import outbound
 from app.services.webhooks import endpoints
-from tests.peers.webhook_receiver import webhook_receiver  # noqa: F401 - fixture
 
 EVENT = ("notification.sent", {"notification_id": "n-1"})
 

@@ -11,8 +11,9 @@ from app.channels.push import generate_vapid_keys
 from tests.peers.evolution import EvolutionPeer
 from tests.peers.push_service import PushServicePeer
 from tests.peers.smtp import SmtpPeer
+from tests.peers.webhook_receiver import webhook_receiver
 
-__all__ = ["VapidKeys", "evolution_peer", "make_push_peer", "push_peer", "smtp_peer", "vapid_keys"]
+__all__ = ["VapidKeys", "evolution_peer", "make_push_peer", "push_peer", "smtp_peer", "vapid_keys", "webhook_receiver"]
 
 
 class VapidKeys(NamedTuple):

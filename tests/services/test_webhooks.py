@@ -12,7 +12,6 @@ from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
 from app.services import outbound, sweeper
 from app.services.webhooks import delivery, endpoints
-from tests.peers.webhook_receiver import webhook_receiver  # noqa: F401 - fixture
 
 EVENT = ("notification.sent", {"notification_id": "n-1", "channel": "email", "status": "sent"})
 
