@@ -42,7 +42,7 @@ class ReceiverHandler(PeerHandler):
         except ConnectionResetError:
             pass  # a kept-alive client went away
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         peer: WebhookReceiver = self.server.peer
         body = self.read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
