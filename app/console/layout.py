@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +30,7 @@ def _context() -> dict[str, Any]:
         "console_languages": LANGUAGES,
         "lang_url": lang_url,
         "labels": labels,
+        "timedelta_days": lambda n: timedelta(days=n),
     }
 
 

@@ -320,3 +320,15 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("created_at", "sent_at", "failed_at"):
         row[key] = _iso(row[key])
     return row
+
+
+def channel_outcomes(first: date, last: date) -> list[dict[str, Any]]:
+    """Per channel over local days [first, last]: successful, failed, pending and the rate."""
+    start, end = day_range(first, last)
+    found = _by_channel(start, end)
+    rows = []
+    for channel in CHANNELS:
+        figures = found.get(channel) or headline(dict.fromkeys(S.ALL, 0))
+        rows.append({"channel": channel, "successful": figures["sent"], "failed": figures["failed"],
+                     "pending": figures["queued"], "delivery_rate": figures["delivery_rate"]})
+    return rows

@@ -1,0 +1,62 @@
+"""Analítica: charts over a date range, served with our own plotly.js."""
+
+import plotly
+
+from app.extensions import db
+from tests.console.builders import notification
+
+PAGE = "/admin/analytics/"
+
+
+def test_anonymous_analytics_redirects_to_login(console):
+    assert "/login" in console.get(PAGE).headers["Location"]
+
+
+def test_viewer_sees_every_chart(signed_in):
+    client = signed_in("viewer")
+    notification("email", "sent")
+    notification("whatsapp", "failed", error_code="number_not_on_whatsapp")
+    db.session.commit()
+    html = client.get(PAGE).get_data(as_text=True)
+    for chart in ("chart-volume", "chart-rate", "chart-errors", "chart-latency", "chart-health"):
+        assert f'id="{chart}"' in html
+    assert "number_not_on_whatsapp" in html
+
+
+def test_analytics_loads_plotly_from_our_static_route_not_a_cdn(signed_in):
+    html = signed_in("viewer").get(PAGE).get_data(as_text=True)
+    assert f'src="/static/vendor/plotly-{plotly.__version__}.min.js"' in html
+    assert "cdn.plot.ly" not in html
+
+
+def test_plotly_js_is_served_with_a_long_cache_lifetime(client):
+    response = client.get(f"/static/vendor/plotly-{plotly.__version__}.min.js")
+    assert response.status_code == 200
+    assert response.cache_control.max_age == 365 * 86400
+    assert client.get("/static/vendor/plotly-0.0.1.min.js").status_code == 404
+
+
+def test_a_reversed_date_range_is_reported_on_the_form(signed_in):
+    response = signed_in("viewer").get(PAGE + "?start=2026-03-10&end=2026-03-01")
+    assert response.status_code == 400
+    assert "La fecha final es anterior a la inicial." in response.get_data(as_text=True)
+
+
+def test_a_date_range_over_a_year_is_refused(signed_in):
+    response = signed_in("viewer").get(PAGE + "?start=2024-01-01&end=2026-03-01")
+    assert response.status_code == 400
+    assert "366 días" in response.get_data(as_text=True)
+
+
+def test_an_unparseable_date_is_reported(signed_in):
+    response = signed_in("viewer").get(PAGE + "?start=yesterday")
+    assert response.status_code == 400
+    assert "invalid-feedback" in response.get_data(as_text=True)
+
+
+def test_a_valid_range_counts_only_rows_inside_it(signed_in):
+    client = signed_in("viewer")
+    notification("email", "sent")
+    db.session.commit()
+    html = client.get(PAGE + "?start=2020-01-01&end=2020-01-31").get_data(as_text=True)
+    assert 'class="stat-value text-dark">0<' in html
