@@ -95,7 +95,7 @@ def check_connection(url: str, maps: list[Mapping]) -> ConnectionCheck:
         return ConnectionCheck(False, [safe_message(err, url)])
     finally:
         engine.dispose()
-    return ConnectionCheck(not problems, problems or ["Conexión correcta."])
+    return ConnectionCheck(not problems, problems)
 
 
 def _missing_columns(conn: Connection, mapping: Mapping) -> list[str]:
