@@ -124,3 +124,15 @@ def test_cors_preflight_for_allowed_origin(make_app):
     assert "authorization" in res.headers["Access-Control-Allow-Headers"].lower()
     denied = client.options(TEMPLATES, headers={"Origin": "https://evil.test", "Access-Control-Request-Method": "GET"})
     assert "Access-Control-Allow-Origin" not in denied.headers
+
+
+def test_rate_limit_counts_in_redis_when_configured(make_app, redis_url):
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT_DEFAULT="2/minute")
+    with app.app_context():
+        headers = _key("read")
+        client = app.test_client()
+        codes = [client.get(TEMPLATES, headers=headers).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    from redis import Redis
+
+    assert any(k.startswith(b"LIMITS") or b"avisos-rl" in k for k in Redis.from_url(redis_url).keys())  # noqa: SIM118
