@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from app.console.i18n import lazy_gettext as _l
 from app.extensions import db, login_manager
 from app.models import User
 from app.models.base import utcnow
@@ -26,9 +27,9 @@ _DUMMY_HASH = "scrypt:32768:8:1$5z0rjx2D8Ck0i7cP$" + "0" * 128
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Correo electrónico", validators=[DataRequired()])
-    password = PasswordField("Contraseña", validators=[DataRequired()])
-    remember = BooleanField("Recordarme")
+    email = EmailField(_l("Correo electrónico"), validators=[DataRequired()])
+    password = PasswordField(_l("Contraseña"), validators=[DataRequired()])
+    remember = BooleanField(_l("Recordarme"))
 
 
 def init_login(app: Flask) -> None:
