@@ -201,3 +201,37 @@ def test_a_source_already_running_is_not_run_twice(app, client_db):
     assert pull_sync.claim(source.id)
     assert pull_sync.run_source(source.id) is None
     assert db.session.scalars(select(SyncRun)).all() == []
+
+
+def test_a_dispatch_waiting_for_a_pulled_customer_is_planned(app, client, api_headers, client_db):
+    from app.models import DispatchEvent
+    from tests import factories
+
+    factories.basic_setup()
+    accepted = client.post("/api/v1/notifications/events/dispatch/", json=factories.dispatch_payload(),
+                           headers=api_headers)
+    assert accepted.get_json()["status"] == "waiting_for_customer"
+    client_db.user("customer-001", "Carlos Mendoza", T1, email="carlos@example.com", phone="+593991234567")
+    pull_sync.run_source(make_source(app, client_db).id)
+    db.session.remove()
+    assert db.session.scalar(select(DispatchEvent.status)) == "planned"
+
+
+def test_synced_customers_and_failed_runs_are_published(app, client_db):
+    from app.models import WebhookMessage
+    from app.services import outbound
+    from app.services.webhooks.endpoints import create_endpoint
+
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
+    app.extensions["avisos_jobs"].mode = "manual"  # keep the webhook deliveries queued
+    create_endpoint("http://127.0.0.1:9/hook", ["customer.synced", "sync.failed"])
+    outbound.invalidate()
+    client_db.user("U1", "Uno", T1)
+    source = make_source(app, client_db)
+    pull_sync.run_source(source.id)
+    source.customer_table = "no_such_table"
+    source.watermarks = {}
+    db.session.commit()
+    pull_sync.run_source(source.id)
+    messages = {m.event_type: m.payload for m in db.session.scalars(select(WebhookMessage))}
+    assert '"customer_ids":["U1"]' in messages["customer.synced"] and source.name in messages["sync.failed"]
