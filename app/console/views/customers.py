@@ -9,12 +9,18 @@ from flask import flash, redirect, request, url_for
 from flask_admin import Admin, expose
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms.validators import Optional, Regexp
 
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
-from app.console.views.lookups import UUIDEqualFilter, UUIDKeyMixin, parse_uuid, workshop_options
+from app.console.views.lookups import (
+    Matches,
+    PlainErrorsMixin,
+    UUIDEqualFilter,
+    UUIDKeyMixin,
+    parse_uuid,
+    workshop_options,
+)
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, PushSubscription, Vehicle
 from app.models.enums import CHANNEL_LABELS, CHANNELS
@@ -51,7 +57,7 @@ def parse_preferences(form: Any) -> tuple[list[dict], dict[str, str]]:
     return items, errors
 
 
-class CustomerView(UUIDKeyMixin, RoleModelView):
+class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     """Customers: everyone reads; operators and admins edit (preferences included)."""
 
     write_role = "operator"
@@ -74,9 +80,9 @@ class CustomerView(UUIDKeyMixin, RoleModelView):
         "reminder_email_opt_out",
     )  # fmt: skip
     form_args: ClassVar[dict] = {
-        "email": {"validators": [Optional(), Regexp(EMAIL_PATTERN, message=_l("Email no válido."))]},
-        "phone": {"validators": [Optional(), Regexp(PHONE_PATTERN, message=_l("Teléfono no válido."))]},
-        "whatsapp": {"validators": [Optional(), Regexp(PHONE_PATTERN, message=_l("Número no válido."))]},
+        "email": {"validators": [Matches(EMAIL_PATTERN, _l("Email no válido."))]},
+        "phone": {"validators": [Matches(PHONE_PATTERN, _l("Teléfono no válido."))]},
+        "whatsapp": {"validators": [Matches(PHONE_PATTERN, _l("Número no válido."))]},
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -87,17 +93,15 @@ class CustomerView(UUIDKeyMixin, RoleModelView):
 
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)
-        if valid and hasattr(form, "customer_id"):
-            if not (form.customer_id.data or "").strip():
-                form.customer_id.errors.append(_("El ID de cliente es obligatorio."))
-                return False
-            clash = db.session.scalar(
-                select(Customer.id).where(Customer.customer_id == form.customer_id.data)
-            )
-            current = parse_uuid(request.args.get("id"))
-            if clash is not None and clash != current:
-                form.customer_id.errors.append(_("Ya existe un cliente con ese ID."))
-                return False
+        if not hasattr(form, "customer_id") or form.customer_id.errors:
+            return valid
+        if not (form.customer_id.data or "").strip():
+            form.customer_id.errors.append(_("El ID de cliente es obligatorio."))
+            return False
+        clash = db.session.scalar(select(Customer.id).where(Customer.customer_id == form.customer_id.data))
+        if clash is not None and clash != parse_uuid(request.args.get("id")):
+            form.customer_id.errors.append(_("Ya existe un cliente con ese ID."))
+            return False
         return valid
 
     def render(self, template: str, **kwargs: Any) -> str:

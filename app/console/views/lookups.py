@@ -3,6 +3,7 @@ per request, choice lists and a JSON answer for form-error dictionaries."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual
 from sqlalchemy import select
+from wtforms.validators import ValidationError
 
 from app.extensions import db
 from app.models import ServicePhase, ServiceType, Workshop
@@ -94,3 +96,44 @@ class UUIDAjaxLoader(QueryAjaxModelLoader):
     def get_one(self, pk: Any) -> Any:
         parsed = parse_uuid(pk)
         return db.session.get(self.model, parsed) if parsed else None
+
+
+class Matches:
+    """A regular-expression check whose (lazily translated) message is turned into a plain string
+    when it fails: Flask-Admin's form template only shows errors that are `str`."""
+
+    def __init__(self, pattern: str, message: Any):
+        self.regex = re.compile(pattern)
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data and not self.regex.match(field.data):
+            raise ValidationError(str(self.message))
+
+
+class Between:
+    """A number range check with a plain-string message (see Matches). Empty values pass."""
+
+    def __init__(self, minimum: int | None, maximum: int | None, message: Any):
+        self.minimum, self.maximum, self.message = minimum, maximum, message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        value = field.data
+        if value is None:
+            return
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            raise ValidationError(str(self.message))
+
+
+class PlainErrorsMixin:
+    """Flask-Admin's form template skips error messages that are not `str`, and lazily translated
+    ones (ours and Flask-Admin's own, e.g. "Already exists.") are not: make them plain strings."""
+
+    def validate_form(self, form: Any) -> bool:
+        valid = super().validate_form(form)
+        for field in form:
+            if field.errors:
+                field.errors = [str(message) for message in field.errors]
+        return valid

@@ -140,7 +140,7 @@ class MatrixView(RoleAccessMixin, BaseView):
         html = self.render(
             "console/matrix.html",
             selection=selection,
-            config=config,
+            matrix_config=config,
             grid=grid if grid is not None else (build_grid(config) if config else []),
             service_types=db.session.scalars(
                 select(ServiceType).order_by(

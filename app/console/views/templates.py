@@ -17,6 +17,7 @@ from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, has_role, require_role
 from app.console.views.lookups import (
+    PlainErrorsMixin,
     UUIDEqualFilter,
     UUIDKeyMixin,
     channel_choices,
@@ -67,7 +68,7 @@ def _format_scope(view, context, model, name) -> Markup:
     return escape(model.workshop.name) if model.workshop else Markup("<em>{}</em>").format(_("Global"))
 
 
-class TemplateView(UUIDKeyMixin, RoleModelView):
+class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     """Templates: viewers and operators read; admins edit (admin owns channel settings)."""
 
     write_role = "admin"

@@ -11,12 +11,11 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
 from sqlalchemy import func
-from wtforms.validators import NumberRange, Optional
 
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
-from app.console.views.lookups import UUIDAjaxLoader, UUIDKeyMixin, parse_uuid
+from app.console.views.lookups import Between, PlainErrorsMixin, UUIDAjaxLoader, UUIDKeyMixin, parse_uuid
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
 from app.models.enums import ReminderStatus
@@ -65,7 +64,7 @@ class ScopedByArgs:
         return self._scoped(super().get_count_query())
 
 
-class VehicleView(UUIDKeyMixin, ScopedByArgs, RoleModelView):
+class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     """Vehicles: everyone reads; operators and admins edit."""
 
     write_role = "operator"
@@ -96,9 +95,9 @@ class VehicleView(UUIDKeyMixin, ScopedByArgs, RoleModelView):
         "next_service_kilometers",
     )  # fmt: skip
     form_args: ClassVar[dict] = {
-        "year": {"validators": [Optional(), NumberRange(1950, 2100, message=_l("Año no válido."))]},
-        "current_kilometers": {"validators": [Optional(), NumberRange(min=0, message=_l("No puede ser negativo."))]},
-        "next_service_kilometers": {"validators": [Optional(), NumberRange(min=0, message=_l("No puede ser negativo."))]},
+        "year": {"validators": [Between(1950, 2100, _l("Año no válido."))]},
+        "current_kilometers": {"validators": [Between(0, None, _l("No puede ser negativo."))]},
+        "next_service_kilometers": {"validators": [Between(0, None, _l("No puede ser negativo."))]},
     }  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -126,7 +125,7 @@ class VehicleView(UUIDKeyMixin, ScopedByArgs, RoleModelView):
         return valid
 
 
-class ReminderView(UUIDKeyMixin, ScopedByArgs, RoleModelView):
+class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     """Reminders: everyone reads; operators and admins edit and run the actions."""
 
     write_role = "operator"
@@ -155,9 +154,9 @@ class ReminderView(UUIDKeyMixin, ScopedByArgs, RoleModelView):
     )  # fmt: skip
     form_choices: ClassVar[dict] = {"status": [(k, str(v)) for k, v in STATUS_LABELS.items()]}
     form_args: ClassVar[dict] = {
-        "due_kilometers": {"validators": [Optional(), NumberRange(min=0, message=_l("No puede ser negativo."))]},
-        "notify_before_days": {"validators": [NumberRange(0, 365, message=_l("Entre 0 y 365 días."))]},
-        "notify_before_km": {"validators": [NumberRange(0, 100000, message=_l("Entre 0 y 100.000 km."))]},
+        "due_kilometers": {"validators": [Between(0, None, _l("No puede ser negativo."))]},
+        "notify_before_days": {"validators": [Between(0, 365, _l("Entre 0 y 365 días."))]},
+        "notify_before_km": {"validators": [Between(0, 100000, _l("Entre 0 y 100.000 km."))]},
     }  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -10,12 +10,11 @@ from flask import current_app, flash, redirect, url_for
 from flask_admin import Admin, expose
 from markupsafe import Markup
 from sqlalchemy import func, select
-from wtforms.validators import Optional, Regexp
 
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
-from app.console.views.lookups import UUIDKeyMixin, parse_uuid
+from app.console.views.lookups import Matches, PlainErrorsMixin, UUIDKeyMixin, parse_uuid
 from app.extensions import db
 from app.models import Workshop
 from app.models.enums import CHANNEL_LABELS, CHANNELS
@@ -51,7 +50,7 @@ def provider_summaries() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-class WorkshopView(UUIDKeyMixin, RoleModelView):
+class WorkshopView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     """Workshops and channel settings: everyone reads; only admins change them or test providers."""
 
     write_role = "admin"
@@ -76,12 +75,10 @@ class WorkshopView(UUIDKeyMixin, RoleModelView):
     form_columns = ("code", "name", "address", "phone", "staff_email", "staff_whatsapp", "email_enabled",
                     "whatsapp_enabled", "push_enabled", "is_active")  # fmt: skip
     form_args: ClassVar[dict] = {
-        "code": {"validators": [Regexp(CODE_PATTERN, message=_l("Solo minúsculas, números, - y _."))]},
-        "staff_email": {"validators": [Optional(), Regexp(EMAIL_PATTERN, message=_l("Email no válido."))]},
-        "staff_whatsapp": {
-            "validators": [Optional(), Regexp(PHONE_PATTERN, message=_l("Número no válido."))]
-        },
-        "phone": {"validators": [Optional(), Regexp(PHONE_PATTERN, message=_l("Teléfono no válido."))]},
+        "code": {"validators": [Matches(CODE_PATTERN, _l("Solo minúsculas, números, - y _."))]},
+        "staff_email": {"validators": [Matches(EMAIL_PATTERN, _l("Email no válido."))]},
+        "staff_whatsapp": {"validators": [Matches(PHONE_PATTERN, _l("Número no válido."))]},
+        "phone": {"validators": [Matches(PHONE_PATTERN, _l("Teléfono no válido."))]},
     }
 
     def validate_form(self, form: Any) -> bool:
