@@ -119,3 +119,13 @@ def test_reminders_for_unknown_vehicles_or_types_are_errors(app):
     db.session.commit()
     report = import_table("reminders", read_csv(data))
     assert {(e.line, e.column) for e in report.errors} == {(2, "plate"), (3, "service_type"), (4, "")}
+
+
+def test_a_file_larger_than_one_lookup_chunk_is_validated_and_written(app):
+    owner = factories.customer("C-001")
+    for n in range(1200):
+        factories.add(Vehicle(customer_id=owner.id, plate=f"P{n:05d}"))
+    db.session.commit()
+    lines = ["plate,due_kilometers"] + [f"P{n:05d},{10000 + n}" for n in range(1200)] + ["NOPE,1"]
+    report = import_table("reminders", read_csv("\n".join(lines).encode()), skip_invalid=True)
+    assert report.created == 1200 and [(e.line, e.column) for e in report.errors] == [(1202, "plate")]

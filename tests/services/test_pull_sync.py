@@ -235,3 +235,17 @@ def test_synced_customers_and_failed_runs_are_published(app, client_db):
     pull_sync.run_source(source.id)
     messages = {m.event_type: m.payload for m in db.session.scalars(select(WebhookMessage))}
     assert '"customer_ids":["U1"]' in messages["customer.synced"] and source.name in messages["sync.failed"]
+
+
+def test_integer_keys_break_ties_in_numeric_order(app, client_db):
+    with client_db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE clients (id INTEGER PRIMARY KEY, full_name VARCHAR(100), changed TIMESTAMP)"))
+        for key in (2, 10, 11):
+            conn.execute(text("INSERT INTO clients VALUES (:id, :name, :at)"), {"id": key, "name": f"N{key}", "at": T2})
+    source = make_source(app, client_db, batch_size=2)
+    source.customer_table = "clients"
+    source.customer_columns = {"customer_id": "id", "name": "full_name", "updated_at": "changed"}
+    db.session.commit()
+    assert pull_sync.run_source(source.id).rows_read == 3 and stored_ids() == ["10", "11", "2"]
+    assert source.watermarks["customers"]["key"] == {"type": "int", "value": 11}
+    assert pull_sync.run_source(source.id).rows_read == 0

@@ -20,11 +20,16 @@ from app.services.sync import SyncOutcome
 UPDATABLE = ("title", "description", "notify_before_days", "notify_before_km", "status")
 
 
+LOOKUP_CHUNK = 1000  # bound parameters per IN list (PostgreSQL allows 65,535 per statement)
+
+
 def vehicles_by_plate(plates: Iterable[str]) -> dict[str, Vehicle]:
-    plates = set(plates)
-    if not plates:
-        return {}
-    return {v.plate: v for v in db.session.scalars(select(Vehicle).where(Vehicle.plate.in_(plates)))}
+    wanted = sorted(set(plates))
+    found: dict[str, Vehicle] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        part = wanted[start:start + LOOKUP_CHUNK]
+        found.update((v.plate, v) for v in db.session.scalars(select(Vehicle).where(Vehicle.plate.in_(part))))
+    return found
 
 
 def service_types_by_slug(slugs: Iterable[str]) -> dict[str, ServiceType]:
