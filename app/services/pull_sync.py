@@ -70,9 +70,18 @@ def open_engine(url: str) -> Engine:
 
 def safe_message(err: BaseException, url: str | None) -> str:
     """The driver's message without the SQL, the background link or the password."""
-    text = str(getattr(err, "orig", None) or err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    password = make_url(url).password if url else None
-    return text.replace(str(password), "***") if password else text
+    lines = str(getattr(err, "orig", None) or err).strip().splitlines()
+    text = lines[0] if lines else type(err).__name__
+    password = _password(url)
+    return text.replace(password, "***") if password else text
+
+
+def _password(url: str | None) -> str | None:
+    try:
+        password = make_url(url).password if url else None
+    except Exception:  # noqa: BLE001 - an unparsable URL has no password to hide
+        return None
+    return str(password) if password else None
 
 
 @dataclass
@@ -179,6 +188,9 @@ def _run_entities(source: SyncSource, run: SyncRun, url: str, deadline: float) -
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # Read-only even if the account is not: pull-sync never writes to a client's database.
+                conn = conn.execution_options(postgresql_readonly=True)
             for mapping in maps:
                 if not _sync_entity(conn, source, mapping, run, deadline):
                     return False
