@@ -27,17 +27,3 @@ EVENT_TYPES = (
 
 def publish(events: Iterable[tuple[str, dict]]) -> None:
     """Fan committed events out to webhook endpoints and the live console; never raises."""
-
-
-def notification_data(row: dict) -> dict:
-    """The `data` of a notification.* event, from a notifications row's values."""
-    return {"id": str(row["id"]), "channel": row.get("channel"), "status": str(row.get("status") or ""),
-            "customer_id": row.get("customer_ref"), "correlation_id": row.get("correlation_id"),
-            "event_type": row.get("event_type"), "recipient": row.get("recipient")}
-
-
-def publish_queued(rows: list[dict]) -> None:
-    """notification.queued for each queued row of an accepted event (called after its commit)."""
-    events = [("notification.queued", notification_data(r)) for r in rows if str(r.get("status")) == "queued"]
-    if events:
-        publish(events)
