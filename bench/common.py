@@ -450,6 +450,8 @@ class Gunicorn:
     """A gunicorn master serving wsgi:app on loopback."""
 
     workers: int = 4
+    worker_class: str = "sync"
+    threads: int = 1
     port: int = field(default_factory=free_port)
     env: dict[str, str] | None = None
     proc: subprocess.Popen | None = None
@@ -459,8 +461,9 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Gunicorn:
-        cmd = [str(VENV_BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-               "--log-level", "warning", "wsgi:app"]
+        cmd = [str(VENV_BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+               "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
+               "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
         self.proc = start_process(cmd, "gunicorn", env=self.env)
         wait_http(self.base_url + "/healthz", timeout=60, proc=self.proc)
         self._wait_workers()

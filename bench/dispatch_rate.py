@@ -23,6 +23,8 @@ from bench import common  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn --workers (default 4)")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn --worker-class (default gthread)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn --threads (default 4)")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run (default 15)")
     parser.add_argument("--customers", type=int, default=2000)
@@ -106,7 +108,8 @@ def main() -> None:
     web = None
     try:
         api_key = common.prepare_database(args.customers)
-        web = common.Gunicorn(workers=args.web_workers, env=common.app_env()).start()
+        web = common.Gunicorn(workers=args.web_workers, worker_class=args.worker_class, threads=args.threads,
+                             env=common.app_env()).start()
         probe = common.probe_dispatch(web.base_url, api_key)
         print(f"probe dispatch accepted: {probe['notifications_queued']} notifications queued "
               f"({', '.join(n['channel'] for n in probe['notifications'])})")

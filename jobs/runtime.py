@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 QUEUES = ("notifications", "sync", "maintenance", "webhooks")
 JOB_TIMEOUTS = {"notifications": 300, "sync": 300, "maintenance": 900, "webhooks": 600}
 LANE_KEY = "avisos:delivery-lane:{}:pending"
+LANE_TTL_SECONDS = 120
+# SET NX on each lane key in turn; returns the 1-based index of the first one set, or 0.
+ACQUIRE_LANE_LUA = """
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then return i end
+end
+return 0
+"""
 
 
 class JobRunner:
@@ -35,6 +43,7 @@ class JobRunner:
         self.app = app
         self.mode = app.config["JOBS_MODE"]
         self._redis = None
+        self._acquire_script = None
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._lanes_busy: set[int] = set()
@@ -107,27 +116,34 @@ class JobRunner:
 
         lanes = list(range(max(1, self.app.config["DELIVERY_LANES"])))
         random.shuffle(lanes)
-        for lane in lanes:
-            if not self._acquire_lane(lane):
-                continue
-            if not self.enqueue("notifications", deliver_lane, lane, job_id=f"deliver-lane-{lane}-{random.getrandbits(48):x}"):
-                self.release_lane(lane)
+        lane = self._acquire_free_lane(lanes)
+        if lane is None:
             return
+        if not self.enqueue("notifications", deliver_lane, lane, job_id=f"deliver-lane-{lane}-{random.getrandbits(48):x}"):
+            self.release_lane(lane)
 
-    def _acquire_lane(self, lane: int) -> bool:
+    def _acquire_free_lane(self, lanes: list[int]) -> int | None:
+        """Mark the first lane whose marker is free; in rq mode one Redis round trip for all lanes."""
         if self.mode == "rq":
             try:
-                return bool(self.redis.set(LANE_KEY.format(lane), "1", nx=True, ex=120))
+                found = self._lane_script()(keys=[LANE_KEY.format(lane) for lane in lanes], args=[LANE_TTL_SECONDS])
             except Exception as err:  # noqa: BLE001
-                log.warning("redis unavailable for delivery lane %s: %s", lane, err)
-                return False
+                log.warning("redis unavailable for delivery lanes: %s", err)
+                return None
+            return lanes[int(found) - 1] if found else None
         if self.mode in ("inline", "manual"):
-            return True
+            return lanes[0]
         with self._lock:
-            if lane in self._lanes_busy:
-                return False
-            self._lanes_busy.add(lane)
-            return True
+            for lane in lanes:
+                if lane not in self._lanes_busy:
+                    self._lanes_busy.add(lane)
+                    return lane
+        return None
+
+    def _lane_script(self):
+        if self._acquire_script is None:
+            self._acquire_script = self.redis.register_script(ACQUIRE_LANE_LUA)
+        return self._acquire_script
 
     def release_lane(self, lane: int) -> None:
         if self.mode == "rq":

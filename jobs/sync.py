@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import BackgroundTask
 from app.models.base import utcnow
 from app.models.enums import TaskStatus
-from app.services import sync
+from app.services import outbound, sync
 from jobs.runtime import JOB_TIMEOUTS, job_entry, runner
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def sync_customers(task_id: str) -> dict | None:
     outcome = _run(task_id, sync.CUSTOMERS_KIND)
     if outcome is None:
         return None
+    outbound.publish([("customer.synced", {"customer_id": ref, "task_id": str(task_id)}) for ref in outcome.applied])
     sync.plan_waiting_for(outcome.applied + outcome.skipped)
     return outcome.result()
 
@@ -128,6 +129,8 @@ def _mark_failed(key: uuid.UUID, message: str) -> None:
     except Exception:  # noqa: BLE001 - the task stays STARTED and is claimable again after STALE_CLAIM
         db.session.rollback()
         log.exception("could not mark sync task %s as failed", key)
+        return
+    outbound.publish([("sync.failed", {"task_id": str(key), "source": "internal_api", "error": message[:500]})])
 
 
 def requeue_lost_tasks(older_than: timedelta = STALE_CLAIM) -> int:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import html
+import io
+import secrets
 import smtplib
 import socket
 import ssl
 import threading
 from collections.abc import Mapping
+from email.generator import BytesGenerator
 from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Any
 
 from app.channels.base import CheckResult, Message, SendResult
@@ -75,23 +79,47 @@ def build_email(message: Message, from_email: str) -> MIMEBase:
     """
     text = MIMEText(message.body, "plain", "utf-8")
     if message.html_body:
-        mail: MIMEBase = MIMEMultipart("alternative")
+        # A random boundary set here spares the generator a regex compiled per message to pick one
+        # that does not occur in the (base64-encoded) parts; "_" and "." never occur in base64.
+        mail: MIMEBase = MIMEMultipart("alternative", boundary=f"_avisos.{secrets.token_hex(16)}_")
         mail.attach(text)
         mail.attach(MIMEText(render_html(message.subject, message.html_body), "html", "utf-8"))
     else:
         mail = text
-    name, address = parseaddr(_header_safe(from_email, "From"))
-    mail["From"] = formataddr((name, address), charset="utf-8")
+    from_header, domain = _sender(from_email)
+    mail["From"] = from_header
     mail["To"] = _header_safe(message.recipient, "To")
     mail["Subject"] = _encoded(_header_safe(message.subject, "Subject"))
     mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = make_msgid(domain=sender_domain(from_email))
+    mail["Message-ID"] = make_msgid(domain=domain)
     unsubscribe_url = message.payload.get("list_unsubscribe_url")
     if unsubscribe_url:
         # RFC 8058 one-click: the POST to the URL alone must unsubscribe.
         mail["List-Unsubscribe"] = f"<{_header_safe(unsubscribe_url, 'List-Unsubscribe')}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return mail
+
+
+def _ascii_envelope(mail: MIMEBase) -> tuple[str, str] | None:
+    """(sender, recipient) when both are plain ASCII, sparing send_message's header parsing."""
+    sender, recipient = parseaddr(str(mail["From"]))[1], str(mail["To"])
+    if sender.isascii() and recipient.isascii() and "," not in recipient:
+        return sender, recipient
+    return None
+
+
+def _smtp_bytes(mail: MIMEBase) -> bytes:
+    """The message as SMTP sends it (CRLF line ends), as smtplib.send_message would flatten it."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, policy=mail.policy.clone(linesep="\r\n")).flatten(mail, linesep="\r\n")
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=16)
+def _sender(from_email: str) -> tuple[str, str]:
+    """The From header and the Message-ID domain for a configured sender (parsed once)."""
+    name, address = parseaddr(_header_safe(from_email, "From"))
+    return formataddr((name, address), charset="utf-8"), sender_domain(from_email)
 
 
 def sender_domain(from_email: str) -> str:
@@ -185,11 +213,16 @@ class EmailChannel:
             self._discard(polite=True)
 
     def _deliver(self, mail: MIMEBase) -> None:
-        """send_message on the kept connection, reconnecting once if the server dropped it."""
+        """Send on the kept connection, reconnecting once if the server dropped it."""
+        envelope = _ascii_envelope(mail)
+        data = _smtp_bytes(mail) if envelope else None
         for attempt in (1, 2):
             conn = self._connection()
             try:
-                conn.send_message(mail)
+                if envelope:
+                    conn.sendmail(envelope[0], [envelope[1]], data)
+                else:  # non-ASCII addresses: send_message negotiates SMTPUTF8
+                    conn.send_message(mail)
             except _RECONNECTABLE:
                 self._discard(polite=False)
                 if attempt == 2:

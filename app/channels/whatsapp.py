@@ -40,6 +40,10 @@ class WhatsAppChannel:
         self.timeout = timeout
         self.default_country_code = default_country_code
         self._session = requests.Session()
+        # Proxy settings are read from the environment once, not on every request (requests walks
+        # the whole environment per call otherwise); NO_PROXY is honoured by get_environ_proxies.
+        self._session.trust_env = False
+        self._proxies = requests.utils.get_environ_proxies(self.api_url) if self.api_url else {}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WhatsAppChannel:
@@ -71,6 +75,7 @@ class WhatsAppChannel:
                 json={"number": number, "text": message.body},
                 headers=self._headers(),
                 timeout=self.timeout,
+                proxies=self._proxies,
             )
         except requests.RequestException as exc:
             return _network_failure(exc)
@@ -82,7 +87,8 @@ class WhatsAppChannel:
             return CheckResult(False, "WhatsApp not configured (EVOLUTION_API_URL / EVOLUTION_INSTANCE)")
         try:
             response = self._session.get(
-                self._endpoint("instance/connectionState"), headers=self._headers(), timeout=self.timeout
+                self._endpoint("instance/connectionState"), headers=self._headers(), timeout=self.timeout,
+                proxies=self._proxies,
             )
         except requests.RequestException as exc:
             return CheckResult(False, f"Evolution API unreachable: {type(exc).__name__}")

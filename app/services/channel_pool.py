@@ -14,8 +14,19 @@ _PREFIXES = ("EMAIL_", "DEFAULT_FROM_EMAIL", "EVOLUTION_", "WHATSAPP_", "VAPID_"
 _local = threading.local()
 
 
+_keys_by_config: dict[tuple[int, int], tuple[str, ...]] = {}
+
+
 def _fingerprint(config: Mapping[str, Any]) -> tuple:
-    return tuple(sorted((k, str(v)) for k, v in config.items() if k.startswith(_PREFIXES)))
+    # The channel setting names are found once per config object and size (a new setting changes
+    # the size); their values are compared on every call.
+    marker = (id(config), len(config))
+    keys = _keys_by_config.get(marker)
+    if keys is None:
+        if len(_keys_by_config) > 64:
+            _keys_by_config.clear()
+        keys = _keys_by_config[marker] = tuple(sorted(k for k in config if k.startswith(_PREFIXES)))
+    return tuple((k, repr(config.get(k))) for k in keys)
 
 
 def get_channel(name: str, config: Mapping[str, Any] | None = None) -> Channel:

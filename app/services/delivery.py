@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 
 from app.channels.base import Message, SendResult
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
-from app.services import planner
+from app.services import outbound, planner
 from app.services.channel_pool import get_channel
 from app.services.recipients import active_push_targets
 from app.services.snapshot import get_snapshot
@@ -68,6 +68,23 @@ def claim_notification(notification_id: uuid.UUID) -> str | None:
     return token if claimed else None
 
 
+_NOTIFICATIONS = Notification.__table__
+_C = _NOTIFICATIONS.c
+# What sending and recording read of a claimed row (a Core row: no ORM identity map on the hot path).
+_CLAIMED_COLUMNS = (_C.id, _C.channel, _C.recipient, _C.subject, _C.body, _C.html_body, _C.payload, _C.customer_id,
+                    _C.customer_ref, _C.correlation_id, _C.event_type, _C.attempts, _C.max_attempts, _C.created_at)
+# Successes are the common outcome: a record group marks all of them with one executemany (one
+# pipelined round trip on PostgreSQL) instead of one UPDATE per message. The claim-token and status
+# conditions keep a reclaimed row's newer state safe, as for every other outcome.
+_MARK_SENT = (
+    update(_NOTIFICATIONS)
+    .where(_C.id == bindparam("b_id"), _C.claim_token == bindparam("b_token"), _C.status == S.SENDING)
+    .values(status=S.SENT, sent_at=bindparam("b_now"), updated_at=bindparam("b_now"),
+            provider_message_id=bindparam("b_pid"), error_code="", error_reason="", next_retry_at=None,
+            claim_token=None)
+)
+
+
 @dataclass(frozen=True)
 class Claimed:
     """What recording needs of a claimed row, read once (commits expire ORM rows)."""
@@ -76,10 +93,20 @@ class Claimed:
     channel: str
     attempts: int
     max_attempts: int
+    customer_ref: str = ""
+    correlation_id: str = ""
+    event_type: str = ""
 
     @classmethod
-    def of(cls, row: Notification) -> "Claimed":
-        return cls(row.id, row.channel, row.attempts, row.max_attempts)
+    def of(cls, row) -> "Claimed":
+        return cls(row.id, row.channel, row.attempts, row.max_attempts, row.customer_ref or "",
+                   row.correlation_id or "", row.event_type or "")
+
+    def event_data(self, **extra) -> dict:
+        """The `data` of an outbound notification.* event."""
+        return {"id": str(self.id), "channel": self.channel, "customer_id": self.customer_ref,
+                "correlation_id": self.correlation_id, "event_type": self.event_type,
+                "attempt": self.attempts, **extra}
 
 
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
@@ -91,12 +118,12 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     """
     config = current_app.config
     counts = {"ok": 0, "transient": 0, "permanent": 0}
-    rows = db.session.scalars(select(Notification).where(Notification.id.in_(ids), Notification.claim_token == token)).all()
+    rows = db.session.execute(select(*_CLAIMED_COLUMNS).where(_C.id.in_(ids), _C.claim_token == token)).all()
     work = [(Claimed.of(row), build_message(row)) for row in sorted(rows, key=lambda r: r.created_at)]
     group = max(1, int(config.get("DELIVERY_RECORD_GROUP", 10)))
     pending = _Pending()
     for done, (claimed, result, started, duration_ms) in enumerate(_send_all(work, config), start=1):
-        pending.after.append(_record(claimed, token, result, started, duration_ms, pending.attempts))
+        pending.after.append(_record(claimed, token, result, started, duration_ms, pending))
         counts[result.outcome] += 1
         if done % group == 0:
             pending.commit()
@@ -106,19 +133,27 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
 
 @dataclass
 class _Pending:
-    """Attempts and after-commit actions of the current record group."""
+    """Writes, after-commit actions and outbound events of the current record group."""
 
     attempts: list = field(default_factory=list)
+    sent: list = field(default_factory=list)
     after: list = field(default_factory=list)
+    events: list = field(default_factory=list)
 
     def commit(self) -> None:
+        if self.sent:
+            db.session.execute(_MARK_SENT, self.sent)
         if self.attempts:
             db.session.execute(insert(DeliveryAttempt.__table__), self.attempts)
         db.session.commit()
         for action in self.after:
             action()
+        if self.events:
+            outbound.publish(self.events)
         self.attempts.clear()
+        self.sent.clear()
         self.after.clear()
+        self.events.clear()
 
 
 def _timed_send(channel: str, message: Message, config) -> tuple[SendResult, object, int]:
@@ -168,26 +203,27 @@ def _backoff(attempts: int, retry_after: float | None) -> float:
 def record_outcome(row: Notification, token: str, result: SendResult, started, duration_ms: int) -> None:
     """Persist the attempt and the row's new state, commit, then schedule the retry or fallback."""
     pending = _Pending()
-    pending.after.append(_record(Claimed.of(row), token, result, started, duration_ms, pending.attempts))
+    pending.after.append(_record(Claimed.of(row), token, result, started, duration_ms, pending))
     pending.commit()
 
 
-def _record(row: Claimed, token: str, result: SendResult, started, duration_ms: int, attempts: list):
+def _record(row: Claimed, token: str, result: SendResult, started, duration_ms: int, pending: _Pending):
     """Write the row's new state and queue its attempt (no commit). Returns what to do after the commit."""
     now = utcnow()
-    attempts.append({
+    pending.attempts.append({
         "id": uuid.uuid4(), "notification_id": row.id, "number": row.attempts, "channel": row.channel,
         "outcome": result.outcome, "error_code": result.error_code, "error_message": result.error_message[:2000],
         "provider_message_id": result.provider_message_id, "response_summary": result.response_summary[:2000],
         "started_at": started, "duration_ms": duration_ms,
     })
     _update_push_targets(result, now)
+    if result.ok:
+        pending.sent.append({"b_id": row.id, "b_token": token, "b_now": now, "b_pid": result.provider_message_id})
+        pending.events.append(("notification.sent", row.event_data(provider_message_id=result.provider_message_id)))
+        return _nothing_after
     values: dict = {"claim_token": None, "updated_at": now}
     retry_at = None
-    if result.ok:
-        values.update(status=S.SENT, sent_at=now, provider_message_id=result.provider_message_id,
-                      error_code="", error_reason="", next_retry_at=None)
-    elif result.outcome == "transient" and row.attempts < row.max_attempts:
+    if result.outcome == "transient" and row.attempts < row.max_attempts:
         retry_at = now + timedelta(seconds=_backoff(row.attempts, result.retry_after))
         values.update(status=S.RETRYING, next_retry_at=retry_at, error_code=result.error_code,
                       error_reason=result.error_message[:2000])
@@ -195,15 +231,24 @@ def _record(row: Claimed, token: str, result: SendResult, started, duration_ms: 
         values.update(status=S.FAILED, failed_at=now, next_retry_at=None, error_code=result.error_code,
                       error_reason=result.error_message[:2000])
     changed = db.session.execute(
-        update(Notification).where(Notification.id == row.id, Notification.claim_token == token,
-                                   Notification.status == S.SENDING)
-        .values(**values).execution_options(synchronize_session=False)
+        update(_NOTIFICATIONS).where(_C.id == row.id, _C.claim_token == token, _C.status == S.SENDING)
+        .values(**values)
     ).rowcount
     fallback = add_fallback(row.id) if changed and values["status"] == S.FAILED else None
     if result.config_problem:
         log.error("channel %s configuration problem: %s", row.channel, result.error_code)
+    if changed and values["status"] == S.FAILED:
+        pending.events.append(("notification.failed", row.event_data(
+            error_code=result.error_code, error_reason=values["error_reason"])))
+    if fallback is not None:
+        pending.events.append(("notification.fallback", row.event_data(
+            fallback_id=str(fallback.id), fallback_channel=fallback.channel, fallback_status=fallback.status)))
     queued_fallback = fallback is not None and fallback.status == S.QUEUED
     return lambda: _after_commit(row.id, row.attempts, retry_at, queued_fallback)
+
+
+def _nothing_after() -> None:
+    return None
 
 
 def _update_push_targets(result: SendResult, now) -> None:

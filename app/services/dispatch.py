@@ -20,7 +20,7 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
-from app.services import planner
+from app.services import outbound, planner
 from app.services.dispatch_request import DispatchRequest, parse_dispatch
 from app.services.recipients import load_customer
 from app.services.snapshot import Snapshot, get_snapshot
@@ -70,9 +70,11 @@ def resolve_event(req: DispatchRequest, snap: Snapshot) -> ResolvedEvent:
     return ResolvedEvent(spec, name, phase.name if phase else "", spec.workshop_id, workshop.name if workshop else "")
 
 
-def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> None:
+def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> planner.RenderCache:
     """Every template this event could use (the matrix's channels for the phase; every channel for
-    event-type templates) must render with the given context. Reports all missing names at once."""
+    event-type templates) must render with the given context. Reports all missing names at once.
+
+    Returns what it rendered, so planning does not render the same templates again."""
     spec = resolved.spec
     templates = planner.templates_for(spec, context, snap)
     if spec.event_type == planner.CUSTOM_EVENT and not any(t.body.strip() for t in templates):
@@ -85,13 +87,15 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> N
     else:
         channels = [(c, None) for c in ("whatsapp", "email", "push")]
     missing: dict[str, list[str]] = {}
+    rendered: planner.RenderCache = {}
     for channel, cell_template in channels:
         template = choose_template(templates, spec, channel, cell_template)
         if template is None:
             continue
         try:
-            render_message(template.subject, template.body, context, html_template=template.html_body,
-                           with_html=channel == "email")
+            with_html = channel == "email"
+            rendered[planner.render_key(template, with_html)] = render_message(
+                template.subject, template.body, context, html_template=template.html_body, with_html=with_html)
         except MissingVariables as err:
             for name in err.names:
                 missing.setdefault(name, []).append(channel)
@@ -102,6 +106,7 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> N
             {"context": [f"Missing variable '{n}' (used by {', '.join(missing[n])})." for n in names],
              "missing_variables": names},
         )
+    return rendered
 
 
 def _stored_response(event: DispatchEvent, body_hash: str) -> tuple[int, dict]:
@@ -134,7 +139,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     resolved = resolve_event(req, snap)
     context = planner.event_context(req.context, resolved.phase_name, resolved.type_name,
                                     resolved.workshop_name or None)
-    check_templates(resolved, context, snap)
+    rendered = check_templates(resolved, context, snap)
 
     event = planner.EventRecord(
         id=uuid.uuid4(), correlation_id=req.correlation_id or str(uuid.uuid4()), event_type=req.event_type,
@@ -147,7 +152,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     if waiting:
         rows, errors = [planner.waiting_placeholder(event)], []
     else:
-        rows, errors = planner.plan_rows(event, customer, snap)
+        rows, errors = planner.plan_rows(event, customer, snap, rendered)
     response = _response(event, waiting, rows, errors)
     now = utcnow()
     event_values = {
@@ -168,7 +173,18 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         return _stored_response(existing, body_hash)
     if response["notifications_queued"]:
         runner().request_delivery()
+    _publish_queued(rows)
     return 202, response
+
+
+def _publish_queued(rows: list[dict]) -> None:
+    """notification.queued for each queued row of an accepted event (after its commit)."""
+    events = [("notification.queued", {
+        "id": str(r["id"]), "channel": r["channel"], "status": r["status"], "customer_id": r["customer_ref"],
+        "correlation_id": r["correlation_id"], "event_type": r["event_type"], "recipient": r["recipient"],
+    }) for r in rows if r["status"] == NotificationStatus.QUEUED]
+    if events:
+        outbound.publish(events)
 
 
 def _response(event, waiting: bool, rows: list[dict], errors: list[str]) -> dict:

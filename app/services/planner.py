@@ -24,6 +24,9 @@ from app.orchestration.rendering import MissingVariables, normalise_name, render
 from app.services.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
 from app.services.snapshot import Snapshot
 
+# Rendered messages of one event (one context), keyed by render_key().
+RenderCache = dict[tuple[str, str, bool], Any]
+
 REMINDER_EVENT = "maintenance_reminder"
 CUSTOM_EVENT = "custom"
 # Event types whose templates are chosen by event type rather than by phase.
@@ -107,9 +110,15 @@ def recipient_for(event, customer: CustomerInfo | None, snap: Snapshot) -> Recip
     return recipient
 
 
-def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot) -> tuple[list[dict], list[str]]:
+def render_key(template: TemplateData, with_html: bool) -> tuple[str, str, bool]:
+    """Identifies a rendering within one event: stored templates by id, a custom event's by channel."""
+    return template.id, template.channel, with_html
+
+
+def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot,
+              rendered: RenderCache | None = None) -> tuple[list[dict], list[str]]:
     """Plan and render every message of an event: row values for the notifications table, and the
-    reasons for skipped channels."""
+    reasons for skipped channels. `rendered` holds messages already rendered for this event."""
     spec, type_name, phase_name, workshop_name = spec_of(event, snap)
     context = event_context(event.context or {}, phase_name, type_name, workshop_name)
     recipient = recipient_for(event, customer, snap)
@@ -124,7 +133,7 @@ def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot) -> tuple[lis
         str(customer.workshop_id) if customer and customer.workshop_id else None)
     plan = plan_deliveries(spec, cells, templates_for(spec, context, snap), recipient.contacts,
                            recipient.preferences, shop.channels if shop else None)
-    rows = [planned_values(event, customer, planned, context) for planned in plan.messages]
+    rows = [planned_values(event, customer, planned, context, rendered) for planned in plan.messages]
     return rows, plan.reasons
 
 
@@ -189,16 +198,18 @@ def notification_values(event, customer: CustomerInfo | None, **fields) -> dict:
     return values
 
 
-def planned_values(event, customer: CustomerInfo | None, planned: PlannedMessage, context: dict) -> dict:
+def planned_values(event, customer: CustomerInfo | None, planned: PlannedMessage, context: dict,
+                   cache: RenderCache | None = None) -> dict:
     """Render one planned message into queued row values (failed ones when it cannot render)."""
     template = planned.template
     values = notification_values(
         event, customer, channel=planned.channel, recipient=planned.recipient,
         template_id=uuid.UUID(template.id) if template.id else None,
     )
+    with_html = planned.channel == "email"
     try:
-        rendered = render_message(template.subject, template.body, context, html_template=template.html_body,
-                                  with_html=planned.channel == "email")
+        rendered = (cache or {}).get(render_key(template, with_html)) or render_message(
+            template.subject, template.body, context, html_template=template.html_body, with_html=with_html)
     except MissingVariables as err:
         values.update(status=NotificationStatus.FAILED, error_code="missing_variables", failed_at=values["created_at"],
                       error_reason=f"Template '{template.name}' needs: {', '.join(err.names)}")

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import MaintenanceReminder
 from app.models.base import utcnow
 from app.models.enums import ReminderStatus
+from app.services import outbound
 from app.services.planner import REMINDER_EVENT
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,15 @@ def _notify(reminder: MaintenanceReminder, today: date, accept_event) -> str:
         reminder.status = ReminderStatus.NOTIFIED
         reminder.notified_count += 1
     db.session.commit()
+    outbound.publish([("reminder.due", {
+        "id": str(reminder_id), "customer_id": body.get("customer_id") or reminder_customer_ref(reminder),
+        "correlation_id": body.get("correlation_id"), "notifications_queued": body.get("notifications_queued", 0),
+    })])
     return "notified" if body.get("notifications_queued", 0) > 0 else "no_channel"
+
+
+def reminder_customer_ref(reminder: MaintenanceReminder) -> str | None:
+    return reminder.customer.customer_id if reminder.customer is not None else None
 
 
 def mark_overdue(today: date) -> int:

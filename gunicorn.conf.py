@@ -1,0 +1,31 @@
+"""gunicorn settings for `web` (Procfile) and the benchmarks; every value can be set from the env.
+
+gthread workers keep client connections alive (sync workers close every connection after one
+request, which costs a TCP handshake per call from the core system and the PWA). Threads share a
+worker's GIL, so use about one worker per core and a few threads each for the I/O waits (the
+database commit, Redis).
+"""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("WEB_THREADS", "4"))
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "30"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = 20
+accesslog = os.environ.get("WEB_ACCESS_LOG") or None
+# Preloading imports the app once in the master; workers fork with it, pages shared copy-on-write.
+preload_app = os.environ.get("WEB_PRELOAD", "1") == "1"
+
+
+def post_fork(server, worker):
+    """A forked worker must not reuse database connections the master may have opened."""
+    if not preload_app:
+        return
+    from app.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        db.engine.dispose(close=False)
