@@ -46,6 +46,7 @@ def test_errors_are_reported_by_line_and_column_and_nothing_is_written(app):
     report = import_table("customers", load("customers_errors.csv"))
     assert not report.written and count(Customer) == 0
     assert {(e.line, e.column) for e in report.errors} == {(3, "customer_id"), (4, "email"), (5, "sync_version")}
+    assert report.errors[0].message == "A value is required."
 
 
 def test_skip_invalid_writes_the_valid_rows(app):

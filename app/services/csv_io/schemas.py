@@ -130,6 +130,9 @@ def parse_row(schema: Schema, line: int, row: dict[str, str]) -> tuple[BaseModel
         if column not in row:
             continue
         text = row[column].strip()
+        if not text and column in schema.required:
+            errors.append(RowError(line, column, "A value is required."))
+            continue
         try:
             values[column] = _convert(schema, column, text)
         except ValueError as err:
