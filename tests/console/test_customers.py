@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -27,7 +27,7 @@ def add_notifications(customer: Customer, count: int) -> None:
                           customer_ref=customer.customer_id)  # fmt: skip
     db.session.add(event)
     db.session.flush()
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(count):
         db.session.add(Notification(
             event_id=event.id, correlation_id="c", event_type="phase_changed", customer_id=customer.id,

@@ -60,7 +60,7 @@ def test_template_chooser_lists_only_matching_templates(signed_in, setup):
     html = signed_in("admin").get(f"/admin/matrix/?service_type={stype.id}").get_data(as_text=True)
     repair = setup.phases["phase-repair"]
     start = html.index(f'id="template-{repair.id}:email"')
-    options = html[start:html.index("</select>", start)]
+    options = html[start : html.index("</select>", start)]
     assert str(setup.templates["mantenimiento-preventivo:phase-repair:email"].id) in options
     assert str(setup.templates["averia-revision:phase-repair:email"].id) not in options
     assert str(setup.templates["mantenimiento-preventivo:phase-repair:push"].id) not in options
