@@ -55,8 +55,9 @@ class UnknownPhases(ValueError):
 
 
 def find_vehicle(plate: str) -> Vehicle | None:
-    normalised = "".join(plate.split()).upper()
-    return db.session.scalar(select(Vehicle).where(Vehicle.plate == normalised))
+    from app.services.sync import normalise_plate
+
+    return db.session.scalar(select(Vehicle).where(Vehicle.plate == normalise_plate(plate)))
 
 
 def set_vehicle_phase_order(vehicle: Vehicle, slugs: list[str]) -> Vehicle:

@@ -147,7 +147,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
         customer_ref=req.customer_id, context=dict(req.context),
     )
-    customer = load_customer(req.customer_id)
+    customer = load_customer(req.customer_id, planner.event_plate(req.context))
     waiting = customer is None and req.target == "clients"
     if waiting:
         rows, errors = [planner.waiting_placeholder(event)], []
@@ -220,7 +220,8 @@ def plan_waiting_events(customer_ref: str) -> int:
     ).all()
     snap = get_snapshot()
     for event in events:
-        planner.plan_waiting_event(event, customer, snap)
+        plate = planner.event_plate(event.context)
+        planner.plan_waiting_event(event, load_customer(customer_ref, plate) if plate else customer, snap)
     db.session.commit()
     if events:
         runner().request_delivery()

@@ -110,6 +110,25 @@ def recipient_for(event, customer: CustomerInfo | None, snap: Snapshot) -> Recip
     return recipient
 
 
+def event_plate(context: dict | None) -> str | None:
+    """The vehicle plate an event's context names ({{Placa}} or `plate`), normalised like stored plates."""
+    from app.services.sync import normalise_plate
+
+    for key, value in (context or {}).items():
+        if normalise_name(str(key)) in ("placa", "plate") and isinstance(value, str) and value.strip():
+            return normalise_plate(value)
+    return None
+
+
+def outside_vehicle_phases(event, customer: CustomerInfo | None) -> str | None:
+    """Why an event is not sent when its vehicle has its own phase order without this phase."""
+    order = customer.vehicle_phase_order if customer else None
+    if order and event.phase_slug and event.phase_slug not in order:
+        return (f"phase '{event.phase_slug}' is not in the phase order of vehicle {event_plate(event.context)} "
+                f"({', '.join(order)})")
+    return None
+
+
 def render_key(template: TemplateData, with_html: bool) -> tuple[str, str, bool]:
     """Identifies a rendering within one event: stored templates by id, a custom event's by channel."""
     return template.id, template.channel, with_html
@@ -119,6 +138,9 @@ def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot,
               rendered: RenderCache | None = None) -> tuple[list[dict], list[str]]:
     """Plan and render every message of an event: row values for the notifications table, and the
     reasons for skipped channels. `rendered` holds messages already rendered for this event."""
+    skipped = outside_vehicle_phases(event, customer)
+    if skipped:
+        return [], [skipped]
     spec, type_name, phase_name, workshop_name = spec_of(event, snap)
     context = event_context(event.context or {}, phase_name, type_name, workshop_name)
     recipient = recipient_for(event, customer, snap)
@@ -163,7 +185,7 @@ def _event_rows(event: DispatchEvent) -> list[Notification]:
 def fallback_row(failed: Notification, snap: Snapshot) -> Notification | None:
     """The next channel for a failed message, rendered with that channel's own template."""
     event = failed.event
-    customer = load_customer(event.customer_ref)
+    customer = load_customer(event.customer_ref, event_plate(event.context))
     if event.target == "clients" and customer is None:
         return None
     spec, type_name, phase_name, workshop_name = spec_of(event, snap)

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func, select
 
 from app.channels.base import PushTarget
 from app.extensions import db
-from app.models import ChannelPreference, Customer, PushSubscription
+from app.models import ChannelPreference, Customer, PushSubscription, Vehicle
 from app.orchestration.contacts import is_valid_email, normalise_phone
 from app.orchestration.planning import Contacts, Preference
 from app.services.snapshot import WorkshopInfo
@@ -31,6 +31,8 @@ class CustomerInfo:
     reminder_email_opt_out: bool
     push_count: int
     preferences: tuple[Preference, ...]
+    # The phases the event's vehicle goes through, in order, when the core system set them.
+    vehicle_phase_order: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -49,18 +51,24 @@ def _customer_query():
     push_count = (select(func.count()).select_from(PushSubscription)
                   .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
                   .correlate(Customer).scalar_subquery())
+    # The event's vehicle (by the plate in its context) rides along in the same round trip.
+    phase_order = (select(Vehicle.phase_order)
+                   .where(Vehicle.customer_id == Customer.id, Vehicle.plate == bindparam("plate"))
+                   .correlate(Customer).limit(1).scalar_subquery())
     return (
         select(Customer.id, Customer.customer_id, Customer.email, Customer.phone, Customer.whatsapp,
                Customer.workshop_id, Customer.reminder_email_opt_out, push_count.label("push_count"),
+               phase_order.label("phase_order"),
                ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.priority)
         .outerjoin(ChannelPreference, ChannelPreference.customer_id == Customer.id)
         .where(Customer.customer_id == bindparam("ref"))
     )
 
 
-def load_customer(customer_ref: str) -> CustomerInfo | None:
-    """The customer with its preferences and active push subscription count, in one round trip."""
-    rows = db.session.execute(_customer_query(), {"ref": customer_ref}).all()
+def load_customer(customer_ref: str, plate: str | None = None) -> CustomerInfo | None:
+    """The customer with its preferences, active push subscription count and, given a plate, that
+    vehicle's own phase order: one round trip."""
+    rows = db.session.execute(_customer_query(), {"ref": customer_ref, "plate": plate or ""}).all()
     if not rows:
         return None
     first = rows[0]
@@ -69,7 +77,7 @@ def load_customer(customer_ref: str) -> CustomerInfo | None:
         id=first.id, customer_id=first.customer_id, email=first.email or "",
         whatsapp_number=first.whatsapp or first.phone or "", workshop_id=first.workshop_id,
         reminder_email_opt_out=bool(first.reminder_email_opt_out), push_count=first.push_count or 0,
-        preferences=prefs,
+        preferences=prefs, vehicle_phase_order=tuple(first.phase_order) if first.phase_order else None,
     )
 
 
