@@ -22,7 +22,7 @@ DEMO_ADMIN_EMAIL = "admin@avisos.local"
 
 @click.command("create-api-key")
 @click.argument("name")
-@click.option("--scopes", default="dispatch read", show_default=True, help="Space-separated: dispatch read write manage")
+@click.option("--scopes", default="dispatch read", show_default=True, help="Space-separated: dispatch read manage push")
 @click.option("--expires-days", type=int, default=None, help="Expire after this many days (default: never).")
 @with_appcontext
 def create_api_key_command(name: str, scopes: str, expires_days: int | None) -> None:
