@@ -330,5 +330,6 @@ def channel_outcomes(first: date, last: date) -> list[dict[str, Any]]:
     for channel in CHANNELS:
         figures = found.get(channel) or headline(dict.fromkeys(S.ALL, 0))
         rows.append({"channel": channel, "successful": figures["sent"], "failed": figures["failed"],
-                     "pending": figures["queued"], "delivery_rate": figures["delivery_rate"]})
+                     "pending": figures["queued"], "cancelled": figures["cancelled"],
+                     "delivery_rate": figures["delivery_rate"]})
     return rows

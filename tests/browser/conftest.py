@@ -117,3 +117,11 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _fresh_chart_cache():
+    from app.console import charts
+
+    charts._cache.clear()
+    yield

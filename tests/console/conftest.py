@@ -65,3 +65,13 @@ def signed_in(app, make_user):
         return client
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_chart_cache():
+    """The analytics page keeps its charts for a minute per range: start every test without them."""
+    from app.console import charts
+
+    charts._cache.clear()
+    yield
+    charts._cache.clear()

@@ -1,0 +1,157 @@
+"""Console pages on a log of 1 million notifications: load the rows, then time each page.
+
+Usage: .venv/bin/python bench/console_pages.py [--rows 1000000] [--runs 5]
+
+Uses its own PostgreSQL database (avisos_bench_console, dropped and recreated). Rows are generated
+in SQL (generate_series) over the last 60 days: 3 channels, statuses weighted like production
+(mostly sent/delivered, ~6 % failed, a few queued/retrying), error codes on failures, queued-to-sent
+latencies from seconds to minutes. Pages are requested through Flask's test client signed in as an
+admin, so the figures are server time (SQL + rendering), without network or browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DB_NAME = "avisos_bench_console"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DSN = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
+PASSWORD = "bench-password-123"
+
+LOAD_SQL = """
+INSERT INTO notifications (id, event_id, correlation_id, event_type, customer_ref, target, channel, recipient,
+  subject, body, html_body, status, attempts, max_attempts, error_code, error_reason, created_at, updated_at,
+  sent_at, failed_at)
+SELECT gen_random_uuid(), :event_id, 'corr-' || (g / 3), (ARRAY['appointment_scheduled','phase_changed','vehicle_ready'])[1 + g % 3],
+  'customer-' || (g % 50000), 'clients', ch, 'c' || g || '@example.com', 'Aviso', 'Hola', '', st,
+  CASE WHEN st = 'failed' THEN 4 ELSE 1 END, 4,
+  CASE WHEN st = 'failed' THEN (ARRAY['smtp_550','number_not_on_whatsapp','push_gone','timeout'])[1 + g % 4] ELSE '' END,
+  CASE WHEN st = 'failed' THEN 'provider refused' ELSE '' END,
+  created, created,
+  CASE WHEN st IN ('sent','delivered','read') THEN created + make_interval(secs => (g % 97) * (1 + g % 7)) END,
+  CASE WHEN st = 'failed' THEN created + interval '5 minutes' END
+FROM (
+  SELECT g,
+    (ARRAY['email','whatsapp','push'])[1 + g % 3] AS ch,
+    CASE WHEN g % 100 < 50 THEN 'sent' WHEN g % 100 < 88 THEN 'delivered' WHEN g % 100 < 92 THEN 'read'
+         WHEN g % 100 < 98 THEN 'failed' WHEN g % 100 < 99 THEN 'queued' ELSE 'retrying' END AS st,
+    now() - make_interval(secs => (g::double precision / :rows) * 60 * 86400) AS created
+  FROM generate_series(1, :rows) AS g
+) AS s
+"""
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def build_app():
+    from app import create_app
+
+    return create_app({"DATABASE_URL": DSN, "AVISOS_ENV": "bench", "JOBS_MODE": "inline", "REDIS_URL": None,
+                       "SECRET_KEY": "bench", "RQ_DASHBOARD_REDIS_URL": None, "RATELIMIT_ENABLED": False})
+
+
+def load(app, rows: int) -> float:
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app.cli.setup import upsert_user
+    from app.extensions import db
+    from app.models import DispatchEvent
+
+    with app.app_context():
+        upgrade()
+        event = DispatchEvent(correlation_id="bench", event_type="appointment_scheduled",
+                              service_type_slug="mantenimiento-preventivo", target="clients",
+                              customer_ref="customer-1", context={}, status="planned")
+        db.session.add(event)
+        db.session.commit()
+        started = time.perf_counter()
+        db.session.execute(text(LOAD_SQL), {"event_id": event.id, "rows": rows})
+        db.session.commit()
+        loaded = time.perf_counter() - started
+        db.session.remove()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE notifications"))
+        upsert_user("bench@taller.test", "admin", PASSWORD)
+    return loaded
+
+
+def signed_in_client(app):
+    import re
+
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"email": "bench@taller.test", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def pages(app) -> list[tuple[str, str]]:
+    from datetime import date, timedelta
+
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        failed_id = db.session.execute(text("SELECT id FROM notifications WHERE status = 'failed' LIMIT 1")).scalar()
+        corr = db.session.execute(text("SELECT correlation_id FROM notifications LIMIT 1 OFFSET 500000")).scalar()
+    today = date.today()
+    return [
+        ("Inicio (dashboard)", "/admin/"),
+        ("Notificaciones, first page", "/admin/notifications/"),
+        ("Notificaciones, page 50", "/admin/notifications/?page=49"),
+        ("Notificaciones, status=failed", "/admin/notifications/?flt0_1=failed"),
+        ("Notificaciones, channel+status", "/admin/notifications/?flt0_0=whatsapp&flt1_1=failed"),
+        ("Notificaciones, correlation id", f"/admin/notifications/?flt0_5={corr}"),
+        ("Notificaciones, one day", f"/admin/notifications/?flt0_3={today - timedelta(days=10)}+to+{today - timedelta(days=10)}"),
+        ("Notification detail", f"/admin/notifications/details/?id={failed_id}"),
+        ("Analítica, 30 days (default)", "/admin/analytics/"),
+        ("Analítica, 7 days", f"/admin/analytics/?start={today - timedelta(days=6)}&end={today}"),
+        ("Analítica, 60 days", f"/admin/analytics/?start={today - timedelta(days=59)}&end={today}"),
+    ]
+
+
+def time_pages(app, runs: int) -> list[tuple[str, float, float]]:
+    client = signed_in_client(app)
+    results = []
+    for name, url in pages(app):
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        results.append((name, statistics.median(timings), max(timings)))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    recreate_database()
+    app = build_app()
+    loaded = load(app, args.rows)
+    print(f"loaded {args.rows:,} notifications in {loaded:.1f} s (then VACUUM ANALYZE)")
+    print(f"{'page':40} {'median ms':>10} {'max ms':>10}")
+    for name, median, worst in time_pages(app, args.runs):
+        print(f"{name:40} {median:10.0f} {worst:10.0f}")
+
+
+if __name__ == "__main__":
+    main()
