@@ -123,7 +123,11 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     }
     form_args: ClassVar[dict] = {
         "service_type": {"query_factory": lambda: ServiceType.query.filter(ServiceType.parent_id.is_(None))},
-        "subtype": {"query_factory": lambda: ServiceType.query.filter(ServiceType.parent_id.is_not(None))},
+        "subtype": {
+            "query_factory": lambda: ServiceType.query.filter(ServiceType.parent_id.is_not(None)),
+            "blank_text": "—",
+        },
+        "workshop": {"blank_text": "Global"},
         "phase": {"query_factory": lambda: ServicePhase.query.order_by(ServicePhase.order)},
         "event_type": {"description": _l("Solo para plantillas de evento, p. ej. maintenance_reminder.")},
         "html_body": {"description": _l("Déjelo vacío para construir el HTML a partir del texto.")},
@@ -133,9 +137,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         self.column_filters = [
             FilterEqual(NotificationTemplate.channel, _l("Canal"), options=channel_choices),
             FilterEqual(NotificationTemplate.target, _l("Destinatario"), options=target_choices),
-            UUIDEqualFilter(
-                NotificationTemplate.service_type_id, _l("Tipo de servicio"), service_type_options
-            ),
+            UUIDEqualFilter(NotificationTemplate.service_type_id, _l("Tipo de servicio"), service_type_options),
             UUIDEqualFilter(NotificationTemplate.phase_id, _l("Fase"), phase_options),
             UUIDEqualFilter(
                 NotificationTemplate.subtype_id, _l("Subtipo"), lambda: service_type_options(subtypes=True)
@@ -261,6 +263,4 @@ def test_address_problem(channel: str, address: str) -> str | None:
 
 def register(admin: Admin) -> None:
     """Add this page's views to the console."""
-    admin.add_view(
-        TemplateView(NotificationTemplate, db, name=_l("Plantillas"), endpoint="template", url="template")
-    )
+    admin.add_view(TemplateView(NotificationTemplate, db, name=_l("Plantillas"), endpoint="template", url="template"))
