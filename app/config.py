@@ -139,6 +139,7 @@ class Config:
         self.RATE_LIMIT_DEFAULT = os.environ.get("RATE_LIMIT_DEFAULT", "1000/hour")
         self.RATE_LIMIT_DISPATCH = os.environ.get("RATE_LIMIT_DISPATCH", "20000/hour")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = env_bool("RATELIMIT_HEADERS_ENABLED", False)
         # Empty: REDIS_URL when set, else in-process memory (embedded mode).
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
@@ -147,7 +148,9 @@ class Config:
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             return {"connect_args": {"timeout": 30}}
         return {
-            "pool_pre_ping": True,
+            # A ping on every checkout is one more round trip per request; a connection broken by a
+            # database restart fails one request and the pool then replaces the whole pool.
+            "pool_pre_ping": env_bool("DB_POOL_PRE_PING", False),
             "pool_size": env_int("DB_POOL_SIZE", 5),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
             "pool_recycle": 600,

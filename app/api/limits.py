@@ -4,6 +4,8 @@ shared by every other /api/v1 endpoint. Checked after authentication, so they co
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, current_app, g, request
 from flask_limiter.errors import RateLimitExceeded
 
@@ -36,7 +38,9 @@ def rate_limited(scope: str):
 def init_limiter(app: Flask) -> None:
     storage = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
     app.config["RATELIMIT_STORAGE_URI"] = storage
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # X-RateLimit-* headers on every response cost two more Redis round trips per request (the
+    # window's count and TTL); they are opt-in. A 429 always carries Retry-After (below).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "avisos-rl")
     limiter.init_app(app)
 
@@ -46,4 +50,16 @@ def init_limiter(app: Flask) -> None:
 
         response = jsonify(error_body("rate_limited", f"Rate limit exceeded ({err.description}). Retry later."))
         response.status_code = 429
+        response.headers["Retry-After"] = str(_retry_after(err))
         return response
+
+
+def _retry_after(err: RateLimitExceeded) -> int:
+    """Seconds until the breached window resets (its whole length if the storage cannot tell)."""
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            return max(1, int(current.reset_at - time.time()) + 1)
+    except Exception:  # noqa: BLE001 - the storage may be down; the window length is a safe answer
+        pass
+    return int(err.limit.limit.get_expiry())
