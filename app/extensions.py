@@ -18,4 +18,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 # Per-caller API rate limits; storage from RATELIMIT_STORAGE_URI (Redis, or memory when embedded).
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# headers_enabled comes from RATELIMIT_HEADERS_ENABLED (off by default: see app/api/limits.py).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
