@@ -51,3 +51,13 @@ def test_page_fits_a_tablet(tablet_page, sign_in, screenshot, name, path):
     assert tablet_page.goto(path(rows)).status == 200
     assert tablet_page.evaluate("document.documentElement.scrollWidth") <= 820
     screenshot(tablet_page, f"{name}-tablet")
+
+
+def test_matrix_page_in_english(page, sign_in):
+    rows = sample()
+    sign_in(page, "admin")
+    page.goto(f"/admin/matrix/?service_type={rows['setup'].types['mantenimiento-preventivo'].id}&lang=en")
+    assert page.locator("#b-matrix-save").inner_text() == "Save matrix"
+    assert "Which channels each service phase uses" in page.content()
+    page.goto("/admin/matrix/?lang=es")
+    assert page.locator("#b-matrix-save").inner_text() == "Guardar matriz"

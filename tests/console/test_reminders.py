@@ -112,7 +112,7 @@ def test_notify_now_without_a_template_says_so(signed_in, reminders):
     client = signed_in("operator")
     response = row_action(client, reminders["oil"], "notify")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "No se envió" in html or "No se pudo enviar" in html
+    assert "No se envió: el cliente no tiene un canal utilizable o no hay plantilla." in html
     assert status_of(reminders["oil"]) == "pending"
 
 
