@@ -31,12 +31,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--reuse-db", action="store_true", help="skip the database preparation")
+    parser.add_argument("--full-peers", action="store_true", help="the test suite's peers instead of the lean ones")
     args = parser.parse_args()
 
     with common.exclusive_run("delivery_cpu"):
         if not args.reuse_db:
             common.prepare_database(args.customers)
-        peers = Peers().start()
+        peers = Peers(lean=not args.full_peers).start()
         try:
             run(args, peers)
         finally:

@@ -56,6 +56,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--output", default="delivery_rate", help="results/<OUTPUT>.json (default delivery_rate)")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--peers", choices=["lean", "full"], default="lean",
+                        help="lean: asyncio peers (bench/lean_peers.py); full: the test suite's peers")
     return parser.parse_args()
 
 
@@ -69,13 +71,14 @@ class Peers:
     addresses: dict = field(default_factory=dict)
     count_files: dict = field(default_factory=dict)
     workdir: Path | None = None
+    lean: bool = True
 
     def start(self) -> Peers:
         self.workdir = Path(tempfile.mkdtemp(prefix="avisos-bench-peers-"))
         for kind in ("smtp", "evolution"):
             path = self.workdir / f"{kind}.count"
             cmd = [common.PYTHON, str(common.BENCH / "peer_runner.py"), kind, "--count-file", str(path),
-                   "--max-seconds", "1800"]
+                   "--max-seconds", "1800", *(["--lean"] if self.lean else [])]
             proc = common.start_process(cmd, f"peer-{kind}", stdout=subprocess.PIPE)
             self.procs[kind], self.count_files[kind] = proc, path
             self.addresses[kind] = _read_address(proc)
@@ -239,7 +242,7 @@ def delivery_run(web: common.Gunicorn, api_key: str, worker_count: int, args: ar
     """One full run: fresh peers, dispatch, then time the workers until everything is delivered."""
     common.truncate_delivery_tables()
     common.flush_redis()
-    peers = Peers()
+    peers = Peers(lean=args.peers == "lean")
     try:
         peers.start()
         dispatch = dispatch_events(web.base_url, api_key, args.events, args.customers, args.dispatch_concurrency)

@@ -10,6 +10,7 @@ temp file + rename) until SIGTERM/SIGINT or --max-seconds.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import lean_peers  # noqa: E402
 from tests.peers.evolution import SEND_PREFIX, EvolutionPeer  # noqa: E402
 from tests.peers.smtp import SmtpPeer  # noqa: E402
 
@@ -31,11 +33,44 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("kind", choices=["smtp", "evolution"])
     parser.add_argument("--count-file", required=True, type=Path)
     parser.add_argument("--max-seconds", type=float, default=900.0)
+    parser.add_argument("--lean", action="store_true", help="the lean asyncio peers (bench/lean_peers.py)")
     return parser.parse_args()
 
 
-def start_peer(kind: str):
+class LeanPeer:
+    """A lean_peers server on its own event loop thread."""
+
+    def __init__(self, kind: str):
+        self.kind, self.counter = kind, [0]
+        self.loop = asyncio.new_event_loop()
+        self.api_key, self.instance = "bench-evolution-key", "avisos-bench"
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.server = self.loop.run_until_complete(
+                lean_peers.serve(kind, self.counter, api_key=self.api_key, instance=self.instance))
+            ready.set()
+            self.loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        ready.wait(10)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    def address(self) -> dict:
+        if self.kind == "smtp":
+            return {"host": "127.0.0.1", "port": self.port}
+        return {"url": f"http://127.0.0.1:{self.port}", "api_key": self.api_key, "instance": self.instance}
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def start_peer(kind: str, lean: bool = False):
     """Start the peer; return (peer, counter function, address dict)."""
+    if lean:
+        peer = LeanPeer(kind)
+        return peer, lambda: peer.counter[0], peer.address()
     if kind == "smtp":
         peer = SmtpPeer().start()
         handler = peer._handler  # count without copying the list of parsed messages every tick
@@ -62,7 +97,7 @@ def main() -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    peer, count, address = start_peer(args.kind)
+    peer, count, address = start_peer(args.kind, args.lean)
     try:
         write_count(args.count_file, 0)
         print(json.dumps({"kind": args.kind, **address}), flush=True)
