@@ -1,6 +1,7 @@
 """All models, importable from one place (and registered with the metadata for Alembic)."""
 
 from app.models.access import ApiKey, User
+from app.models.analytics import NotificationDailyStat, NotificationRollupDay
 from app.models.catalog import ServicePhase, ServiceType
 from app.models.customers import ChannelPreference, Customer, PushSubscription
 from app.models.notifications import DeliveryAttempt, DispatchEvent, Notification
@@ -19,4 +20,5 @@ __all__ = [
     "Workshop",
     "ProviderReceipt", "WebhookAttempt", "WebhookEndpoint", "WebhookMessage",
     "SyncRun", "SyncSource",
+    "NotificationDailyStat", "NotificationRollupDay",
 ]

@@ -54,6 +54,8 @@ class Notification(UUIDPrimaryKey, db.Model):
         # The log and analytics: newest first, per channel and status.
         Index("ix_notifications_created", "created_at"),
         Index("ix_notifications_channel_status_created", "channel", "status", "created_at"),
+        # The log filtered by status alone (failed rows, the dashboard's latest failures), newest first.
+        Index("ix_notifications_status_created", "status", "created_at"),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(

@@ -8,6 +8,9 @@ Vocabulary (see docs/CONSOLE.md):
 - "delivered": delivered or read (a provider receipt arrived).
 - "delivery_rate": successful / (successful + failed) in percent, None when nothing finished.
 - Days are calendar days in the TIMEZONE setting.
+
+Figures over days read closed days from the daily rollup and today live from the log
+(app/services/analytics_rollup.py); channel_health, recent and latest_failures read the log.
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
 from app.models import Notification
+from app.models.analytics import LATENCY_BUCKET_COLUMNS
 from app.models.base import utcnow
 from app.models.enums import CHANNELS
 from app.models.enums import NotificationStatus as S
+from app.services import analytics_rollup as rollup
 
 SUCCESSFUL = (S.SENT, S.DELIVERED, S.READ)
 DELIVERED = (S.DELIVERED, S.READ)
 PENDING = (S.WAITING_FOR_CUSTOMER, S.QUEUED, S.SENDING, S.RETRYING)
 # Upper bounds (seconds) of the queued-to-sent histogram buckets; the last bucket is open.
 LATENCY_BUCKETS = (5, 30, 120, 600, 3600)
+assert len(LATENCY_BUCKET_COLUMNS) == len(LATENCY_BUCKETS) + 1, "the rollup stores one column per bucket"
 _TZ_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 
 
@@ -117,11 +123,17 @@ def headline(counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
+def status_counts_days(first: date, last: date) -> dict[str, int]:
+    """status_counts() over local days [first, last] (closed days from the rollup)."""
+    counts = dict.fromkeys(S.ALL, 0)
+    counts.update({status: n for (status,), (n,) in rollup.cells(first, last, ("status",), ("count",)).items()})
+    return counts
+
+
 def period_headline(days: int) -> dict[str, Any]:
     """headline() for the last `days` calendar days including today (days=1: today only)."""
     end = today()
-    start, stop = day_range(end - timedelta(days=max(1, days) - 1), end)
-    return headline(status_counts(start, stop))
+    return headline(status_counts_days(end - timedelta(days=max(1, days) - 1), end))
 
 
 def summary(days: int = 30) -> dict[str, Any]:
@@ -129,8 +141,7 @@ def summary(days: int = 30) -> dict[str, Any]:
     days = max(1, min(int(days), 366))
     last = today()
     first = last - timedelta(days=days - 1)
-    start, end = day_range(first, last)
-    counts = status_counts(start, end)
+    counts = status_counts_days(first, last)
     figures = headline(counts)
     return {
         "period": {"days": days, "start": first.isoformat(), "end": last.isoformat()},
@@ -141,10 +152,10 @@ def summary(days: int = 30) -> dict[str, Any]:
         "pending": figures["queued"],
         "cancelled": figures["cancelled"],
         "delivery_rate": figures["delivery_rate"],
-        "average_delivery_seconds": average_delivery_seconds(start, end),
+        "average_delivery_seconds": average_delivery_seconds_days(first, last),
         "by_status": counts,
-        "by_channel": _by_channel(start, end),
-        "by_event_type": _by_event_type(start, end),
+        "by_channel": _by_channel(first, last),
+        "by_event_type": _by_event_type(first, last),
         "daily": daily_totals(first, last),
     }
 
@@ -158,35 +169,31 @@ def average_delivery_seconds(start: datetime, end: datetime) -> float | None:
     return round(float(value), 2) if value is not None else None
 
 
-def _by_channel(start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
-    rows = db.session.execute(
-        select(Notification.channel, Notification.status, func.count())
-        .where(_in_window(start, end)).group_by(Notification.channel, Notification.status)
-    ).all()
+def average_delivery_seconds_days(first: date, last: date) -> float | None:
+    """average_delivery_seconds() over local days [first, last] (closed days from the rollup)."""
+    sent, seconds = rollup.cells(first, last, (), ("sent_count", "latency_sum")).get((), (0, 0.0))
+    return round(seconds / sent, 2) if sent else None
+
+
+def _by_channel(first: date, last: date) -> dict[str, dict[str, Any]]:
     per_channel: dict[str, dict[str, int]] = {}
-    for channel, status, n in rows:
-        per_channel.setdefault(channel or "none", dict.fromkeys(S.ALL, 0))[status] = int(n)
+    for (channel, status), (n,) in rollup.cells(first, last, ("channel", "status"), ("count",)).items():
+        per_channel.setdefault(channel or "none", dict.fromkeys(S.ALL, 0))[status] = n
     return {channel: headline(counts) for channel, counts in per_channel.items()}
 
 
-def _by_event_type(start: datetime, end: datetime) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Notification.event_type, func.count()).where(_in_window(start, end))
-        .group_by(Notification.event_type).order_by(func.count().desc())
-    ).all()
-    return {event_type: int(n) for event_type, n in rows}
+def _by_event_type(first: date, last: date) -> dict[str, int]:
+    found = rollup.cells(first, last, ("event_type",), ("count",))
+    ranked = sorted(((event_type, n) for (event_type,), (n,) in found.items()), key=lambda item: (-item[1], item[0]))
+    return dict(ranked)
 
 
 def daily_totals(first: date, last: date) -> list[dict[str, Any]]:
     """Per local day: total, successful, failed, delivery rate (days without rows included)."""
-    start, end = day_range(first, last)
-    day = _local_day(Notification.created_at).label("day")
-    rows = db.session.execute(
-        select(day, func.count(), _count_if(Notification.status.in_(SUCCESSFUL)),
-               _count_if(Notification.status == S.FAILED))
-        .where(_in_window(start, end)).group_by(day).order_by(day)
-    ).all()
-    found = {d: (int(t), int(ok or 0), int(bad or 0)) for d, t, ok, bad in rows}
+    found: dict[str, tuple[int, int, int]] = {}
+    for (day, status), (n,) in rollup.cells(first, last, ("day", "status"), ("count",)).items():
+        total, ok, bad = found.get(day, (0, 0, 0))
+        found[day] = (total + n, ok + (n if status in SUCCESSFUL else 0), bad + (n if status == S.FAILED else 0))
     series = []
     for offset in range((last - first).days + 1):
         key = (first + timedelta(days=offset)).isoformat()
@@ -198,13 +205,9 @@ def daily_totals(first: date, last: date) -> list[dict[str, Any]]:
 # Analytics charts -----------------------------------------------------------------------------
 def daily_volume(first: date, last: date) -> list[dict[str, Any]]:
     """Rows per local day and channel: [{date, channel, count}] (only non-empty cells)."""
-    start, end = day_range(first, last)
-    day = _local_day(Notification.created_at).label("day")
-    rows = db.session.execute(
-        select(day, Notification.channel, func.count()).where(_in_window(start, end))
-        .group_by(day, Notification.channel).order_by(day)
-    ).all()
-    return [{"date": d, "channel": channel or "none", "count": int(n)} for d, channel, n in rows]
+    found = rollup.cells(first, last, ("day", "channel"), ("count",))
+    return [{"date": d, "channel": channel or "none", "count": n}
+            for (d, channel), (n,) in sorted(found.items(), key=lambda item: (item[0][0], item[0][1] or ""))]
 
 
 def delivery_rate_series(first: date, last: date) -> list[dict[str, Any]]:
@@ -213,30 +216,20 @@ def delivery_rate_series(first: date, last: date) -> list[dict[str, Any]]:
 
 
 def failures_by_error_code(first: date, last: date, limit: int = 15) -> list[dict[str, Any]]:
-    """Failed rows per error code, most frequent first."""
-    start, end = day_range(first, last)
-    code = func.coalesce(func.nullif(Notification.error_code, ""), "unknown").label("code")
-    rows = db.session.execute(
-        select(code, func.count()).where(_in_window(start, end), Notification.status == S.FAILED)
-        .group_by(code).order_by(func.count().desc()).limit(limit)
-    ).all()
-    return [{"error_code": c, "count": int(n)} for c, n in rows]
+    """Failed rows per error code ('unknown' when empty), most frequent first."""
+    counts: dict[str, int] = {}
+    for (code,), (n,) in rollup.cells(first, last, ("error_code",), ("count",), statuses=(S.FAILED,)).items():
+        counts[code or "unknown"] = counts.get(code or "unknown", 0) + n
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return [{"error_code": c, "count": n} for c, n in ranked]
 
 
 def queued_to_sent_distribution(first: date, last: date) -> list[dict[str, Any]]:
     """Histogram of seconds from creation to sent: [{bucket, upper_seconds, count}] in order."""
-    start, end = day_range(first, last)
-    seconds = _seconds_between(Notification.sent_at, Notification.created_at)
-    bucket = case(*[(seconds < bound, index) for index, bound in enumerate(LATENCY_BUCKETS)],
-                  else_=len(LATENCY_BUCKETS)).label("bucket")
-    rows = db.session.execute(
-        select(bucket, func.count()).where(_in_window(start, end), Notification.sent_at.is_not(None))
-        .group_by(bucket)
-    ).all()
-    found = {int(b): int(n) for b, n in rows}
+    counts = rollup.cells(first, last, (), LATENCY_BUCKET_COLUMNS).get((), [0] * len(LATENCY_BUCKET_COLUMNS))
     labels = _latency_labels()
     return [{"bucket": labels[i], "upper_seconds": LATENCY_BUCKETS[i] if i < len(LATENCY_BUCKETS) else None,
-             "count": found.get(i, 0)} for i in range(len(labels))]
+             "count": counts[i]} for i in range(len(labels))]
 
 
 def _latency_labels() -> list[str]:
@@ -324,8 +317,7 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 def channel_outcomes(first: date, last: date) -> list[dict[str, Any]]:
     """Per channel over local days [first, last]: successful, failed, pending and the rate."""
-    start, end = day_range(first, last)
-    found = _by_channel(start, end)
+    found = _by_channel(first, last)
     rows = []
     for channel in CHANNELS:
         figures = found.get(channel) or headline(dict.fromkeys(S.ALL, 0))
