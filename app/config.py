@@ -130,6 +130,8 @@ class Config:
         # Outcomes committed together; a crash re-sends at most this many (at-least-once).
         self.DELIVERY_RECORD_GROUP = env_int("DELIVERY_RECORD_GROUP", 10)
         self.REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
+        # Closed days of the analytics rollup recomputed by the hourly job (late receipts, retries).
+        self.ANALYTICS_ROLLUP_REFRESH_DAYS = env_int("ANALYTICS_ROLLUP_REFRESH_DAYS", 3)
         self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 5.0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # JSON API (docs/API.md): auth mode, core JWTs, CORS, rate limits, body size.

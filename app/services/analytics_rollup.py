@@ -110,6 +110,14 @@ def _rollup_select(first: date, last: date):
     return query
 
 
+def refresh_recent(days: int | None = None) -> dict[str, Any]:
+    """Recompute the last `days` closed days (ANALYTICS_ROLLUP_REFRESH_DAYS by default)."""
+    days = max(1, int(days or current_app.config.get("ANALYTICS_ROLLUP_REFRESH_DAYS") or 3))
+    last = first_open_day() - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    return {"first": first.isoformat(), "last": last.isoformat(), "rows": refresh_days(first, last)}
+
+
 def ensure_rollup(first: date, last: date) -> int:
     """Compute the closed days of [first, last] missing from the rollup; returns the days computed."""
     last = min(last, first_open_day() - timedelta(days=1))
