@@ -85,8 +85,8 @@ CACHE_SECONDS = 60.0
 
 
 def all_charts(first: date, last: date) -> dict[str, Any]:
-    """Every chart of the page, keyed by section; kept CACHE_SECONDS per range and language, because
-    each chart scans the range (about 0.25 s per 500,000 rows on PostgreSQL, docs/PERFORMANCE.md)."""
+    """Every chart of the page, keyed by section; kept CACHE_SECONDS per range and language. Closed
+    days come from the daily rollup; the cache spares the repeated live read of today's rows."""
     key = (first, last, str(get_locale()))
     now = time.monotonic()
     with _cache_lock:
