@@ -167,3 +167,17 @@ def test_reminder_with_bad_notice_days_shows_the_error(signed_in, reminders):
     data = reminder_form(reminders["kia"], notify_before_days="900")
     html = signed_in("operator").post("/admin/reminder/new/", data=data).get_data(as_text=True)
     assert "Entre 0 y 365 días." in html
+
+
+def test_row_action_with_a_bad_id_or_operation_says_so(signed_in, reminders):
+    client = signed_in("operator")
+    response = client.post("/admin/reminder/row-action/", data={"id": "nope", "operation": "complete"})
+    assert "El recordatorio no existe." in client.get(response.headers["Location"]).get_data(as_text=True)
+    response = client.post("/admin/reminder/row-action/", data={"id": str(reminders["oil"].id), "operation": "x"})
+    assert "Acción desconocida." in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_row_action_never_redirects_off_site(signed_in, reminders):
+    data = {"id": str(reminders["oil"].id), "operation": "complete", "url": "//evil.test/x"}
+    response = signed_in("operator").post("/admin/reminder/row-action/", data=data)
+    assert response.headers["Location"].startswith("/admin/reminder/")

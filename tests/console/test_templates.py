@@ -237,3 +237,12 @@ def test_viewer_sees_details_with_rendered_preview(signed_in, setup):
     html = signed_in("viewer").get(f"/admin/template/details/?id={template_of(setup).id}").get_data(as_text=True)
     assert "Vista previa" in html and "Carlos Mendoza" in html
     assert "Enviar prueba" not in html
+
+
+@pytest.mark.parametrize("path", ["send-test", "duplicate"])
+def test_tools_with_a_missing_or_bad_id_say_so(signed_in, setup, path):
+    client = signed_in("admin")
+    for ident in ("", "not-a-uuid", "00000000-0000-0000-0000-000000000001"):
+        response = client.post(f"/admin/template/{path}/", data={"id": ident, "address": "a@b.ec"})
+        assert response.status_code == 302
+        assert "La plantilla no existe." in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -82,3 +82,8 @@ def test_create_without_csrf_is_refused(signed_in, fleet):
 def test_customer_lookup_searches_by_name(signed_in, fleet):
     response = signed_in("operator").get("/admin/vehicle/ajax/lookup/?name=customer&query=Torres")
     assert [row[1] for row in response.json] == ["Ana Torres"]
+
+
+def test_narrowed_list_says_whose_vehicles_it_shows(signed_in, fleet):
+    html = signed_in("viewer").get(f"/admin/vehicle/?customer={fleet['ana'].id}").get_data(as_text=True)
+    assert "Mostrando solo: Ana Torres" in html

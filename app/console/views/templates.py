@@ -197,7 +197,8 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     @expose("/send-test/", methods=("POST",))
     @require_role("admin")
     def send_test_view(self):
-        template = db.session.get(NotificationTemplate, parse_uuid(request.form.get("id")) or 0)
+        template_id = parse_uuid(request.form.get("id"))
+        template = db.session.get(NotificationTemplate, template_id) if template_id else None
         if template is None:
             flash(_("La plantilla no existe."), "error")
             return redirect(url_for(".index_view"))

@@ -4,6 +4,7 @@ status, customer and vehicle; mark completed (bulk too), cancel, notify now)."""
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
 from flask_admin import Admin, expose
@@ -40,9 +41,7 @@ def _link_customer(view, context, model, name) -> Markup | str:
 
 def _format_status(view, context, model, name) -> Markup:
     label = STATUS_LABELS.get(model.status, model.status)
-    return Markup('<span class="badge badge-{}">{}</span>').format(
-        STATUS_BADGES.get(model.status, "light"), label
-    )
+    return Markup('<span class="badge badge-{}">{}</span>').format(STATUS_BADGES.get(model.status, "light"), label)
 
 
 class ScopedByArgs:
@@ -63,6 +62,20 @@ class ScopedByArgs:
     def get_count_query(self) -> Any:
         return self._scoped(super().get_count_query())
 
+    def scope_note(self) -> str | None:
+        """Who the list is narrowed to, for the banner above it."""
+        owner_id, vehicle_id = (parse_uuid(request.args.get(arg)) for arg in ("customer", "vehicle"))
+        owner = db.session.get(Customer, owner_id) if owner_id else None
+        vehicle = db.session.get(Vehicle, vehicle_id) if vehicle_id else None
+        parts = [str(owner)] if owner else []
+        parts += [vehicle.plate] if vehicle else []
+        return " · ".join(parts) or None
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        if template == self.list_template:
+            kwargs["scope_note"] = self.scope_note()
+        return super().render(template, **kwargs)
+
 
 class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     """Vehicles: everyone reads; operators and admins edit."""
@@ -70,6 +83,7 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     write_role = "operator"
     can_view_details = True
     page_size = 20
+    list_template = "console/vehicle_list.html"
     scope_args: ClassVar[dict] = {"customer": Vehicle.customer_id}
     column_list = (
         "plate",
@@ -193,9 +207,7 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
         kwargs.setdefault("can_write", self.can_write())
         return super().render(template, **kwargs)
 
-    @action(
-        "complete", _l("Marcar completado"), _l("¿Marcar los recordatorios seleccionados como completados?")
-    )
+    @action("complete", _l("Marcar completado"), _l("¿Marcar los recordatorios seleccionados como completados?"))
     def action_complete(self, ids: list[str]) -> None:
         count = reminder_actions.complete_reminders(_uuids(ids))
         flash(_("%(count)s recordatorio(s) marcados como completados.", count=count), "success")
@@ -211,9 +223,7 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
         """One reminder's button: complete, cancel or notify now."""
         reminder_id = parse_uuid(request.form.get("id"))
         operation = request.form.get("operation")
-        back = request.form.get("url") or url_for(".index_view")
-        if not back.startswith("/"):
-            back = url_for(".index_view")
+        back = local_url(request.form.get("url")) or url_for(".index_view")
         if reminder_id is None or db.session.get(MaintenanceReminder, reminder_id) is None:
             flash(_("El recordatorio no existe."), "error")
         elif operation == "complete":
@@ -240,6 +250,13 @@ def flash_notify_outcome(queued: bool, detail: str) -> None:
         flash(_("No se pudo enviar el aviso (%(detail)s).", detail=detail), "error")
 
 
+def local_url(target: str | None) -> str | None:
+    """`target` when it stays on this site (a path, no scheme or host), else None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target if not urlsplit(target).netloc else None
+
+
 def _uuids(ids: list[str]) -> list:
     return [parsed for parsed in (parse_uuid(i) for i in ids) if parsed is not None]
 
@@ -247,6 +264,4 @@ def _uuids(ids: list[str]) -> list:
 def register(admin: Admin) -> None:
     """Add this page's views to the console."""
     admin.add_view(VehicleView(Vehicle, db, name=_l("Vehículos"), endpoint="vehicle", url="vehicle"))
-    admin.add_view(
-        ReminderView(MaintenanceReminder, db, name=_l("Recordatorios"), endpoint="reminder", url="reminder")
-    )
+    admin.add_view(ReminderView(MaintenanceReminder, db, name=_l("Recordatorios"), endpoint="reminder", url="reminder"))
