@@ -16,7 +16,7 @@ EN = {
     "Sí": "Yes", "No": "No", "Email": "Email", "WhatsApp": "WhatsApp", "Push": "Push", "Taller": "Workshop",
     "Talleres": "Workshops", "Estado": "Status", "Canal": "Channel", "Cliente": "Customer", "Clientes": "Customers",
     "Personal del taller": "Workshop staff", "Ver": "View", "Ver todos": "See all", "Acciones": "Actions",
-    "Global": "Global", "taller": "workshop", "Creada": "Created", "Modificada": "Modified",
+    "Global": "Global", "taller": "workshop", "Mostrando solo: %(who)s": "Showing only: %(who)s", "Creada": "Created", "Modificada": "Modified",
     # customers
     "Datos de contacto": "Contact details", "ID de cliente": "Customer ID", "Teléfono": "Phone",
     "Sin recordatorios por email": "No reminder emails", "Preferencias de canal": "Channel preferences",
