@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 DIMENSIONS = ("day", "channel", "event_type", "status", "error_code")
 MEASURES = ("count", "sent_count", "latency_sum", *LATENCY_BUCKET_COLUMNS)
+# Closed days the hourly job computes when missing: the default ranges (7 and 30 days) and more
+# are ready before anyone asks; longer ranges are computed on their first view.
+BACKFILL_DAYS = 90
 _LOCK_KEY = 0x61766973  # pg_advisory_xact_lock key: one rollup writer at a time
 
 
@@ -111,11 +114,14 @@ def _rollup_select(first: date, last: date):
 
 
 def refresh_recent(days: int | None = None) -> dict[str, Any]:
-    """Recompute the last `days` closed days (ANALYTICS_ROLLUP_REFRESH_DAYS by default)."""
+    """Recompute the last `days` closed days (ANALYTICS_ROLLUP_REFRESH_DAYS by default), and compute
+    any missing day of the last BACKFILL_DAYS, so a fresh install does not pay it on a page view."""
     days = max(1, int(days or current_app.config.get("ANALYTICS_ROLLUP_REFRESH_DAYS") or 3))
     last = first_open_day() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
-    return {"first": first.isoformat(), "last": last.isoformat(), "rows": refresh_days(first, last)}
+    rows = refresh_days(first, last)
+    backfilled = ensure_rollup(last - timedelta(days=BACKFILL_DAYS - 1), last)
+    return {"first": first.isoformat(), "last": last.isoformat(), "rows": rows, "backfilled_days": backfilled}
 
 
 def ensure_rollup(first: date, last: date) -> int:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Notification, NotificationRollupDay
-from app.services import analytics
+from app.services import analytics, analytics_rollup
 from jobs import analytics as jobs
 from tests.console.builders import notification
 
@@ -32,8 +32,14 @@ def test_job_refreshes_the_configured_number_of_closed_days(app):
     app.config["ANALYTICS_ROLLUP_REFRESH_DAYS"] = 3
     result = jobs.refresh_analytics_rollup()
     assert (result["first"], result["last"]) == (days_ago(3).isoformat(), days_ago(1).isoformat())
-    marked = db.session.execute(select(NotificationRollupDay.day).order_by(NotificationRollupDay.day)).scalars().all()
-    assert marked == [days_ago(3), days_ago(2), days_ago(1)]
+    assert result["rows"] == 0 and result["backfilled_days"] == analytics_rollup.BACKFILL_DAYS - 3
+
+
+def test_job_computes_missing_days_of_the_backfill_window_once(app):
+    jobs.refresh_analytics_rollup()
+    assert jobs.refresh_analytics_rollup()["backfilled_days"] == 0
+    oldest = db.session.scalar(select(func.min(NotificationRollupDay.day)))
+    assert oldest == days_ago(analytics_rollup.BACKFILL_DAYS)
 
 
 def test_job_picks_up_a_late_receipt_on_a_recent_day(app):
