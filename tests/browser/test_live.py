@@ -74,3 +74,32 @@ def test_without_redis_pages_work_and_do_not_live_update(app, page, sign_in):
 
     page.wait_for_function("document.documentElement.dataset.live === 'off'")
     assert page.locator("[data-testid=summary-webhooks]").is_visible()
+
+
+def test_two_sessions_see_a_dispatch_appear_in_the_log_without_reloading(live_redis, app, page, second_page,
+                                                                          sign_in, api_headers):
+    from playwright.sync_api import expect
+
+    from app.extensions import db
+    from tests import factories as f
+
+    f.basic_setup()
+    f.customer(email="carlos@example.com", whatsapp="0991234567")
+    db.session.commit()
+    sign_in(page, "admin")
+    sign_in(second_page, "viewer")
+    for tab in (page, second_page):
+        tab.goto("/admin/notifications/")
+        tab.evaluate("window.__notReloaded = true")
+        tab.wait_for_function("window.AvisosLive && window.AvisosLive.connected")
+
+    response = app.test_client().post("/api/v1/notifications/events/dispatch/", json=f.dispatch_payload(),
+                                      headers=api_headers)
+    assert response.status_code == 202
+    correlation_id = response.get_json()["correlation_id"]
+
+    for tab in (page, second_page):
+        expect(tab.locator("#notification-log")).to_contain_text("carlos@example.com")
+        assert tab.evaluate("window.__notReloaded") is True
+        assert "notification.queued" in tab.evaluate("window.AvisosLive.received.map(e => e.type)")
+    assert correlation_id
