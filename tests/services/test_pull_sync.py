@@ -203,14 +203,14 @@ def test_a_source_already_running_is_not_run_twice(app, client_db):
     assert db.session.scalars(select(SyncRun)).all() == []
 
 
-def test_a_dispatch_waiting_for_a_pulled_customer_is_planned(app, client, api_headers, client_db):
+def test_a_dispatch_waiting_for_a_pulled_customer_is_planned(app, client_db):
     from app.models import DispatchEvent
+    from app.services.dispatch import accept_event
     from tests import factories
 
     factories.basic_setup()
-    accepted = client.post("/api/v1/notifications/events/dispatch/", json=factories.dispatch_payload(),
-                           headers=api_headers)
-    assert accepted.get_json()["status"] == "waiting_for_customer"
+    _, accepted = accept_event(factories.dispatch_payload())
+    assert accepted["status"] == "waiting_for_customer"
     client_db.user("customer-001", "Carlos Mendoza", T1, email="carlos@example.com", phone="+593991234567")
     pull_sync.run_source(make_source(app, client_db).id)
     db.session.remove()
