@@ -249,3 +249,12 @@ def test_integer_keys_break_ties_in_numeric_order(app, client_db):
     assert pull_sync.run_source(source.id).rows_read == 3 and stored_ids() == ["10", "11", "2"]
     assert source.watermarks["customers"]["key"] == {"type": "int", "value": 11}
     assert pull_sync.run_source(source.id).rows_read == 0
+
+
+def test_a_run_out_of_time_stops_between_batches_and_is_due_again(app, client_db):
+    for user_id in ("U1", "U2", "U3"):
+        client_db.user(user_id, f"Cliente {user_id}", T2)
+    source = make_source(app, client_db, batch_size=2)
+    first = pull_sync.run_source(source.id, budget=0)
+    assert first.status == "success" and first.rows_read == 2 and source.next_run_at <= source.last_run_at
+    assert pull_sync.run_source(source.id).rows_read == 1 and stored_ids() == ["U1", "U2", "U3"]
