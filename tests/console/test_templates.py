@@ -246,3 +246,10 @@ def test_tools_with_a_missing_or_bad_id_say_so(signed_in, setup, path):
         response = client.post(f"/admin/template/{path}/", data={"id": ident, "address": "a@b.ec"})
         assert response.status_code == 302
         assert "La plantilla no existe." in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_list_shows_readable_target_and_time(signed_in, setup):
+    html = signed_in("viewer").get("/admin/template/").get_data(as_text=True)
+    cells = [c.strip() for c in html.split('<td class="col-target">')[1:]]
+    assert cells and all(c.startswith("Clientes") for c in cells)
+    assert "+00:00" not in html

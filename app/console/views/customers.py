@@ -51,9 +51,7 @@ def parse_preferences(form: Any) -> tuple[list[dict], dict[str, str]]:
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_PRIORITY:
             errors[channel] = _("La prioridad debe ser un número entre 1 y %(max)s.", max=MAX_PRIORITY)
             continue
-        items.append(
-            {"channel": channel, "enabled": form.get(f"enabled-{channel}") == "on", "priority": int(raw)}
-        )
+        items.append({"channel": channel, "enabled": form.get(f"enabled-{channel}") == "on", "priority": int(raw)})
     return items, errors
 
 
@@ -64,6 +62,7 @@ class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     allow_delete = False  # customers belong to the core system; deactivate them instead
     can_view_details = True
     details_template = "console/customer_detail.html"
+    list_template = "console/b_list.html"
     page_size = 20
     column_list = ("customer_id", "first_name", "last_name", "email", "phone", "workshop", "is_active")
     column_sortable_list = ("customer_id", "first_name", "last_name", "email")
@@ -130,9 +129,7 @@ class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
 
 def detail_context(customer: Customer, page: str) -> dict:
     """Everything the detail page shows besides the customer's own columns."""
-    vehicles = db.session.scalars(
-        select(Vehicle).where(Vehicle.customer_id == customer.id).order_by(Vehicle.plate)
-    )
+    vehicles = db.session.scalars(select(Vehicle).where(Vehicle.customer_id == customer.id).order_by(Vehicle.plate))
     reminders = db.session.scalars(
         select(MaintenanceReminder)
         .where(MaintenanceReminder.customer_id == customer.id)

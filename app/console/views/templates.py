@@ -29,7 +29,7 @@ from app.console.views.lookups import (
 )
 from app.extensions import db
 from app.models import NotificationTemplate, ServicePhase, ServiceType
-from app.models.enums import CHANNEL_LABELS
+from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
 from app.orchestration.variables import VARIABLES
 from app.services import snapshot, template_tools
 
@@ -64,6 +64,15 @@ def _format_active(view, context, model, name) -> Markup:
     return Markup('<span class="badge badge-secondary">{}</span>').format(_("Inactiva"))
 
 
+def _format_target(view, context, model, name) -> str:
+    return _(TARGET_LABELS.get(model.target, model.target))
+
+
+def _format_time(view, context, model, name) -> str:
+    value = getattr(model, name)
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
 def _format_scope(view, context, model, name) -> Markup:
     return escape(model.workshop.name) if model.workshop else Markup("<em>{}</em>").format(_("Global"))
 
@@ -74,6 +83,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     write_role = "admin"
     can_view_details = True
     can_set_page_size = True
+    list_template = "console/b_list.html"
     page_size = 20
     create_template = "console/template_create.html"
     edit_template = "console/template_edit.html"
@@ -100,10 +110,9 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         "updated_at": _l("Modificada"), "created_at": _l("Creada"),
     }  # fmt: skip
     column_formatters: ClassVar[dict] = {
-        "channel": _format_channel,
-        "is_active": _format_active,
-        "workshop": _format_scope,
-    }
+        "channel": _format_channel, "is_active": _format_active, "workshop": _format_scope,
+        "target": _format_target, "updated_at": _format_time, "created_at": _format_time,
+    }  # fmt: skip
     column_formatters_detail: ClassVar[dict] = column_formatters
     column_details_list = (
         "name", "channel", "target", "service_type", "subtype", "phase", "event_type", "workshop",

@@ -39,6 +39,11 @@ def _link_customer(view, context, model, name) -> Markup | str:
     return Markup('<a href="{}">{}</a>').format(url_for("customer.details_view", id=owner.id), str(owner))
 
 
+def _format_time(view, context, model, name) -> str:
+    value = getattr(model, name)
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
 def _format_status(view, context, model, name) -> Markup:
     label = STATUS_LABELS.get(model.status, model.status)
     return Markup('<span class="badge badge-{}">{}</span>').format(STATUS_BADGES.get(model.status, "light"), label)
@@ -161,7 +166,9 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
         "notify_before_days": _l("Avisar días antes"), "notify_before_km": _l("Avisar km antes"),
         "service_type": _l("Tipo de servicio"), "notified_count": _l("Avisos enviados"),
     }  # fmt: skip
-    column_formatters: ClassVar[dict] = {"status": _format_status, "customer": _link_customer}
+    column_formatters: ClassVar[dict] = {
+        "status": _format_status, "customer": _link_customer, "last_notified_at": _format_time,
+    }  # fmt: skip
     form_columns = (
         "vehicle", "title", "description", "service_type", "due_date", "due_kilometers", "notify_before_days",
         "notify_before_km", "status",
