@@ -19,4 +19,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Per-caller API rate limits; storage from RATELIMIT_STORAGE_URI (Redis, or memory when embedded).
 # headers_enabled comes from RATELIMIT_HEADERS_ENABLED (off by default: see app/api/limits.py).
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Redis being down must never refuse an event (accepted means stored, and the outbox waits for
+# Redis): the limiter then counts in process memory, and a storage error never fails a request.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], swallow_errors=True,
+                  in_memory_fallback_enabled=True)
