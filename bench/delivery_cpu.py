@@ -64,6 +64,7 @@ def run(args, peers: Peers) -> None:
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         sent = totals["ok"]
         stats = pstats.Stats(profiler)
+        print(f"cpu probe (sum(range(10**6))): {common.cpu_probe_ms()} ms")
         print(f"{sent} messages ({totals}): {1000 * cpu / sent:.2f} ms CPU/message (profiled), "
               f"{stats.total_calls / sent:.0f} calls/message, {1000 * wall / sent:.2f} ms wall/message")
         if args.profile:

@@ -56,6 +56,7 @@ def main() -> None:
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        print(f"cpu probe (sum(range(10**6))): {common.cpu_probe_ms()} ms")
         print(f"{args.events} events: {1000 * cpu / args.events:.2f} ms CPU/event, "
               f"{1000 * wall / args.events:.2f} ms wall/event")
         if profiler:
