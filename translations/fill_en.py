@@ -1,4 +1,7 @@
-"""Fill translations/en/LC_MESSAGES/messages.po from the dictionary below (console A's strings).
+"""Fill translations/en/LC_MESSAGES/messages.po with the English of the console's strings: the
+dictionary below (dashboard, log, analytics, queues, access) and those of fill_en_b.py (templates,
+matrix, customers, vehicles, reminders, workshops) and fill_en_ib.py (import/export, data sources).
+Only empty entries are filled, so an edited translation is never overwritten.
 
 Run: pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
      pybabel init|update -i translations/messages.pot -d translations -l en
@@ -107,16 +110,26 @@ EN = {
 
 
 def main() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fill_en_b import EN as EN_B
+    from fill_en_ib import EN as EN_IB
+
+    english = {**EN_IB, **EN_B, **EN}
     path = Path(__file__).parent / "en" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale="en")
+    filled = 0
     for message in catalog:
-        if message.id and isinstance(message.id, str) and message.id in EN and not message.string:
-            message.string = EN[message.id]
+        if message.id and isinstance(message.id, str) and message.id in english and not message.string:
+            message.string = english[message.id]
+            filled += 1
         if message.id and isinstance(message.id, str):
             message.flags.discard("fuzzy")
     with path.open("wb") as handle:
         write_po(handle, catalog, width=110)
+    print(f"filled {filled} entries")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,4 @@
-"""Fill translations/en/LC_MESSAGES/messages.po with console B's strings (templates, matrix,
-customers, vehicles, reminders, workshops). Only empty entries are filled, so console A's
-translations are never overwritten.
-
-Run after `pybabel update` (see docs/CONSOLE.md), then `pybabel compile -d translations`.
-"""
-
-from pathlib import Path
-
-from babel.messages.pofile import read_po, write_po
+"""English for console B's pages, used by fill_en.py (which fills only empty entries)."""
 
 EN = {
     # status badges and shared words
@@ -141,22 +132,3 @@ EN = {
     "%(channel)s: conexión correcta. %(detail)s": "%(channel)s: connection OK. %(detail)s",
     "%(channel)s: la prueba falló. %(detail)s": "%(channel)s: the test failed. %(detail)s",
 }  # fmt: skip
-
-PO = Path(__file__).resolve().parent / "en" / "LC_MESSAGES" / "messages.po"
-
-
-def main() -> None:
-    with PO.open("rb") as handle:
-        catalog = read_po(handle, locale="en")
-    filled = 0
-    for message in catalog:
-        if message.id and not message.string and message.id in EN:
-            message.string = EN[message.id]
-            filled += 1
-    with PO.open("wb") as handle:
-        write_po(handle, catalog, width=110)
-    print(f"filled {filled} entries")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,11 +1,4 @@
-"""Fill translations/en/LC_MESSAGES/messages.po with the strings of the data pages (Importar /
-exportar, Fuentes de datos). Only empty entries are filled, so other translations are never
-overwritten. Run after `pybabel update` (see docs/CONSOLE.md), then `pybabel compile -d translations`.
-"""
-
-from pathlib import Path
-
-from babel.messages.pofile import read_po, write_po
+"""English for the data pages, used by fill_en.py (which fills only empty entries)."""
 
 EN = {
     # Importar / exportar
@@ -85,22 +78,3 @@ EN = {
     "Tablas": "Tables", "Cada": "Every", "Última ejecución": "Last run", "Próxima": "Next",
     "%(n)s min": "%(n)s min", "Sí": "Yes", "No": "No",
 }  # fmt: skip
-
-PO = Path(__file__).resolve().parent / "en" / "LC_MESSAGES" / "messages.po"
-
-
-def main() -> None:
-    with PO.open("rb") as handle:
-        catalog = read_po(handle, locale="en")
-    filled = 0
-    for message in catalog:
-        if message.id and not message.string and message.id in EN:
-            message.string = EN[message.id]
-            filled += 1
-    with PO.open("wb") as handle:
-        write_po(handle, catalog, width=110)
-    print(f"filled {filled} entries")
-
-
-if __name__ == "__main__":
-    main()
