@@ -1,4 +1,5 @@
-"""Normalising contact addresses (plain functions, shared by planning and the adapters)."""
+"""Normalising contact addresses and vehicle plates (plain functions, shared by planning, the API,
+the syncs and the adapters)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ import re
 
 _NON_DIGITS = re.compile(r"\D+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PLATE_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
+
+
+def normalise_plate(text: str) -> str:
+    """'abc-123', 'ABC 123' and 'ABC123' are the same plate."""
+    return _PLATE_NOISE.sub("", text).upper()
 
 
 def normalise_phone(raw: str | None, default_country_code: str = "593") -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ServicePhase, Vehicle
+from app.orchestration.contacts import normalise_plate
 from app.services import snapshot
 
 
@@ -55,8 +56,6 @@ class UnknownPhases(ValueError):
 
 
 def find_vehicle(plate: str) -> Vehicle | None:
-    from app.services.sync import normalise_plate
-
     return db.session.scalar(select(Vehicle).where(Vehicle.plate == normalise_plate(plate)))
 
 

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import ChannelPreference, Customer, MaintenanceReminder, ServiceType, Vehicle, Workshop
 from app.models.base import utcnow
 from app.models.enums import CHANNELS, ReminderStatus
+from app.orchestration.contacts import normalise_plate
 from app.orchestration.planning import CHANNEL_ORDER_DEFAULT
 
 
@@ -116,10 +117,6 @@ def vehicle_query(customer_ref: str | None = None, plate: str | None = None):
     if plate:
         query = query.where(Vehicle.plate.ilike(f"%{normalise_plate(plate)}%"))
     return query.order_by(Vehicle.plate)
-
-
-def normalise_plate(plate: str) -> str:
-    return "".join(plate.split()).upper()
 
 
 VEHICLE_FIELDS = ("brand", "model", "year", "current_kilometers", "last_service_date", "next_service_kilometers",

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus
+from app.orchestration.contacts import normalise_plate
 from app.orchestration.planning import (
     EventSpec, PlannedMessage, TemplateData, plan_deliveries, plan_fallback,
 )
@@ -112,8 +113,6 @@ def recipient_for(event, customer: CustomerInfo | None, snap: Snapshot) -> Recip
 
 def event_plate(context: dict | None) -> str | None:
     """The vehicle plate an event's context names ({{Placa}} or `plate`), normalised like stored plates."""
-    from app.services.sync import normalise_plate
-
     for key, value in (context or {}).items():
         if normalise_name(str(key)) in ("placa", "plate") and isinstance(value, str) and value.strip():
             return normalise_plate(value)

@@ -13,7 +13,6 @@ job applies it with the upserts below. Conventions:
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,7 +26,7 @@ from app.extensions import db
 from app.models import BackgroundTask, Customer, DispatchEvent, Vehicle
 from app.models.base import utcnow
 from app.models.enums import TaskStatus
-from app.orchestration.contacts import is_valid_email
+from app.orchestration.contacts import is_valid_email, normalise_plate
 from app.services.dispatch import plan_waiting_events
 from app.services.dispatch_request import pydantic_fields
 
@@ -41,14 +40,6 @@ VEHICLES_KIND = "sync_vehicles"
 Version = Annotated[StrictInt, Field(ge=0, le=INT32_MAX)]
 Kilometers = Annotated[StrictInt, Field(ge=0, le=INT32_MAX)]
 Year = Annotated[StrictInt, Field(ge=1900, le=2100)]
-
-_PLATE_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
-
-
-def normalise_plate(text: str) -> str:
-    """'abc-123', 'ABC 123' and 'ABC123' are the same plate."""
-    return _PLATE_NOISE.sub("", text).upper()
-
 
 def _external_id(value: Any) -> Any:
     """The core system may send its ids as integers; they are stored as text."""

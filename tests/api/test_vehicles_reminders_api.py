@@ -10,6 +10,8 @@ def test_vehicle_crud_and_filters(client, api_headers, db_session):
     db_session.commit()
     res = client.post(VEHICLES, headers=api_headers, json={"customer_id": "c-1", "plate": "pba 123", "year": 2020})
     assert res.status_code == 201 and res.get_json()["plate"] == "PBA123"
+    dashed = client.post(VEHICLES, headers=api_headers, json={"customer_id": "c-2", "plate": "gye-0042"})
+    assert dashed.get_json()["plate"] == "GYE0042"  # the same form the sync and CSV import store
     client.post(VEHICLES, headers=api_headers, json={"customer_id": "c-2", "plate": "XYZ9"})
     assert client.get(f"{VEHICLES}?customer_id=c-1", headers=api_headers).get_json()["count"] == 1
     assert client.get(f"{VEHICLES}?plate=xyz", headers=api_headers).get_json()["results"][0]["plate"] == "XYZ9"

@@ -1,6 +1,6 @@
 import pytest
 
-from app.orchestration.contacts import is_valid_email, normalise_phone
+from app.orchestration.contacts import is_valid_email, normalise_phone, normalise_plate
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -19,3 +19,8 @@ def test_normalise_phone(raw, expected):
 
 def test_email_validation():
     assert is_valid_email("ana@taller.ec") and not is_valid_email("ana@") and not is_valid_email("")
+
+
+@pytest.mark.parametrize("raw", ["ABC123", "abc-123", "ABC 123", " abc\u2010123 "])
+def test_plates_are_normalised_to_one_form(raw):
+    assert normalise_plate(raw) == "ABC123"

@@ -11,7 +11,6 @@ from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
-from sqlalchemy import func
 
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
@@ -20,6 +19,7 @@ from app.console.views.lookups import Between, PlainErrorsMixin, UUIDAjaxLoader,
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
 from app.models.enums import ReminderStatus
+from app.orchestration.contacts import normalise_plate
 from app.services import reminder_actions
 
 CUSTOMER_SEARCH = ("customer_id", "first_name", "last_name", "email")
@@ -132,11 +132,11 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)
         if valid and hasattr(form, "plate"):
-            plate = "".join((form.plate.data or "").split()).upper()
+            plate = normalise_plate(form.plate.data or "")
             if not plate:
                 form.plate.errors.append(_("La placa es obligatoria."))
                 return False
-            clash = db.session.scalar(db.select(Vehicle.id).where(func.upper(Vehicle.plate) == plate))
+            clash = db.session.scalar(db.select(Vehicle.id).where(Vehicle.plate == plate))
             if clash is not None and clash != parse_uuid(request.args.get("id")):
                 form.plate.errors.append(_("Ya existe un vehículo con esa placa."))
                 return False

@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 
 from app.models.enums import ReminderStatus
+from app.orchestration.contacts import normalise_plate
 from app.services.csv_io.reading import EXTRA_CELLS
-from app.services.sync import INT32_MAX, CustomerSync, VehicleSync, normalise_plate
+from app.services.sync import INT32_MAX, CustomerSync, VehicleSync
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
