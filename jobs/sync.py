@@ -33,7 +33,9 @@ def sync_customers(task_id: str) -> dict | None:
     outcome = _run(task_id, sync.CUSTOMERS_KIND)
     if outcome is None:
         return None
-    outbound.publish([("customer.synced", {"customer_id": ref, "task_id": str(task_id)}) for ref in outcome.applied])
+    if outcome.applied:
+        outbound.publish([("customer.synced", {"source": "internal_api", "task_id": str(task_id),
+                                               "customer_ids": outcome.applied})])
     sync.plan_waiting_for(outcome.applied + outcome.skipped)
     return outcome.result()
 

@@ -102,11 +102,9 @@ class Claimed:
         return cls(row.id, row.channel, row.attempts, row.max_attempts, row.customer_ref or "",
                    row.correlation_id or "", row.event_type or "")
 
-    def event_data(self, **extra) -> dict:
-        """The `data` of an outbound notification.* event."""
-        return {"id": str(self.id), "channel": self.channel, "customer_id": self.customer_ref,
-                "correlation_id": self.correlation_id, "event_type": self.event_type,
-                "attempt": self.attempts, **extra}
+    def event_data(self, status: str, **extra) -> dict:
+        """The `data` of an outbound notification.* event for this row."""
+        return outbound.notification_data(self, status=status, attempt=self.attempts, **extra)
 
 
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
@@ -219,7 +217,7 @@ def _record(row: Claimed, token: str, result: SendResult, started, duration_ms: 
     _update_push_targets(result, now)
     if result.ok:
         pending.sent.append({"b_id": row.id, "b_token": token, "b_now": now, "b_pid": result.provider_message_id})
-        pending.events.append(("notification.sent", row.event_data(provider_message_id=result.provider_message_id)))
+        pending.events.append(("notification.sent", row.event_data(S.SENT, provider_message_id=result.provider_message_id)))
         return _nothing_after
     values: dict = {"claim_token": None, "updated_at": now}
     retry_at = None
@@ -239,10 +237,10 @@ def _record(row: Claimed, token: str, result: SendResult, started, duration_ms: 
         log.error("channel %s configuration problem: %s", row.channel, result.error_code)
     if changed and values["status"] == S.FAILED:
         pending.events.append(("notification.failed", row.event_data(
-            error_code=result.error_code, error_reason=values["error_reason"])))
+            S.FAILED, error_code=result.error_code, error_reason=values["error_reason"])))
     if fallback is not None:
         pending.events.append(("notification.fallback", row.event_data(
-            fallback_id=str(fallback.id), fallback_channel=fallback.channel, fallback_status=fallback.status)))
+            S.FAILED, fallback_id=str(fallback.id), fallback_channel=fallback.channel, fallback_status=fallback.status)))
     queued_fallback = fallback is not None and fallback.status == S.QUEUED
     return lambda: _after_commit(row.id, row.attempts, retry_at, queued_fallback)
 

@@ -179,10 +179,8 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
 
 def _publish_queued(rows: list[dict]) -> None:
     """notification.queued for each queued row of an accepted event (after its commit)."""
-    events = [("notification.queued", {
-        "id": str(r["id"]), "channel": r["channel"], "status": r["status"], "customer_id": r["customer_ref"],
-        "correlation_id": r["correlation_id"], "event_type": r["event_type"], "recipient": r["recipient"],
-    }) for r in rows if r["status"] == NotificationStatus.QUEUED]
+    events = [("notification.queued", outbound.notification_data(r, recipient=r["recipient"]))
+              for r in rows if r["status"] == NotificationStatus.QUEUED]
     if events:
         outbound.publish(events)
 

@@ -72,6 +72,15 @@ def subscriptions() -> dict[str, list[uuid.UUID]]:
     return table
 
 
+def notification_data(row, **extra) -> dict:
+    """The `data` of every notification.* event, whichever part of Avisos sends it: the same fields
+    from a notifications row (ORM row, Core row or row-values dict), plus event-specific extras."""
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name, None))
+    return {"notification_id": str(get("id")), "correlation_id": get("correlation_id"),
+            "event_type": get("event_type"), "customer_id": get("customer_ref"), "channel": get("channel"),
+            "status": str(get("status") or ""), **extra}
+
+
 def envelope(event_type: str, data: dict, at: datetime | None = None) -> dict:
     """The JSON body every subscriber receives: {"type", "timestamp", "data"}."""
     from app.models.base import utcnow

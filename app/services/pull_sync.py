@@ -163,7 +163,8 @@ def run_source(source_id: uuid.UUID, trigger: str = "schedule", budget: float = 
         log.warning("pull-sync of source %s failed: %s", source.name, run.error)
     _finish(source, run, started, finished)
     if run.status == "failed":
-        outbound.publish([("sync.failed", {"source": source.name, "source_id": str(source.id),
+        outbound.publish([("sync.failed", {"source": "pull_sync", "source_name": source.name,
+                                           "source_id": str(source.id),
                                            "run_id": str(run.id), "error": run.error})])
     return run
 
@@ -280,4 +281,5 @@ def _after_commit(source: SyncSource, mapping: Mapping, applied: list[str]) -> N
     if mapping.entity != "customers" or not applied:
         return
     sync.plan_waiting_for(applied)
-    outbound.publish([("customer.synced", {"source": source.name, "customer_ids": applied})])
+    outbound.publish([("customer.synced", {"source": "pull_sync", "source_name": source.name,
+                                           "source_id": str(source.id), "customer_ids": applied})])

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Notification, ProviderReceipt
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
+from app.services import outbound
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,6 @@ def apply_evolution(payload: dict) -> dict[str, int]:
             events.append(event)
     db.session.commit()
     if events:
-        from app.services import outbound
-
         outbound.publish(events)
     return counts
 
@@ -117,12 +116,8 @@ def _plan_fallback(row: Notification) -> None:
 
 def event_data(row: Notification) -> dict:
     """The `data` of a notification.* outbound event."""
-    return {
-        "notification_id": str(row.id), "correlation_id": row.correlation_id, "event_type": row.event_type,
-        "customer_id": row.customer_ref, "channel": row.channel, "status": row.status,
-        "provider_message_id": row.provider_message_id,
-        "delivered_at": _iso(row.delivered_at), "read_at": _iso(row.read_at),
-    }
+    return outbound.notification_data(row, provider_message_id=row.provider_message_id,
+                                      delivered_at=_iso(row.delivered_at), read_at=_iso(row.read_at))
 
 
 def _iso(value) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Iterable, Sequence, TypeVar
@@ -61,9 +62,9 @@ class SyncItem(BaseModel):
     def _id_as_text(cls, value: Any) -> Any:
         return _external_id(value)
 
+    @abstractmethod
     def changes(self) -> dict[str, Any]:
         """Column values this payload sets (omitted fields are absent)."""
-        raise NotImplementedError
 
     def stored(self) -> dict[str, Any]:
         """The normalised JSON kept on the task; validating it again gives the same item."""
