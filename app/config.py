@@ -94,6 +94,8 @@ class Config:
         self.WEBHOOK_SECRET_GRACE_SECONDS = env_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600)
         # Live console: how long one Server-Sent Events connection lasts before the browser reconnects.
         self.LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 300)
+        # How often a web process asks Redis whether any console listens to the live feed (0: every event).
+        self.LIVE_LISTENER_CHECK_SECONDS = env_float("LIVE_LISTENER_CHECK_SECONDS", 1.0)
 
         self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
         self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
@@ -133,6 +135,12 @@ class Config:
         # Closed days of the analytics rollup recomputed by the hourly job (late receipts, retries).
         self.ANALYTICS_ROLLUP_REFRESH_DAYS = env_int("ANALYTICS_ROLLUP_REFRESH_DAYS", 3)
         self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 5.0)
+        # A snapshot is rebuilt at least this often even when its fingerprint query sees no change.
+        self.SNAPSHOT_MAX_AGE_SECONDS = env_float("SNAPSHOT_MAX_AGE_SECONDS", 300.0)
+        # Group commit of API dispatches (app/services/dispatch_writer.py): auto = on for PostgreSQL.
+        self.DISPATCH_GROUP_COMMIT = os.environ.get("DISPATCH_GROUP_COMMIT", "auto")
+        self.DISPATCH_GROUP_MAX = env_int("DISPATCH_GROUP_MAX", 64)
+        self.DISPATCH_WRITE_TIMEOUT_SECONDS = env_float("DISPATCH_WRITE_TIMEOUT_SECONDS", 30.0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # JSON API (docs/API.md): auth mode, core JWTs, CORS, rate limits, body size.
         self.AUTH_MODE = (os.environ.get("AUTH_MODE") or "apikey").strip().lower()

@@ -32,7 +32,8 @@ def dispatch_event():
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "validation_error", "Idempotency-Key is too long.", {"Idempotency-Key": ["At most 255 characters."]})
-    status, body = accept_event(_json_body(), api_key_id=g.api_caller.api_key_id, idempotency_key=key)
+    status, body = accept_event(_json_body(), api_key_id=g.api_caller.api_key_id, idempotency_key=key,
+                                group_commit=True)
     return jsonify(body), status
 
 

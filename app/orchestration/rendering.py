@@ -6,9 +6,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
@@ -29,13 +30,70 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", plain.casefold())
 
 
-def extract_variables(*texts: str) -> list[str]:
-    """Placeholder names in order of first use, without duplicates (by normalised name)."""
+@dataclass(frozen=True)
+class CompiledTemplate:
+    """One template text parsed once: literal segments around its placeholders.
+
+    `literals` has one more item than `keys`: literals[0], value of keys[0], literals[1], ...
+    `variables` holds (name as written, normalised key) in order of first use, one per key.
+    """
+
+    literals: tuple[str, ...]
+    escaped_literals: tuple[str, ...]
+    keys: tuple[str, ...]
+    variables: tuple[tuple[str, str], ...]
+
+    def missing(self, lookup: Mapping[str, str]) -> list[str]:
+        return [name for name, key in self.variables if key not in lookup]
+
+    def render(self, lookup: Mapping[str, str], escape_literals: bool = False, escape_values: bool = False) -> str:
+        """Join literals and values; every key must be in `lookup` (check `missing` first)."""
+        literals = self.escaped_literals if escape_literals else self.literals
+        if not self.keys:
+            return literals[0]
+        out = [literals[0]]
+        for key, literal in zip(self.keys, literals[1:]):
+            value = lookup[key]
+            out.append(html.escape(value) if escape_values else value)
+            out.append(literal)
+        return "".join(out)
+
+
+@lru_cache(maxsize=2048)  # texts come from the database: bounded, but larger than any real set of templates
+def compile_template(text: str) -> CompiledTemplate:
+    """Parse `text` once (cached per distinct text); nothing in it is evaluated."""
+    literals: list[str] = []
+    keys: list[str] = []
+    variables: dict[str, str] = {}
+    position = 0
+    for match in PLACEHOLDER.finditer(text):
+        name = match.group(1)
+        key = normalise_name(name)
+        literals.append(text[position:match.start()])
+        keys.append(key)
+        variables.setdefault(key, name)
+        position = match.end()
+    literals.append(text[position:])
+    return CompiledTemplate(
+        literals=tuple(literals),
+        escaped_literals=tuple(html.escape(literal) for literal in literals),
+        keys=tuple(keys),
+        variables=tuple((name, key) for key, name in variables.items()),
+    )
+
+
+def _variables(texts: Iterable[str]) -> dict[str, str]:
+    """Normalised key -> name as first written, in order of first use across `texts`."""
     seen: dict[str, str] = {}
     for text in texts:
-        for match in PLACEHOLDER.finditer(text or ""):
-            seen.setdefault(normalise_name(match.group(1)), match.group(1))
-    return list(seen.values())
+        for name, key in compile_template(text or "").variables:
+            seen.setdefault(key, name)
+    return seen
+
+
+def extract_variables(*texts: str) -> list[str]:
+    """Placeholder names in order of first use, without duplicates (by normalised name)."""
+    return list(_variables(texts).values())
 
 
 def build_lookup(context: Mapping[str, Any]) -> dict[str, str]:
@@ -49,33 +107,26 @@ def build_lookup(context: Mapping[str, Any]) -> dict[str, str]:
 
 
 def missing_variables(lookup: Mapping[str, str], *texts: str) -> list[str]:
-    return [name for name in extract_variables(*texts) if normalise_name(name) not in lookup]
+    """Names the texts use (as first written, in order of first use) that `lookup` lacks."""
+    return [name for key, name in _variables(texts).items() if key not in lookup]
+
+
+def _checked(text: str, lookup: Mapping[str, str]) -> CompiledTemplate:
+    compiled = compile_template(text)
+    missing = compiled.missing(lookup)
+    if missing:
+        raise MissingVariables(missing)
+    return compiled
 
 
 def substitute(text: str, lookup: Mapping[str, str], escape: bool = False) -> str:
     """Replace placeholders; with `escape`, both the literal text and the values are HTML-escaped."""
-    missing = missing_variables(lookup, text)
-    if missing:
-        raise MissingVariables(missing)
-    out: list[str] = []
-    position = 0
-    for match in PLACEHOLDER.finditer(text):
-        literal = text[position:match.start()]
-        value = lookup[normalise_name(match.group(1))]
-        out.append(html.escape(literal) if escape else literal)
-        out.append(html.escape(value) if escape else value)
-        position = match.end()
-    tail = text[position:]
-    out.append(html.escape(tail) if escape else tail)
-    return "".join(out)
+    return _checked(text, lookup).render(lookup, escape_literals=escape, escape_values=escape)
 
 
 def substitute_into_html(html_text: str, lookup: Mapping[str, str]) -> str:
     """Staff-written HTML keeps its markup; only the inserted values are escaped."""
-    missing = missing_variables(lookup, html_text)
-    if missing:
-        raise MissingVariables(missing)
-    return PLACEHOLDER.sub(lambda m: html.escape(lookup[normalise_name(m.group(1))]), html_text)
+    return _checked(html_text, lookup).render(lookup, escape_values=True)
 
 
 def text_to_html(escaped_text: str) -> str:
@@ -99,9 +150,11 @@ def render_message(
     missing = missing_variables(lookup, subject, body, html_template if with_html else "")
     if missing:
         raise MissingVariables(missing)
+    compiled_body = compile_template(body)
     rendered_html = ""
     if with_html:
         rendered_html = (
-            substitute_into_html(html_template, lookup) if html_template else text_to_html(substitute(body, lookup, escape=True))
+            compile_template(html_template).render(lookup, escape_values=True) if html_template
+            else text_to_html(compiled_body.render(lookup, escape_literals=True, escape_values=True))
         )
-    return RenderedMessage(substitute(subject, lookup), substitute(body, lookup), rendered_html)
+    return RenderedMessage(compile_template(subject).render(lookup), compiled_body.render(lookup), rendered_html)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
 from app.services import outbound, planner
 from app.services.dispatch_request import DispatchRequest, parse_dispatch
-from app.services.recipients import load_customer
+from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
+from app.services.recipients import load_customer, load_customers
 from app.services.snapshot import Snapshot, get_snapshot
 from jobs.runtime import runner
 
@@ -123,58 +125,102 @@ def _find_idempotent(api_key_id, key: str) -> DispatchEvent | None:
     ).scalar_one_or_none()
 
 
-def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = None) -> tuple[int, dict]:
+@dataclass
+class PreparedEvent:
+    """A validated, rendered event ready to be planned against its customer and stored."""
+
+    event: planner.EventRecord
+    plate: str | None
+    rendered: planner.RenderCache
+    api_key_id: Any
+    idempotency_key: str | None
+    body_hash: str
+
+
+def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = None,
+                 group_commit: bool = False) -> tuple[int, dict]:
     """The dispatch use case. Returns (status, body); raises ApiError for client errors.
 
-    The event and its rows are written with two Core INSERTs in one transaction: this is the hot
-    path, and ORM entities would cost more than the statements themselves.
+    With `group_commit` (the API endpoint), the event is stored by this process's dispatch writer
+    together with other requests' events (app/services/dispatch_writer.py); otherwise in the
+    caller's session and transaction, committed here.
     """
     body_hash = request_hash(payload)
     if idempotency_key:
         existing = _find_idempotent(api_key_id, idempotency_key)
         if existing is not None:
             return _stored_response(existing, body_hash)
-    req = parse_dispatch(payload)
-    snap = get_snapshot()
-    resolved = resolve_event(req, snap)
-    context = planner.event_context(req.context, resolved.phase_name, resolved.type_name,
-                                    resolved.workshop_name or None)
-    rendered = check_templates(resolved, context, snap)
-
-    event = planner.EventRecord(
-        id=uuid.uuid4(), correlation_id=req.correlation_id or str(uuid.uuid4()), event_type=req.event_type,
-        service_type_slug=req.service_type_id, subtype_slug=req.subtype_id, phase_slug=req.phase_id,
-        target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
-        customer_ref=req.customer_id, context=dict(req.context),
-    )
-    customer = load_customer(req.customer_id, planner.event_plate(req.context))
-    waiting = customer is None and req.target == "clients"
-    if waiting:
-        rows, errors = [planner.waiting_placeholder(event)], []
-    else:
-        rows, errors = planner.plan_rows(event, customer, snap, rendered)
-    response = _response(event, waiting, rows, errors)
-    now = utcnow()
-    event_values = {
-        **vars(event), "status": "waiting_for_customer" if waiting else "planned", "api_key_id": api_key_id,
-        "idempotency_key": idempotency_key, "request_hash": body_hash, "response": response,
-        "created_at": now, "planned_at": None if waiting else now,
-    }
+    prepared = prepare_event(payload, api_key_id, idempotency_key, body_hash)
+    writer = dispatch_writer(store_events) if group_commit else None
     try:
-        db.session.execute(insert(DispatchEvent.__table__), [event_values])
-        if rows:
-            db.session.execute(insert(Notification.__table__), rows)
-        db.session.commit()
+        response = writer.submit(prepared) if writer else store_events([prepared])[0]
     except IntegrityError:
         db.session.rollback()
         existing = _find_idempotent(api_key_id, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
         return _stored_response(existing, body_hash)
-    if response["notifications_queued"]:
+    except WriterUnavailable:
+        raise ApiError(503, "busy", "The event could not be stored in time; retry with the same "
+                                    "Idempotency-Key.") from None
+    return 202, response
+
+
+def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_hash: str) -> PreparedEvent:
+    """Validate, resolve and render (every 400 is raised here, before anything is stored)."""
+    req = parse_dispatch(payload)
+    snap = get_snapshot()
+    resolved = resolve_event(req, snap)
+    context = planner.event_context(req.context, resolved.phase_name, resolved.type_name,
+                                    resolved.workshop_name or None)
+    rendered = check_templates(resolved, context, snap)
+    event = planner.EventRecord(
+        id=uuid.uuid4(), correlation_id=req.correlation_id or str(uuid.uuid4()), event_type=req.event_type,
+        service_type_slug=req.service_type_id, subtype_slug=req.subtype_id, phase_slug=req.phase_id,
+        target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
+        customer_ref=req.customer_id, context=dict(req.context),
+    )
+    return PreparedEvent(event, planner.event_plate(req.context), rendered, api_key_id, idempotency_key, body_hash)
+
+
+def store_events(batch: Sequence[PreparedEvent]) -> list[dict]:
+    """Plan each event against its customer, write the events and their notification rows with
+    two Core INSERTs, COMMIT, then wake delivery and publish. Returns each event's 202 body.
+
+    This is the hot path: ORM entities would cost more than the statements themselves. Raises
+    (nothing committed) when the transaction fails; the caller rolls back.
+    """
+    snap = get_snapshot()
+    now = utcnow()
+    events: list[dict] = []
+    rows: list[dict] = []
+    responses: list[dict] = []
+    customers = load_customers((p.event.customer_ref, p.plate) for p in batch)
+    for prepared in batch:
+        event = prepared.event
+        customer = customers.get((event.customer_ref, prepared.plate))
+        waiting = customer is None and event.target == "clients"
+        if waiting:
+            event_rows, errors = [planner.waiting_placeholder(event)], []
+        else:
+            event_rows, errors = planner.plan_rows(event, customer, snap, prepared.rendered)
+        response = _response(event, waiting, event_rows, errors)
+        events.append({
+            **vars(event), "status": "waiting_for_customer" if waiting else "planned",
+            "api_key_id": prepared.api_key_id, "idempotency_key": prepared.idempotency_key,
+            "request_hash": prepared.body_hash, "response": response, "created_at": now,
+            "planned_at": None if waiting else now,
+        })
+        rows.extend(event_rows)
+        responses.append(response)
+    db.session.execute(insert(DispatchEvent.__table__), events)
+    if rows:
+        db.session.execute(insert(Notification.__table__), rows)
+    db.session.commit()
+    if any(r["notifications_queued"] for r in responses):
         runner().request_delivery()
     _publish_queued(rows)
-    return 202, response
+    return responses
 
 
 def _publish_queued(rows: list[dict]) -> None:

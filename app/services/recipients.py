@@ -1,12 +1,13 @@
 """Who an event is for: the customer's contacts and preferences, or the workshop's staff contacts.
 
-Customers are read with one Core query into a plain `CustomerInfo` (the dispatch hot path needs
+Customers are read with Core queries into a plain `CustomerInfo` (the dispatch hot path needs
 no ORM entity: no identity map, no expiry on commit).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -41,44 +42,70 @@ class Recipient:
     contacts: Contacts
     preferences: list[Preference]
 
-    def without_email(self) -> "Recipient":
+    def without_email(self) -> Recipient:
         return Recipient(self.customer, replace(self.contacts, email=""), self.preferences)
 
 
 @lru_cache(maxsize=1)
-def _customer_query():
-    """Built once: constructing the statement costs more than running it (bound by `ref`)."""
+def _customers_query():
+    """Built once: constructing the statement costs more than running it (bound by `refs`)."""
     push_count = (select(func.count()).select_from(PushSubscription)
                   .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
                   .correlate(Customer).scalar_subquery())
-    # The event's vehicle (by the plate in its context) rides along in the same round trip.
-    phase_order = (select(Vehicle.phase_order)
-                   .where(Vehicle.customer_id == Customer.id, Vehicle.plate == bindparam("plate"))
-                   .correlate(Customer).limit(1).scalar_subquery())
     return (
         select(Customer.id, Customer.customer_id, Customer.email, Customer.phone, Customer.whatsapp,
                Customer.workshop_id, Customer.reminder_email_opt_out, push_count.label("push_count"),
-               phase_order.label("phase_order"),
                ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.priority)
         .outerjoin(ChannelPreference, ChannelPreference.customer_id == Customer.id)
-        .where(Customer.customer_id == bindparam("ref"))
+        .where(Customer.customer_id.in_(bindparam("refs", expanding=True)))
     )
+
+
+@lru_cache(maxsize=1)
+def _phase_orders_query():
+    return (select(Vehicle.customer_id, Vehicle.plate, Vehicle.phase_order)
+            .where(Vehicle.customer_id.in_(bindparam("ids", expanding=True)),
+                   Vehicle.plate.in_(bindparam("plates", expanding=True)),
+                   Vehicle.phase_order.is_not(None)))
+
+
+def load_customers(wanted: Iterable[tuple[str, str | None]]) -> dict[tuple[str, str | None], CustomerInfo]:
+    """Customers by (customer_ref, plate): each with its preferences, active push subscription
+    count and, given a plate, that vehicle's own phase order. Two queries for any number of
+    events (the dispatch writer loads a whole batch at once); unknown customers are absent."""
+    wanted = list(dict.fromkeys(wanted))
+    refs = list(dict.fromkeys(ref for ref, _ in wanted))
+    if not refs:
+        return {}
+    by_ref: dict[str, list] = {}
+    for row in db.session.execute(_customers_query(), {"refs": refs}):
+        by_ref.setdefault(row.customer_id, []).append(row)
+    plates = list(dict.fromkeys(plate for ref, plate in wanted if plate and ref in by_ref))
+    orders: dict[tuple, tuple[str, ...]] = {}
+    if plates:
+        ids = [rows[0].id for rows in by_ref.values()]
+        for row in db.session.execute(_phase_orders_query(), {"ids": ids, "plates": plates}):
+            if row.phase_order:
+                orders.setdefault((row.customer_id, row.plate), tuple(row.phase_order))
+    found: dict[tuple[str, str | None], CustomerInfo] = {}
+    for ref, plate in wanted:
+        rows = by_ref.get(ref)
+        if not rows:
+            continue
+        first = rows[0]
+        found[(ref, plate)] = CustomerInfo(
+            id=first.id, customer_id=first.customer_id, email=first.email or "",
+            whatsapp_number=first.whatsapp or first.phone or "", workshop_id=first.workshop_id,
+            reminder_email_opt_out=bool(first.reminder_email_opt_out), push_count=first.push_count or 0,
+            preferences=tuple(Preference(r.channel, r.enabled, r.priority) for r in rows if r.channel is not None),
+            vehicle_phase_order=orders.get((first.id, plate)) if plate else None,
+        )
+    return found
 
 
 def load_customer(customer_ref: str, plate: str | None = None) -> CustomerInfo | None:
-    """The customer with its preferences, active push subscription count and, given a plate, that
-    vehicle's own phase order: one round trip."""
-    rows = db.session.execute(_customer_query(), {"ref": customer_ref, "plate": plate or ""}).all()
-    if not rows:
-        return None
-    first = rows[0]
-    prefs = tuple(Preference(r.channel, r.enabled, r.priority) for r in rows if r.channel is not None)
-    return CustomerInfo(
-        id=first.id, customer_id=first.customer_id, email=first.email or "",
-        whatsapp_number=first.whatsapp or first.phone or "", workshop_id=first.workshop_id,
-        reminder_email_opt_out=bool(first.reminder_email_opt_out), push_count=first.push_count or 0,
-        preferences=prefs, vehicle_phase_order=tuple(first.phase_order) if first.phase_order else None,
-    )
+    """One customer (see load_customers)."""
+    return load_customers([(customer_ref, plate)]).get((customer_ref, plate))
 
 
 def active_push_targets(customer_id: uuid.UUID) -> tuple[PushTarget, ...]:

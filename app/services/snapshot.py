@@ -1,21 +1,33 @@
 """A read-only, per-process snapshot of what orchestration needs (catalog, workshops, templates,
-matrix), cached for SNAPSHOT_TTL_SECONDS so a dispatch costs no catalog queries.
+matrix), so a dispatch costs no catalog queries.
 
-Writes made through Avisos call `invalidate()`; other processes see them within the TTL.
+Every SNAPSHOT_TTL_SECONDS one thread runs a cheap fingerprint query over the source tables and
+reloads only when it changed (or the snapshot is older than SNAPSHOT_MAX_AGE_SECONDS); the other
+threads keep serving the current snapshot meanwhile. Writes made through Avisos call `invalidate()`,
+which forces a reload on the next call in this process; other processes see them within the TTL.
+A TTL of 0 (the tests) reloads on every call through the caller's session, uncommitted rows included.
+See docs/ORCHESTRATION.md, "Snapshot freshness".
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from time import monotonic
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import extract, func, literal, select, union_all
 
 from app.extensions import db
 from app.models import (
-    NotificationTemplate, OrchestrationConfig, PhaseChannelConfig, ServicePhase, ServiceType, Workshop,
+    NotificationTemplate,
+    OrchestrationConfig,
+    PhaseChannelConfig,
+    ServicePhase,
+    ServiceType,
+    Workshop,
 )
 from app.orchestration.planning import MatrixCell, TemplateData
 
@@ -76,66 +88,173 @@ class Snapshot:
         return None
 
 
-_lock = threading.Lock()
-_cached: tuple[float, Snapshot] | None = None
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL_SECONDS = 5.0
+DEFAULT_MAX_AGE_SECONDS = 300.0
+# Every table the snapshot is built from; the fingerprint covers all their rows, active or not.
+SOURCE_TABLES = tuple(model.__table__ for model in (
+    ServicePhase, ServiceType, Workshop, NotificationTemplate, OrchestrationConfig, PhaseChannelConfig,
+))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    snapshot: Snapshot
+    fingerprint: tuple
+    generation: int  # the invalidate() count when its load started
+    built_at: float  # monotonic seconds
+    checked_at: float  # last time the fingerprint matched (or the build)
+
+
+_state_lock = threading.Lock()  # guards the three globals below; held only for a few assignments
+_reload_lock = threading.Lock()  # single flight: held by the one thread checking or reloading
+_cached: _Entry | None = None
+_generation = 0
+_failures = 0  # failed refreshes so far: threads queued behind one do not retry it at once
 
 
 def invalidate() -> None:
-    global _cached
-    with _lock:
-        _cached = None
+    """Force a full reload on the next get_snapshot() in this process (call it after committing)."""
+    global _generation
+    with _state_lock:
+        _generation += 1
 
 
 def get_snapshot() -> Snapshot:
-    global _cached
-    ttl = current_app.config.get("SNAPSHOT_TTL_SECONDS", 2.0)
-    now = time.monotonic()
-    with _lock:
-        if _cached is not None and _cached[0] > now:
-            return _cached[1]
-    snapshot = load_snapshot()
-    with _lock:
-        _cached = (now + ttl, snapshot)
+    """The current snapshot; never None. Raises only when no snapshot could ever be loaded."""
+    ttl = float(current_app.config.get("SNAPSHOT_TTL_SECONDS", DEFAULT_TTL_SECONDS))
+    if ttl <= 0:
+        return load_snapshot()
+    with _state_lock:
+        entry, generation, failures = _cached, _generation, _failures
+    usable = entry is not None and entry.generation == generation
+    if usable and monotonic() < entry.checked_at + ttl:
+        return entry.snapshot
+    if usable:
+        if not _reload_lock.acquire(blocking=False):
+            return entry.snapshot  # another thread is checking; this one is at most a TTL behind
+    else:
+        # No snapshot yet, or invalidated here: wait, so a writer reads its own change afterwards.
+        _reload_lock.acquire()
+    try:
+        return _refresh(ttl, failures)
+    finally:
+        _reload_lock.release()
+
+
+def _refresh(ttl: float, failures_seen: int) -> Snapshot:
+    """Check the fingerprint and reload when needed; runs under _reload_lock."""
+    global _cached, _failures
+    with _state_lock:
+        entry, generation, failed_meanwhile = _cached, _generation, _failures != failures_seen
+    now = monotonic()
+    usable = entry is not None and entry.generation == generation
+    if usable and now < entry.checked_at + ttl:
+        return entry.snapshot  # the thread before this one refreshed it
+    if entry is not None and failed_meanwhile:
+        return entry.snapshot  # the attempt this thread waited for just failed; the next call retries
+    max_age = float(current_app.config.get("SNAPSHOT_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
+    try:
+        # Its own connection: only committed rows reach the process-wide cache, and a failure cannot
+        # break the caller's transaction.
+        with db.engine.connect() as conn:
+            # Fingerprint before loading: a change in between makes the next check reload again.
+            fingerprint = _fingerprint(conn)
+            if usable and fingerprint == entry.fingerprint and now - entry.built_at < max_age:
+                snapshot = None
+            else:
+                snapshot = load_snapshot(conn)
+    except Exception:
+        if entry is None:
+            raise
+        log.exception("orchestration snapshot refresh failed; serving the previous one")
+        with _state_lock:
+            _failures += 1
+        return entry.snapshot
+    with _state_lock:
+        if snapshot is None:
+            _cached = replace(entry, checked_at=now)
+            return entry.snapshot
+        _cached = _Entry(snapshot, fingerprint, generation, built_at=now, checked_at=now)
     return snapshot
 
 
-def load_snapshot() -> Snapshot:
+def _fingerprint(conn) -> tuple:
+    """Per source table: row count, max(updated_at) and the sum of updated_at as a number.
+
+    The count catches inserts and deletes. updated_at is set by the ORM (onupdate) on every flush
+    and Core update(); the sum also catches an edit whose timestamp, taken at flush, is older than
+    the newest row because its transaction committed late.
+    """
+    parts = [
+        select(literal(table.name).label("name"), func.count().label("rows"),
+               func.max(table.c.updated_at).label("newest"),
+               func.sum(_as_number(table.c.updated_at, conn.dialect.name)).label("total"))
+        .select_from(table)
+        for table in SOURCE_TABLES
+    ]
+    return tuple(sorted(tuple(row) for row in conn.execute(union_all(*parts))))
+
+
+def _as_number(column, dialect: str):
+    if dialect == "sqlite":
+        return func.julianday(column)  # stored as ISO text; days with sub-millisecond precision
+    return extract("epoch", column)
+
+
+def load_snapshot(source: Any = None) -> Snapshot:
+    """Build a snapshot with plain column selects (no ORM entities) on `source`, a Connection or
+    Session (default: the current session, which sees its own uncommitted rows)."""
+    run = (source if source is not None else db.session).execute
     snap = Snapshot()
-    for phase in db.session.scalars(select(ServicePhase).where(ServicePhase.is_active)):
-        info = PhaseInfo(str(phase.id), phase.slug, phase.name, phase.order)
-        snap.phases[phase.slug] = info
+    p = ServicePhase.__table__.c
+    for row in run(select(p.id, p.slug, p.name, p.order).where(p.is_active)):
+        info = PhaseInfo(str(row.id), row.slug, row.name, row.order)
+        snap.phases[row.slug] = info
         snap.phases_by_id[info.id] = info
-    for stype in db.session.scalars(select(ServiceType).where(ServiceType.is_active)):
-        info = TypeInfo(str(stype.id), stype.slug, stype.name, str(stype.parent_id) if stype.parent_id else None)
-        snap.types[stype.slug] = info
+    t = ServiceType.__table__.c
+    for row in run(select(t.id, t.slug, t.name, t.parent_id).where(t.is_active)):
+        info = TypeInfo(str(row.id), row.slug, row.name, str(row.parent_id) if row.parent_id else None)
+        snap.types[row.slug] = info
         snap.types_by_id[info.id] = info
-    for shop in db.session.scalars(select(Workshop).where(Workshop.is_active)):
+    w = Workshop.__table__.c
+    channels = ("email", "whatsapp", "push")
+    switches = [w[f"{channel}_enabled"] for channel in channels]
+    for row in run(select(w.id, w.code, w.name, w.staff_email, w.staff_whatsapp, *switches).where(w.is_active)):
+        values = row._mapping
         info = WorkshopInfo(
-            str(shop.id), shop.code, shop.name, shop.staff_email, shop.staff_whatsapp,
-            {c: shop.channel_enabled(c) for c in ("email", "whatsapp", "push")},
+            str(row.id), row.code, row.name, row.staff_email, row.staff_whatsapp,
+            # as Workshop.channel_enabled reads them
+            {channel: bool(values[f"{channel}_enabled"]) for channel in channels},
         )
         snap.workshops[info.id] = info
-        snap.workshops[shop.code] = info
-    snap.templates = [_template_data(t) for t in db.session.scalars(
-        select(NotificationTemplate).where(NotificationTemplate.is_active)
-    )]
-    for t in snap.templates:
-        if t.phase_id or t.event_type:
-            key = (t.target, t.phase_id) if t.phase_id else (t.target, f"event:{t.event_type}")
-            snap.templates_by_key.setdefault(key, []).append(t)
-    rows = db.session.execute(
-        select(OrchestrationConfig, PhaseChannelConfig)
-        .join(PhaseChannelConfig, PhaseChannelConfig.config_id == OrchestrationConfig.id)
-        .where(OrchestrationConfig.is_active)
+        snap.workshops[row.code] = info
+    n = NotificationTemplate.__table__.c
+    snap.templates = [_template_data(row) for row in run(select(
+        n.id, n.name, n.channel, n.target, n.subject, n.body, n.html_body, n.service_type_id, n.subtype_id,
+        n.phase_id, n.event_type, n.workshop_id, n.is_active,
+    ).where(n.is_active))]
+    for tpl in snap.templates:
+        if tpl.phase_id or tpl.event_type:
+            key = (tpl.target, tpl.phase_id) if tpl.phase_id else (tpl.target, f"event:{tpl.event_type}")
+            snap.templates_by_key.setdefault(key, []).append(tpl)
+    o = OrchestrationConfig.__table__.c
+    c = PhaseChannelConfig.__table__.c
+    rows = run(
+        select(o.service_type_id, o.target, o.workshop_id, c.phase_id, c.channel, c.enabled, c.template_id)
+        .join_from(OrchestrationConfig.__table__, PhaseChannelConfig.__table__, c.config_id == o.id)
+        .where(o.is_active)
     )
-    for config, cell in rows:
-        key = (str(config.service_type_id), config.target, str(config.workshop_id) if config.workshop_id else None)
-        cells = snap.matrices.setdefault(key, {}).setdefault(str(cell.phase_id), [])
-        cells.append(MatrixCell(cell.channel, cell.enabled, str(cell.template_id) if cell.template_id else None))
+    for row in rows:
+        key = (str(row.service_type_id), row.target, str(row.workshop_id) if row.workshop_id else None)
+        cells = snap.matrices.setdefault(key, {}).setdefault(str(row.phase_id), [])
+        cells.append(MatrixCell(row.channel, row.enabled, str(row.template_id) if row.template_id else None))
     return snap
 
 
-def _template_data(t: NotificationTemplate) -> TemplateData:
+def _template_data(t: Any) -> TemplateData:
+    """A template row (ORM entity or Core row with the same column names) as planning data."""
     def sid(value):
         return str(value) if value else None
 

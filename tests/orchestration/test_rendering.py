@@ -1,7 +1,14 @@
 import pytest
 
 from app.orchestration.rendering import (
-    MissingVariables, extract_variables, normalise_name, render_message, substitute,
+    MissingVariables,
+    compile_template,
+    extract_variables,
+    missing_variables,
+    normalise_name,
+    render_message,
+    substitute,
+    substitute_into_html,
 )
 
 
@@ -64,3 +71,74 @@ def test_normalise_name_ignores_case_accents_and_separators():
 
 def test_none_value_renders_empty():
     assert substitute("[{{Orden}}]", {"orden": ""}) == "[]"
+
+
+# The compiled form: each template text is parsed once and rendered from its segments.
+
+
+def test_placeholders_at_the_start_and_end_of_the_text_are_filled():
+    assert substitute("{{Nombre}}, su {{Placa}}", {"nombre": "Ana", "placa": "ABC123"}) == "Ana, su ABC123"
+
+
+def test_a_text_that_is_only_a_placeholder_is_filled():
+    assert substitute("{{ Nombre }}", {"nombre": "Ana"}) == "Ana"
+
+
+def test_adjacent_placeholders_are_each_filled():
+    assert substitute("{{Marca}}{{Modelo}}{{Marca}}", {"marca": "Haval", "modelo": "H6"}) == "HavalH6Haval"
+
+
+def test_braces_that_are_not_placeholders_stay_literal():
+    text = "{Nombre} {{}} {{{Nombre}}} }}{{ {{ Placa"
+    assert substitute(text, {"nombre": "Ana"}) == "{Nombre} {{}} {Ana} }}{{ {{ Placa"
+
+
+def test_text_without_placeholders_is_returned_unchanged():
+    assert substitute("Sin variables { }", {}) == "Sin variables { }"
+    assert substitute("", {}) == ""
+
+
+def test_the_same_text_renders_with_each_context_its_own_values():
+    text = "Hola {{Nombre}}"
+    assert render_message("", text, {"Nombre": "Ana"}).body == "Hola Ana"
+    assert render_message("", text, {"nombre": "Luis"}).body == "Hola Luis"
+    with pytest.raises(MissingVariables):
+        render_message("", text, {"Placa": "ABC123"})
+
+
+def test_the_same_text_is_escaped_only_when_asked():
+    text = "a < b: {{Valor}}"
+    assert substitute(text, {"valor": "<i>"}, escape=True) == "a &lt; b: &lt;i&gt;"
+    assert substitute(text, {"valor": "<i>"}) == "a < b: <i>"
+
+
+def test_missing_variable_used_only_in_the_html_template_is_reported():
+    with pytest.raises(MissingVariables) as err:
+        render_message("Hola", "Hola {{Nombre}}", {"Nombre": "Ana"},
+                       html_template="<b>{{Nombre}}</b> <a href='{{Enlace}}'>ver</a>", with_html=True)
+    assert err.value.names == ["Enlace"]
+
+
+def test_html_template_is_not_checked_without_the_html_part():
+    out = render_message("Hola", "Hola {{Nombre}}", {"Nombre": "Ana"}, html_template="{{Enlace}}")
+    assert out.body == "Hola Ana" and out.html_body == ""
+
+
+def test_substitute_into_html_reports_every_missing_name_sorted():
+    with pytest.raises(MissingVariables) as err:
+        substitute_into_html("<p>{{Taller}} {{Fase}} {{taller}}</p>", {})
+    assert err.value.names == ["Fase", "Taller"]
+
+
+def test_missing_variables_keep_the_first_spelling_in_order_of_use():
+    assert missing_variables({"placa": "X"}, "{{Vehículo}} {{Placa}}", "{{vehiculo}} {{Hora}}") == ["Vehículo", "Hora"]
+
+
+def test_a_template_text_is_parsed_once_however_often_it_is_rendered():
+    subject, body = "Hola {{Nombre}}", "Hola {{Nombre}}, su {{Placa}}"
+    render_message(subject, body, {"Nombre": "Ana", "Placa": "X"}, with_html=True)
+    parsed = compile_template.cache_info().misses
+    for name in ("Luis", "Marta"):
+        out = render_message(subject, body, {"Nombre": name, "Placa": "X"}, with_html=True)
+        assert out.body == f"Hola {name}, su X"
+    assert compile_template.cache_info().misses == parsed

@@ -1,0 +1,143 @@
+"""Group commit for events accepted by the API.
+
+Under load many request threads of one web process accept events at the same time. Each used to
+pay its own BEGIN, customer query, two INSERTs and COMMIT. A web process now has one writer
+thread: a request thread validates and renders its event, hands it over and waits; the writer
+takes every event waiting at that moment, stores them in one transaction and answers each request
+only after that COMMIT (nothing is acknowledged before it is durable). A batch that fails is
+retried one event per transaction, so one bad event (a reused Idempotency-Key, say) never fails
+its neighbours.
+
+The writer is created lazily in the process that uses it (gunicorn forks workers after importing
+the app), and only for the API's dispatch endpoint: other callers of `accept_event` (reminders,
+console actions) run inside their own transaction and keep the direct path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "avisos_dispatch_writer"
+
+# store(batch) runs in an app context and returns one result per item, in order; it commits.
+StoreFunc = Callable[[Sequence[Any]], list[Any]]
+
+
+class WriterUnavailable(RuntimeError):
+    """The writer did not answer in time; the event may or may not have been stored."""
+
+
+class DispatchWriter:
+    """One thread that stores the events of many request threads in shared transactions."""
+
+    def __init__(self, app: Flask, store: StoreFunc, max_batch: int, wait_seconds: float):
+        self.app = app
+        self.store = store
+        self.max_batch = max(1, max_batch)
+        self.wait_seconds = wait_seconds
+        self.pid = os.getpid()
+        self.batches = 0
+        self.items = 0
+        self._queue: queue.SimpleQueue[tuple[Any, Future]] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="dispatch-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, item: Any) -> Any:
+        """Store one item with whatever else is waiting; returns its result after the COMMIT, or
+        raises what storing it raised."""
+        future: Future = Future()
+        self._queue.put((item, future))
+        try:
+            return future.result(timeout=self.wait_seconds)
+        except TimeoutError:
+            raise WriterUnavailable(f"the dispatch writer did not answer within {self.wait_seconds} s") from None
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._store(batch)
+            except Exception as err:  # the thread must outlive any one batch (logged with its traceback)
+                log.exception("dispatch writer: unexpected error")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(err)
+
+    def _store(self, batch: list[tuple[Any, Future]]) -> None:
+        from app.extensions import db
+
+        self.batches += 1
+        self.items += len(batch)
+        with self.app.app_context():
+            try:
+                try:
+                    results = self.store([item for item, _ in batch])
+                except Exception as err:  # noqa: BLE001 - retried per item, or handed to its request
+                    db.session.rollback()
+                    if len(batch) == 1:
+                        batch[0][1].set_exception(err)
+                        return
+                    self._store_one_by_one(batch)
+                    return
+                for (_, future), result in zip(batch, results, strict=True):
+                    future.set_result(result)
+            finally:
+                db.session.remove()
+
+    def _store_one_by_one(self, batch: list[tuple[Any, Future]]) -> None:
+        from app.extensions import db
+
+        for item, future in batch:
+            try:
+                future.set_result(self.store([item])[0])
+            except Exception as err:  # noqa: BLE001 - handed to the request that sent this item
+                db.session.rollback()
+                future.set_exception(err)
+
+
+_create_lock = threading.Lock()
+
+
+def group_commit_enabled(app: Flask) -> bool:
+    """DISPATCH_GROUP_COMMIT: on, off, or auto (on for PostgreSQL; SQLite keeps the direct path)."""
+    setting = str(app.config.get("DISPATCH_GROUP_COMMIT", "auto")).strip().lower()
+    if setting in ("1", "true", "on", "yes"):
+        return True
+    if setting in ("0", "false", "off", "no"):
+        return False
+    return app.config.get("SQLALCHEMY_DATABASE_URI", "").startswith("postgresql")
+
+
+def dispatch_writer(store: StoreFunc) -> DispatchWriter | None:
+    """This process's writer for the current app (started on first use), or None when disabled."""
+    app = current_app._get_current_object()
+    if not group_commit_enabled(app):
+        return None
+    writer = app.extensions.get(EXTENSION_KEY)
+    if writer is not None and writer.pid == os.getpid() and writer.alive():
+        return writer
+    with _create_lock:
+        writer = app.extensions.get(EXTENSION_KEY)
+        if writer is None or writer.pid != os.getpid() or not writer.alive():
+            writer = DispatchWriter(app, store, max_batch=app.config.get("DISPATCH_GROUP_MAX", 64),
+                                    wait_seconds=app.config.get("DISPATCH_WRITE_TIMEOUT_SECONDS", 30.0))
+            app.extensions[EXTENSION_KEY] = writer
+    return writer

@@ -1,0 +1,176 @@
+"""Group commit of API dispatches (app/services/dispatch_writer.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import DispatchEvent, Notification
+from app.services.dispatch_writer import EXTENSION_KEY, DispatchWriter, group_commit_enabled
+from tests import factories as f
+
+URL = "/api/v1/notifications/events/dispatch/"
+
+
+class RecordingStore:
+    """A store function that records its batches; items named 'bad' fail."""
+
+    def __init__(self, release: threading.Event | None = None):
+        self.batches: list[list[str]] = []
+        self.release = release
+        self.entered = threading.Event()
+
+    def __call__(self, batch):
+        self.entered.set()
+        if self.release is not None:
+            self.release.wait(5)
+        self.batches.append(list(batch))
+        if "bad" in batch:
+            raise ValueError("bad item")
+        return [f"stored {item}" for item in batch]
+
+
+def submit_all(writer: DispatchWriter, items: list[str]) -> dict[str, object]:
+    results: dict[str, object] = {}
+
+    def run(item):
+        try:
+            results[item] = writer.submit(item)
+        except Exception as err:  # noqa: BLE001 - the test inspects it
+            results[item] = err
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
+def wait_for_queue(writer: DispatchWriter, size: int) -> None:
+    deadline = time.monotonic() + 5
+    while writer._queue.qsize() < size and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
+def test_group_commit_is_on_for_postgresql_and_off_for_sqlite_by_default(app):
+    app.config["DISPATCH_GROUP_COMMIT"] = "auto"
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://h/db"
+    assert group_commit_enabled(app) is True
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///x.db"
+    assert group_commit_enabled(app) is False
+
+
+def test_group_commit_setting_overrides_the_database_default(app):
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///x.db"
+    app.config["DISPATCH_GROUP_COMMIT"] = "on"
+    assert group_commit_enabled(app) is True
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://h/db"
+    app.config["DISPATCH_GROUP_COMMIT"] = "off"
+    assert group_commit_enabled(app) is False
+
+
+def test_items_waiting_together_are_stored_in_one_call(app):
+    release = threading.Event()
+    store = RecordingStore(release)
+    writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10)
+    first = threading.Thread(target=writer.submit, args=("first",))
+    first.start()
+    assert store.entered.wait(5)  # the writer holds "first" and waits
+    rest = threading.Thread(target=lambda: submit_all(writer, [f"item-{n}" for n in range(5)]))
+    rest.start()
+    wait_for_queue(writer, 5)
+    release.set()
+    first.join(10)
+    rest.join(10)
+    assert store.batches[0] == ["first"]
+    assert sorted(store.batches[1]) == [f"item-{n}" for n in range(5)]
+
+
+def test_each_submitter_gets_its_own_result(app):
+    writer = DispatchWriter(app, RecordingStore(), max_batch=64, wait_seconds=10)
+    results = submit_all(writer, ["a", "b", "c"])
+    assert results == {"a": "stored a", "b": "stored b", "c": "stored c"}
+
+
+def test_a_failing_item_fails_alone_and_its_neighbours_are_stored(app):
+    release = threading.Event()
+    store = RecordingStore(release)
+    writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10)
+    holder = threading.Thread(target=writer.submit, args=("first",))
+    holder.start()
+    assert store.entered.wait(5)
+    outcome: dict = {}
+    group = threading.Thread(target=lambda: outcome.update(submit_all(writer, ["ok-1", "bad", "ok-2"])))
+    group.start()
+    wait_for_queue(writer, 3)
+    release.set()
+    holder.join(10)
+    group.join(10)
+    assert outcome["ok-1"] == "stored ok-1" and outcome["ok-2"] == "stored ok-2"
+    assert isinstance(outcome["bad"], ValueError)
+    assert ["bad"] in store.batches  # retried on its own after the shared batch failed
+
+
+def test_writer_survives_a_failing_batch(app):
+    writer = DispatchWriter(app, RecordingStore(), max_batch=64, wait_seconds=10)
+    with pytest.raises(ValueError):
+        writer.submit("bad")
+    assert writer.submit("after") == "stored after"
+    assert writer.alive()
+
+
+@pytest.fixture
+def grouped(app):
+    app.config["DISPATCH_GROUP_COMMIT"] = "on"
+    f.basic_setup()
+    for n in range(6):
+        f.customer(f"customer-{n}", email=f"c{n}@example.com")
+    db.session.commit()
+    yield app
+    app.extensions.pop(EXTENSION_KEY, None)
+
+
+def test_concurrent_api_dispatches_are_all_stored_and_answered(grouped, api_headers):
+    responses = {}
+
+    def post(n):
+        client = grouped.test_client()
+        responses[n] = client.post(URL, json=f.dispatch_payload(customer_id=f"customer-{n}"), headers=api_headers)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [responses[n].status_code for n in range(6)] == [202] * 6
+    db.session.remove()
+    ids = {str(i) for i in db.session.scalars(select(Notification.id))}
+    answered = {n["id"] for r in responses.values() for n in r.get_json()["notifications"]}
+    assert answered == ids and len(ids) == 12
+    writer = grouped.extensions[EXTENSION_KEY]
+    assert writer.items == 6 and writer.batches <= 6
+
+
+def test_reused_idempotency_key_in_one_group_stores_one_event(grouped, api_headers):
+    payload = f.dispatch_payload(customer_id="customer-1")
+    responses = []
+
+    def post():
+        client = grouped.test_client()
+        responses.append(client.post(URL, json=payload, headers={**api_headers, "Idempotency-Key": "same-key"}))
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [r.status_code for r in responses] == [202] * 4
+    assert len({r.get_json()["correlation_id"] for r in responses}) == 1
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(DispatchEvent)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
