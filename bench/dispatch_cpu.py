@@ -60,11 +60,14 @@ def main() -> None:
                                     headers=headers)
                 assert response.status_code == 202, response.get_data(as_text=True)
 
-        threads = [threading.Thread(target=post_events, args=(n,)) for n in range(args.threads)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        if args.threads == 1:
+            post_events(0)  # in this thread, so --profile sees it
+        else:
+            threads = [threading.Thread(target=post_events, args=(n,)) for n in range(args.threads)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0

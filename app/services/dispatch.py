@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import ApiError
@@ -21,7 +21,7 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
-from app.services import outbound, planner
+from app.services import outbound, pg_direct, planner
 from app.services.dispatch_request import DispatchRequest, parse_dispatch
 from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
 from app.services.recipients import load_customer, load_customers
@@ -213,9 +213,8 @@ def store_events(batch: Sequence[PreparedEvent]) -> list[dict]:
         })
         rows.extend(event_rows)
         responses.append(response)
-    db.session.execute(insert(DispatchEvent.__table__), events)
-    if rows:
-        db.session.execute(insert(Notification.__table__), rows)
+    pg_direct.insert_rows(DispatchEvent.__table__, events)
+    pg_direct.insert_rows(Notification.__table__, rows)
     db.session.commit()
     if any(r["notifications_queued"] for r in responses):
         runner().request_delivery()

@@ -12,13 +12,15 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, Uuid, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.channels.base import PushTarget
 from app.extensions import db
 from app.models import ChannelPreference, Customer, PushSubscription, Vehicle
 from app.orchestration.contacts import is_valid_email, normalise_phone
 from app.orchestration.planning import Contacts, Preference
+from app.services import pg_direct
 from app.services.snapshot import WorkshopInfo
 
 
@@ -46,27 +48,39 @@ class Recipient:
         return Recipient(self.customer, replace(self.contacts, email=""), self.preferences)
 
 
-@lru_cache(maxsize=1)
-def _customers_query():
-    """Built once: constructing the statement costs more than running it (bound by `refs`)."""
+@lru_cache(maxsize=2)
+def _customers_query(postgresql: bool):
+    """Built once: constructing the statement costs more than running it. PostgreSQL binds the
+    list as one array (`= ANY`), so the SQL text is the same for any number of customers."""
     push_count = (select(func.count()).select_from(PushSubscription)
                   .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
                   .correlate(Customer).scalar_subquery())
+    refs = bindparam("refs", type_=ARRAY(String)) if postgresql else bindparam("refs", expanding=True)
     return (
         select(Customer.id, Customer.customer_id, Customer.email, Customer.phone, Customer.whatsapp,
                Customer.workshop_id, Customer.reminder_email_opt_out, push_count.label("push_count"),
                ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.priority)
         .outerjoin(ChannelPreference, ChannelPreference.customer_id == Customer.id)
-        .where(Customer.customer_id.in_(bindparam("refs", expanding=True)))
+        .where(Customer.customer_id == any_(refs) if postgresql else Customer.customer_id.in_(refs))
     )
 
 
-@lru_cache(maxsize=1)
-def _phase_orders_query():
+@lru_cache(maxsize=2)
+def _phase_orders_query(postgresql: bool):
+    if postgresql:
+        ids, plates = bindparam("ids", type_=ARRAY(Uuid)), bindparam("plates", type_=ARRAY(String))
+        match = (Vehicle.customer_id == any_(ids), Vehicle.plate == any_(plates))
+    else:
+        match = (Vehicle.customer_id.in_(bindparam("ids", expanding=True)),
+                 Vehicle.plate.in_(bindparam("plates", expanding=True)))
     return (select(Vehicle.customer_id, Vehicle.plate, Vehicle.phase_order)
-            .where(Vehicle.customer_id.in_(bindparam("ids", expanding=True)),
-                   Vehicle.plate.in_(bindparam("plates", expanding=True)),
-                   Vehicle.phase_order.is_not(None)))
+            .where(*match, Vehicle.phase_order.is_not(None)))
+
+
+def _rows(statement_for, params: dict) -> list:
+    if pg_direct.active():
+        return pg_direct.select_rows(statement_for(True), params)
+    return list(db.session.execute(statement_for(False), params))
 
 
 def load_customers(wanted: Iterable[tuple[str, str | None]]) -> dict[tuple[str, str | None], CustomerInfo]:
@@ -78,13 +92,13 @@ def load_customers(wanted: Iterable[tuple[str, str | None]]) -> dict[tuple[str, 
     if not refs:
         return {}
     by_ref: dict[str, list] = {}
-    for row in db.session.execute(_customers_query(), {"refs": refs}):
+    for row in _rows(_customers_query, {"refs": refs}):
         by_ref.setdefault(row.customer_id, []).append(row)
     plates = list(dict.fromkeys(plate for ref, plate in wanted if plate and ref in by_ref))
     orders: dict[tuple, tuple[str, ...]] = {}
     if plates:
         ids = [rows[0].id for rows in by_ref.values()]
-        for row in db.session.execute(_phase_orders_query(), {"ids": ids, "plates": plates}):
+        for row in _rows(_phase_orders_query, {"ids": ids, "plates": plates}):
             if row.phase_order:
                 orders.setdefault((row.customer_id, row.plate), tuple(row.phase_order))
     found: dict[tuple[str, str | None], CustomerInfo] = {}

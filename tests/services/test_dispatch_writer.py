@@ -127,6 +127,7 @@ def test_writer_survives_a_failing_batch(app):
 @pytest.fixture
 def grouped(app):
     app.config["DISPATCH_GROUP_COMMIT"] = "on"
+    app.extensions.pop(EXTENSION_KEY, None)  # a fresh writer, with counters of this test only
     f.basic_setup()
     for n in range(6):
         f.customer(f"customer-{n}", email=f"c{n}@example.com")

@@ -1,0 +1,106 @@
+"""The dispatch writer's statements straight through psycopg on PostgreSQL.
+
+The writer stores a batch of events with four statements (customers, vehicles, two INSERTs).
+Through SQLAlchemy's execution machinery each costs the web process more CPU than the database
+spends on it (docs/PERFORMANCE.md). On PostgreSQL they run on the session's own psycopg connection,
+so inside the session's transaction: SELECTs are Core statements compiled once to SQL text, and an
+INSERT is one multi-row statement with `$n` placeholders (psycopg's RawCursor: nothing to parse)
+built from the model's table. Every other database uses the Core statements as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg.rows import namedtuple_row
+from psycopg.types.json import Json
+from sqlalchemy import JSON, Table, insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Select
+
+from app.extensions import db
+
+# Rows per INSERT statement: bounds the statement text and the number of cached shapes.
+_MAX_ROWS_PER_INSERT = 64
+
+
+def active() -> bool:
+    """True when the session's database is PostgreSQL (the direct path applies)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _driver_connection() -> psycopg.Connection:
+    # session.connection() begins the session's transaction if needed; the psycopg connection
+    # under it is the one SQLAlchemy will COMMIT.
+    return db.session.connection().connection.driver_connection
+
+
+@lru_cache(maxsize=32)
+def _compiled(statement: Select) -> tuple[str, dict[str, Any]]:
+    compiled = statement.compile(dialect=db.session.get_bind().dialect)
+    return str(compiled), dict(compiled.params)
+
+
+def select_rows(statement: Select, params: Mapping[str, Any]) -> list:
+    """Run a Core SELECT on PostgreSQL (built once by the caller, so compiled once; lists bound
+    with `= ANY(:name)`) and return rows with attribute access by column label."""
+    sql, defaults = _compiled(statement)
+    with _translated_errors(sql), _driver_connection().cursor(row_factory=namedtuple_row) as cursor:
+        return cursor.execute(sql, {**defaults, **params}).fetchall()
+
+
+def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT every row (each a value for every column of the table). On PostgreSQL in statements
+    of up to _MAX_ROWS_PER_INSERT rows, JSON columns adapted as SQLAlchemy would (None is JSON
+    null unless the column says none_as_null); elsewhere one Core executemany."""
+    if not rows:
+        return
+    if not active():
+        db.session.execute(insert(table), list(rows))
+        return
+    columns, adapters = _column_plan(table)
+    with psycopg.RawCursor(_driver_connection()) as cursor:
+        for start in range(0, len(rows), _MAX_ROWS_PER_INSERT):
+            chunk = rows[start:start + _MAX_ROWS_PER_INSERT]
+            params = [adapt(row[name]) if adapt else row[name]
+                      for row in chunk for name, adapt in zip(columns, adapters, strict=True)]
+            sql = _insert_sql(table, len(chunk))
+            with _translated_errors(sql):
+                cursor.execute(sql, params)
+
+
+@contextmanager
+def _translated_errors(sql: str) -> Iterator[None]:
+    """psycopg errors as SQLAlchemy's (IntegrityError for a reused Idempotency-Key, ...), so callers
+    handle one family of exceptions whichever path ran. Parameters stay out of the message."""
+    try:
+        yield
+    except psycopg.Error as err:
+        raise DBAPIError.instance(sql, None, err, psycopg.Error) from err
+
+
+@lru_cache(maxsize=16)
+def _column_plan(table: Table) -> tuple[tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]:
+    names, adapters = [], []
+    for column in table.columns:
+        names.append(column.name)
+        adapters.append(_json_adapter(column.type) if isinstance(column.type, JSON) else None)
+    return tuple(names), tuple(adapters)
+
+
+def _json_adapter(column_type: JSON) -> Callable[[Any], Any]:
+    if column_type.none_as_null:
+        return lambda value: None if value is None else Json(value)
+    return Json
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: Table, rows: int) -> str:
+    count = len(table.columns)
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    groups = ", ".join("(" + ", ".join(f"${r * count + i + 1}" for i in range(count)) + ")" for r in range(rows))
+    return f'INSERT INTO "{table.name}" ({names}) VALUES {groups}'

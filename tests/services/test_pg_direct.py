@@ -1,0 +1,92 @@
+"""The dispatch writer's direct statements (psycopg on PostgreSQL, Core elsewhere)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import DispatchEvent, Notification
+from app.models.base import utcnow
+from app.services import pg_direct
+from app.services.recipients import load_customers
+from tests import factories as f
+
+
+def event_values(**overrides) -> dict:
+    now = utcnow()
+    values = {
+        "id": uuid.uuid4(), "correlation_id": "corr-1", "event_type": "appointment_scheduled",
+        "service_type_slug": "mantenimiento-preventivo", "subtype_slug": None, "phase_slug": "phase-schedule",
+        "target": "clients", "workshop_id": None, "customer_ref": "customer-001",
+        "context": {"nombre": "Carlos", "placa": "ABC123"}, "status": "planned", "api_key_id": None,
+        "idempotency_key": None, "request_hash": "h" * 64, "response": {"success": True, "errors": []},
+        "created_at": now, "planned_at": now,
+    }
+    values.update(overrides)
+    return values
+
+
+def notification_values(event_id, **overrides) -> dict:
+    now = utcnow()
+    values = {
+        "id": uuid.uuid4(), "event_id": event_id, "correlation_id": "corr-1", "event_type": "appointment_scheduled",
+        "customer_id": None, "customer_ref": "customer-001", "target": "clients", "channel": "email",
+        "recipient": "carlos@example.com", "template_id": None, "subject": "Cita", "body": "Hola Carlos ñandú",
+        "html_body": "<p>Hola</p>", "payload": None, "status": "queued", "attempts": 0, "max_attempts": 4,
+        "next_retry_at": None, "claimed_at": None, "claim_token": None, "error_code": "", "error_reason": "",
+        "provider_message_id": None, "parent_id": None, "created_at": now, "updated_at": now, "sent_at": None,
+        "delivered_at": None, "read_at": None, "failed_at": None,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_inserted_rows_read_back_with_every_value(app):
+    event = event_values()
+    rows = [notification_values(event["id"], channel=c, payload={"url": "https://x.test"} if c == "push" else None)
+            for c in ("email", "whatsapp", "push")]
+    pg_direct.insert_rows(DispatchEvent.__table__, [event])
+    pg_direct.insert_rows(Notification.__table__, rows)
+    db.session.commit()
+    db.session.remove()
+    stored = db.session.get(DispatchEvent, event["id"])
+    assert stored.context == event["context"] and stored.response == event["response"]
+    assert stored.created_at == event["created_at"]
+    by_channel = {n.channel: n for n in db.session.scalars(select(Notification))}
+    assert by_channel["push"].payload == {"url": "https://x.test"}
+    assert by_channel["email"].payload is None and by_channel["email"].body == "Hola Carlos ñandú"
+    assert by_channel["whatsapp"].event_id == event["id"] and by_channel["whatsapp"].status == "queued"
+
+
+def test_more_rows_than_one_statement_holds_are_all_inserted(app):
+    events = [event_values(correlation_id=f"corr-{n}") for n in range(pg_direct._MAX_ROWS_PER_INSERT + 5)]
+    pg_direct.insert_rows(DispatchEvent.__table__, events)
+    db.session.commit()
+    assert len(db.session.scalars(select(DispatchEvent.id)).all()) == len(events)
+
+
+def test_a_duplicate_key_raises_sqlalchemy_integrity_error(app):
+    key_id = uuid.uuid4()
+    pg_direct.insert_rows(DispatchEvent.__table__, [event_values(api_key_id=key_id, idempotency_key="k")])
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        pg_direct.insert_rows(DispatchEvent.__table__, [event_values(api_key_id=key_id, idempotency_key="k")])
+    db.session.rollback()
+
+
+def test_customers_of_a_batch_load_with_preferences_and_vehicle_phase_order(app):
+    first = f.customer("customer-1", preferences=[("email", True, 1), ("whatsapp", False, 2)])
+    f.customer("customer-2", email="ana@example.com")
+    f.vehicle(first, plate="ABC123", phase_order=["phase-schedule", "phase-delivery"])
+    db.session.commit()
+    found = load_customers([("customer-1", "ABC123"), ("customer-2", None), ("missing", None)])
+    assert set(found) == {("customer-1", "ABC123"), ("customer-2", None)}
+    one = found[("customer-1", "ABC123")]
+    assert one.vehicle_phase_order == ("phase-schedule", "phase-delivery")
+    assert sorted((p.channel, p.enabled) for p in one.preferences) == [("email", True), ("whatsapp", False)]
+    assert found[("customer-2", None)].email == "ana@example.com"
+    assert found[("customer-2", None)].vehicle_phase_order is None
