@@ -12,7 +12,7 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 # Each open console tab holds one thread for its live stream (/admin/stream), so keep headroom.
-threads = int(os.environ.get("WEB_THREADS", "8"))
+threads = int(os.environ.get("WEB_THREADS", "16"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "30"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
@@ -30,3 +30,15 @@ def post_fork(server, worker):
 
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def worker_exit(server, worker):
+    """Push the dispatch rate limit's pending local counts before the worker goes (app/api/limits.py)."""
+    try:
+        from wsgi import app
+
+        counter = app.extensions.get("avisos_dispatch_limit")
+        if counter is not None:
+            counter.flush()
+    except Exception:  # an exiting worker must not fail on a best-effort flush
+        server.log.warning("could not flush the dispatch rate limit counts", exc_info=True)

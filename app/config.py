@@ -140,6 +140,7 @@ class Config:
         # Group commit of API dispatches (app/services/dispatch_writer.py): auto = on for PostgreSQL.
         self.DISPATCH_GROUP_COMMIT = os.environ.get("DISPATCH_GROUP_COMMIT", "auto")
         self.DISPATCH_GROUP_MAX = env_int("DISPATCH_GROUP_MAX", 64)
+        self.DISPATCH_WRITER_THREADS = env_int("DISPATCH_WRITER_THREADS", 1)
         self.DISPATCH_WRITE_TIMEOUT_SECONDS = env_float("DISPATCH_WRITE_TIMEOUT_SECONDS", 30.0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # JSON API (docs/API.md): auth mode, core JWTs, CORS, rate limits, body size.

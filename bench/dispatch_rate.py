@@ -5,7 +5,7 @@ For each connection count, wrk runs the dispatch script (random customer of the 
 GET /healthz (the trivial endpoint of the same app) for comparison. The delivery tables are
 truncated before every dispatch run so they do not grow from run to run.
 
-    .venv/bin/python bench/dispatch_rate.py [--web-workers 4] [--connections 16 64] [--duration 15]
+    .venv/bin/python bench/dispatch_rate.py [--web-workers 2] [--threads 16] [--connections 16 64] [--duration 15]
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from bench import common  # noqa: E402
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--web-workers", type=int, default=4, help="gunicorn --workers (default 4)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn --workers (default 2, as shipped)")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn --worker-class (default gthread)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn --threads (default 4)")
+    parser.add_argument("--threads", type=int, default=16, help="gunicorn --threads (default 16, as shipped)")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run (default 15)")
     parser.add_argument("--customers", type=int, default=2000)

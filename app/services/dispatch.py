@@ -134,7 +134,7 @@ class PreparedEvent:
     rendered: planner.RenderCache
     api_key_id: Any
     idempotency_key: str | None
-    body_hash: str
+    body_hash: str | None
 
 
 def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = None,
@@ -145,7 +145,8 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     together with other requests' events (app/services/dispatch_writer.py); otherwise in the
     caller's session and transaction, committed here.
     """
-    body_hash = request_hash(payload)
+    # The request hash and the stored response only serve a repeat with the same Idempotency-Key.
+    body_hash = request_hash(payload) if idempotency_key else None
     if idempotency_key:
         existing = _find_idempotent(api_key_id, idempotency_key)
         if existing is not None:
@@ -166,7 +167,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     return 202, response
 
 
-def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_hash: str) -> PreparedEvent:
+def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_hash: str | None) -> PreparedEvent:
     """Validate, resolve and render (every 400 is raised here, before anything is stored)."""
     req = parse_dispatch(payload)
     snap = get_snapshot()
@@ -208,14 +209,13 @@ def store_events(batch: Sequence[PreparedEvent]) -> list[dict]:
         events.append({
             **vars(event), "status": "waiting_for_customer" if waiting else "planned",
             "api_key_id": prepared.api_key_id, "idempotency_key": prepared.idempotency_key,
-            "request_hash": prepared.body_hash, "response": response, "created_at": now,
+            "request_hash": prepared.body_hash, "response": response if prepared.idempotency_key else None,
+            "created_at": now,
             "planned_at": None if waiting else now,
         })
         rows.extend(event_rows)
         responses.append(response)
-    pg_direct.insert_rows(DispatchEvent.__table__, events)
-    pg_direct.insert_rows(Notification.__table__, rows)
-    db.session.commit()
+    pg_direct.insert_and_commit([(DispatchEvent.__table__, events), (Notification.__table__, rows)])
     if any(r["notifications_queued"] for r in responses):
         runner().request_delivery()
     _publish_queued(rows)

@@ -40,7 +40,7 @@ class WriterUnavailable(RuntimeError):
 class DispatchWriter:
     """One thread that stores the events of many request threads in shared transactions."""
 
-    def __init__(self, app: Flask, store: StoreFunc, max_batch: int, wait_seconds: float):
+    def __init__(self, app: Flask, store: StoreFunc, max_batch: int, wait_seconds: float, threads: int = 1):
         self.app = app
         self.store = store
         self.max_batch = max(1, max_batch)
@@ -48,9 +48,14 @@ class DispatchWriter:
         self.pid = os.getpid()
         self.batches = 0
         self.items = 0
+        self._count_lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[Any, Future]] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="dispatch-writer", daemon=True)
-        self._thread.start()
+        # With two threads one batch is planned while the other waits on the database, so a
+        # process does not sit idle through its writer's round trips.
+        self._threads = [threading.Thread(target=self._run, name=f"dispatch-writer-{n}", daemon=True)
+                         for n in range(max(1, threads))]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, item: Any) -> Any:
         """Store one item with whatever else is waiting; returns its result after the COMMIT, or
@@ -63,7 +68,7 @@ class DispatchWriter:
             raise WriterUnavailable(f"the dispatch writer did not answer within {self.wait_seconds} s") from None
 
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return all(thread.is_alive() for thread in self._threads)
 
     def _run(self) -> None:
         while True:
@@ -84,8 +89,9 @@ class DispatchWriter:
     def _store(self, batch: list[tuple[Any, Future]]) -> None:
         from app.extensions import db
 
-        self.batches += 1
-        self.items += len(batch)
+        with self._count_lock:
+            self.batches += 1
+            self.items += len(batch)
         with self.app.app_context():
             try:
                 try:
@@ -138,6 +144,7 @@ def dispatch_writer(store: StoreFunc) -> DispatchWriter | None:
         writer = app.extensions.get(EXTENSION_KEY)
         if writer is None or writer.pid != os.getpid() or not writer.alive():
             writer = DispatchWriter(app, store, max_batch=app.config.get("DISPATCH_GROUP_MAX", 64),
-                                    wait_seconds=app.config.get("DISPATCH_WRITE_TIMEOUT_SECONDS", 30.0))
+                                    wait_seconds=app.config.get("DISPATCH_WRITE_TIMEOUT_SECONDS", 30.0),
+                                    threads=app.config.get("DISPATCH_WRITER_THREADS", 1))
             app.extensions[EXTENSION_KEY] = writer
     return writer

@@ -53,24 +53,56 @@ def select_rows(statement: Select, params: Mapping[str, Any]) -> list:
         return cursor.execute(sql, {**defaults, **params}).fetchall()
 
 
+def select_many(queries: Sequence[tuple[Select, Mapping[str, Any]]]) -> list[list]:
+    """Several independent SELECTs (as select_rows) sent together: one round trip."""
+    connection = _driver_connection()
+    cursors = []
+    with _translated_errors("pipelined select"), connection.pipeline():
+        for statement, params in queries:
+            sql, defaults = _compiled(statement)
+            cursor = connection.cursor(row_factory=namedtuple_row)
+            cursor.execute(sql, {**defaults, **params})
+            cursors.append(cursor)
+    try:
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
 def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT every row (each a value for every column of the table). On PostgreSQL in statements
     of up to _MAX_ROWS_PER_INSERT rows, JSON columns adapted as SQLAlchemy would (None is JSON
     null unless the column says none_as_null); elsewhere one Core executemany."""
-    if not rows:
-        return
+    insert_and_commit([(table, rows)], commit=False)
+
+
+def insert_and_commit(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]], commit: bool = True) -> None:
+    """INSERT the rows of each table in turn, then COMMIT the session's transaction. On PostgreSQL
+    the INSERTs and the COMMIT are pipelined: one round trip. Raises SQLAlchemy errors, nothing
+    committed; the caller rolls back."""
     if not active():
-        db.session.execute(insert(table), list(rows))
+        for table, rows in inserts:
+            if rows:
+                db.session.execute(insert(table), list(rows))
+        if commit:
+            db.session.commit()
         return
-    columns, adapters = _column_plan(table)
-    with psycopg.RawCursor(_driver_connection()) as cursor:
-        for start in range(0, len(rows), _MAX_ROWS_PER_INSERT):
-            chunk = rows[start:start + _MAX_ROWS_PER_INSERT]
-            params = [adapt(row[name]) if adapt else row[name]
-                      for row in chunk for name, adapt in zip(columns, adapters, strict=True)]
-            sql = _insert_sql(table, len(chunk))
-            with _translated_errors(sql):
-                cursor.execute(sql, params)
+    connection = _driver_connection()
+    with _translated_errors("pipelined insert"), connection.pipeline(), psycopg.RawCursor(connection) as cursor:
+        for table, rows in inserts:
+            columns, adapters = _column_plan(table)
+            for start in range(0, len(rows), _MAX_ROWS_PER_INSERT):
+                chunk = rows[start:start + _MAX_ROWS_PER_INSERT]
+                params = [adapt(row[name]) if adapt else row[name]
+                          for row in chunk for name, adapt in zip(columns, adapters, strict=True)]
+                cursor.execute(_insert_sql(table, len(chunk)), params)
+        if commit:
+            connection.commit()
+    if commit:
+        # The transaction is committed already; this ends SQLAlchemy's side of it (psycopg sends
+        # nothing for a COMMIT outside a transaction).
+        db.session.commit()
 
 
 @contextmanager

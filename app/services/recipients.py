@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import String, Uuid, any_, bindparam, func, select
+from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.channels.base import PushTarget
@@ -67,40 +67,46 @@ def _customers_query(postgresql: bool):
 
 @lru_cache(maxsize=2)
 def _phase_orders_query(postgresql: bool):
+    """The phase orders of the named customers' vehicles with the named plates (independent of the
+    customers query, so both go to PostgreSQL in one round trip)."""
     if postgresql:
-        ids, plates = bindparam("ids", type_=ARRAY(Uuid)), bindparam("plates", type_=ARRAY(String))
-        match = (Vehicle.customer_id == any_(ids), Vehicle.plate == any_(plates))
+        refs, plates = bindparam("refs", type_=ARRAY(String)), bindparam("plates", type_=ARRAY(String))
+        match = (Customer.customer_id == any_(refs), Vehicle.plate == any_(plates))
     else:
-        match = (Vehicle.customer_id.in_(bindparam("ids", expanding=True)),
+        match = (Customer.customer_id.in_(bindparam("refs", expanding=True)),
                  Vehicle.plate.in_(bindparam("plates", expanding=True)))
-    return (select(Vehicle.customer_id, Vehicle.plate, Vehicle.phase_order)
+    return (select(Customer.customer_id.label("ref"), Vehicle.plate, Vehicle.phase_order)
+            .join(Customer, Customer.id == Vehicle.customer_id)
             .where(*match, Vehicle.phase_order.is_not(None)))
 
 
-def _rows(statement_for, params: dict) -> list:
+def _query_rows(queries: list[tuple]) -> list[list]:
+    """Rows of each (statement builder, params): on PostgreSQL pipelined in one round trip."""
     if pg_direct.active():
-        return pg_direct.select_rows(statement_for(True), params)
-    return list(db.session.execute(statement_for(False), params))
+        return pg_direct.select_many([(build(True), params) for build, params in queries])
+    return [list(db.session.execute(build(False), params)) for build, params in queries]
 
 
 def load_customers(wanted: Iterable[tuple[str, str | None]]) -> dict[tuple[str, str | None], CustomerInfo]:
     """Customers by (customer_ref, plate): each with its preferences, active push subscription
-    count and, given a plate, that vehicle's own phase order. Two queries for any number of
-    events (the dispatch writer loads a whole batch at once); unknown customers are absent."""
+    count and, given a plate, that vehicle's own phase order. One round trip on PostgreSQL for any
+    number of events (the dispatch writer loads a whole batch at once); unknown customers are absent."""
     wanted = list(dict.fromkeys(wanted))
     refs = list(dict.fromkeys(ref for ref, _ in wanted))
     if not refs:
         return {}
-    by_ref: dict[str, list] = {}
-    for row in _rows(_customers_query, {"refs": refs}):
-        by_ref.setdefault(row.customer_id, []).append(row)
-    plates = list(dict.fromkeys(plate for ref, plate in wanted if plate and ref in by_ref))
-    orders: dict[tuple, tuple[str, ...]] = {}
+    plates = list(dict.fromkeys(plate for _, plate in wanted if plate))
+    queries = [(_customers_query, {"refs": refs})]
     if plates:
-        ids = [rows[0].id for rows in by_ref.values()]
-        for row in _rows(_phase_orders_query, {"ids": ids, "plates": plates}):
-            if row.phase_order:
-                orders.setdefault((row.customer_id, row.plate), tuple(row.phase_order))
+        queries.append((_phase_orders_query, {"refs": refs, "plates": plates}))
+    results = _query_rows(queries)
+    by_ref: dict[str, list] = {}
+    for row in results[0]:
+        by_ref.setdefault(row.customer_id, []).append(row)
+    orders: dict[tuple[str, str], tuple[str, ...]] = {}
+    for row in results[1] if plates else ():
+        if row.phase_order:
+            orders.setdefault((row.ref, row.plate), tuple(row.phase_order))
     found: dict[tuple[str, str | None], CustomerInfo] = {}
     for ref, plate in wanted:
         rows = by_ref.get(ref)
@@ -112,7 +118,7 @@ def load_customers(wanted: Iterable[tuple[str, str | None]]) -> dict[tuple[str, 
             whatsapp_number=first.whatsapp or first.phone or "", workshop_id=first.workshop_id,
             reminder_email_opt_out=bool(first.reminder_email_opt_out), push_count=first.push_count or 0,
             preferences=tuple(Preference(r.channel, r.enabled, r.priority) for r in rows if r.channel is not None),
-            vehicle_phase_order=orders.get((first.id, plate)) if plate else None,
+            vehicle_phase_order=orders.get((ref, plate)) if plate else None,
         )
     return found
 

@@ -175,3 +175,11 @@ def test_reused_idempotency_key_in_one_group_stores_one_event(grouped, api_heade
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(DispatchEvent)) == 1
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
+
+
+def test_two_writer_threads_answer_every_submitter(app):
+    writer = DispatchWriter(app, RecordingStore(), max_batch=4, wait_seconds=10, threads=2)
+    items = [f"item-{n}" for n in range(20)]
+    results = submit_all(writer, items)
+    assert results == {item: f"stored {item}" for item in items}
+    assert writer.items == 20 and writer.alive()
