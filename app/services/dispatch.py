@@ -186,10 +186,12 @@ def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_ha
 
 def store_events(batch: Sequence[PreparedEvent]) -> list[dict]:
     """Plan each event against its customer, write the events and their notification rows with
-    two Core INSERTs, COMMIT, then wake delivery and publish. Returns each event's 202 body.
+    one multi-row INSERT per table, COMMIT, then wake delivery and publish. Returns each event's
+    202 body.
 
-    This is the hot path: ORM entities would cost more than the statements themselves. Raises
-    (nothing committed) when the transaction fails; the caller rolls back.
+    This is the hot path: no ORM entities, and on PostgreSQL the statements go through psycopg
+    (services/pg_direct.py). Raises (nothing committed) when the transaction fails; the caller
+    rolls back.
     """
     snap = get_snapshot()
     now = utcnow()

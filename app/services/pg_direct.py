@@ -88,6 +88,8 @@ def insert_and_commit(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]
         if commit:
             db.session.commit()
         return
+    # Whatever the caller changed through the ORM goes first, into the same transaction.
+    db.session.flush()
     connection = _driver_connection()
     with _translated_errors("pipelined insert"), connection.pipeline(), psycopg.RawCursor(connection) as cursor:
         for table, rows in inserts:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import DispatchEvent, Notification
+from app.models import Customer, DispatchEvent, Notification
 from app.models.base import utcnow
 from app.services import pg_direct
 from app.services.recipients import load_customers
@@ -90,3 +90,24 @@ def test_customers_of_a_batch_load_with_preferences_and_vehicle_phase_order(app)
     assert sorted((p.channel, p.enabled) for p in one.preferences) == [("email", True), ("whatsapp", False)]
     assert found[("customer-2", None)].email == "ana@example.com"
     assert found[("customer-2", None)].vehicle_phase_order is None
+
+
+def test_pending_orm_changes_commit_with_the_inserts(app):
+    f.customer("customer-orm")
+    event = event_values()
+    pg_direct.insert_and_commit([(DispatchEvent.__table__, [event])])
+    db.session.remove()
+    assert db.session.get(DispatchEvent, event["id"]) is not None
+    assert db.session.scalar(select(Customer.id).where(Customer.customer_id == "customer-orm")) is not None
+
+
+def test_a_failed_insert_commits_nothing_of_the_transaction(app):
+    key_id = uuid.uuid4()
+    pg_direct.insert_and_commit([(DispatchEvent.__table__, [event_values(api_key_id=key_id, idempotency_key="k")])])
+    f.customer("customer-orm")
+    with pytest.raises(IntegrityError):
+        pg_direct.insert_and_commit([(DispatchEvent.__table__, [event_values(api_key_id=key_id, idempotency_key="k")])])
+    db.session.rollback()
+    db.session.remove()
+    assert db.session.scalar(select(Customer.id).where(Customer.customer_id == "customer-orm")) is None
+    assert len(db.session.scalars(select(DispatchEvent.id)).all()) == 1
