@@ -8,6 +8,16 @@ api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 internal_v1 = Blueprint("internal_v1", __name__, url_prefix="/api/internal/v1")
 
 
+def _register_text_guard() -> None:
+    from app.api.storable_text import reject_unstorable_text
+
+    api_v1.before_request(reject_unstorable_text)
+    internal_v1.before_request(reject_unstorable_text)
+
+
+_register_text_guard()
+
+
 def register_api(app: Flask) -> None:
     # Importing the resource modules attaches their routes to the two blueprints.
     from app.api import (  # noqa: F401  # noqa: F401  (issue #5: integrations A)

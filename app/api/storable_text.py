@@ -1,0 +1,56 @@
+"""Refuse text PostgreSQL cannot store, before any view runs.
+
+JSON lets a client send "\\u0000" and unpaired surrogates ("\\ud800"); PostgreSQL refuses both in
+text columns (and SQLite stores what PostgreSQL would refuse), so they would surface as a 500
+deep inside a view, possibly after other rows were written. They are answered here with a 400
+naming the field: in the JSON body (keys and values, at any depth), the query string and the URL.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import request
+
+from app.errors import ApiError
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+MESSAGE = "Text must not contain NUL characters or unpaired surrogates."
+
+
+def reject_unstorable_text() -> None:
+    """before_request hook of the API blueprints."""
+    fields: dict[str, list[str]] = {}
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            fields[name] = [MESSAGE]
+    for name, value in request.args.items(multi=True):
+        if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
+            fields[_printable(name)] = [MESSAGE]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype not in _FORM_TYPES:
+        # Parsed once and cached: the view's own get_json() gets the same object.
+        _collect(request.get_json(force=True, silent=True), "", fields)
+    if fields:
+        raise ApiError(400, "invalid_text", MESSAGE, fields)
+
+
+def _collect(value: Any, path: str, fields: dict[str, list[str]]) -> None:
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            fields[path or "body"] = [MESSAGE]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{_printable(key)}" if path else _printable(key)
+            if _UNSTORABLE.search(key):
+                fields[child] = [MESSAGE]
+            _collect(item, child, fields)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _collect(item, f"{path}[{index}]", fields)
+
+
+def _printable(name: str) -> str:
+    """A field name safe to echo back in a JSON error (the offending characters escaped)."""
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
