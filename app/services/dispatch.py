@@ -152,9 +152,13 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         if existing is not None:
             return _stored_response(existing, body_hash)
     prepared = prepare_event(payload, api_key_id, idempotency_key, body_hash)
-    writer = dispatch_writer(store_events) if group_commit else None
+    writer = dispatch_writer(store_events, after_commit=announce_stored) if group_commit else None
     try:
-        response = writer.submit(prepared) if writer else store_events([prepared])[0]
+        if writer is not None:
+            stored = writer.submit(prepared)
+        else:
+            [stored] = store_events([prepared])
+            announce_stored([stored])
     except IntegrityError:
         db.session.rollback()
         existing = _find_idempotent(api_key_id, idempotency_key) if idempotency_key else None
@@ -164,7 +168,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     except WriterUnavailable:
         raise ApiError(503, "busy", "The event could not be stored in time; retry with the same "
                                     "Idempotency-Key.") from None
-    return 202, response
+    return 202, stored.response
 
 
 def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_hash: str | None) -> PreparedEvent:
@@ -184,10 +188,18 @@ def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_ha
     return PreparedEvent(event, planner.event_plate(req.context), rendered, api_key_id, idempotency_key, body_hash)
 
 
-def store_events(batch: Sequence[PreparedEvent]) -> list[dict]:
+@dataclass(frozen=True)
+class StoredEvent:
+    """A committed event: its 202 body and the notification rows written for it."""
+
+    response: dict
+    rows: list[dict]
+
+
+def store_events(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
     """Plan each event against its customer, write the events and their notification rows with
-    one multi-row INSERT per table, COMMIT, then wake delivery and publish. Returns each event's
-    202 body.
+    one multi-row INSERT per table and COMMIT. Returns each event's 202 body and rows; the caller
+    then calls announce_stored (after answering, when it can).
 
     This is the hot path: no ORM entities, and on PostgreSQL the statements go through psycopg
     (services/pg_direct.py). Raises (nothing committed) when the transaction fails; the caller
@@ -197,7 +209,7 @@ def store_events(batch: Sequence[PreparedEvent]) -> list[dict]:
     now = utcnow()
     events: list[dict] = []
     rows: list[dict] = []
-    responses: list[dict] = []
+    stored: list[StoredEvent] = []
     customers = load_customers((p.event.customer_ref, p.plate) for p in batch)
     for prepared in batch:
         event = prepared.event
@@ -216,12 +228,16 @@ def store_events(batch: Sequence[PreparedEvent]) -> list[dict]:
             "planned_at": None if waiting else now,
         })
         rows.extend(event_rows)
-        responses.append(response)
+        stored.append(StoredEvent(response, event_rows))
     pg_direct.insert_and_commit([(DispatchEvent.__table__, events), (Notification.__table__, rows)])
-    if any(r["notifications_queued"] for r in responses):
+    return stored
+
+
+def announce_stored(stored: Sequence[StoredEvent]) -> None:
+    """After the commit: wake a delivery lane once, and publish notification.queued for each row."""
+    if any(s.response["notifications_queued"] for s in stored):
         runner().request_delivery()
-    _publish_queued(rows)
-    return responses
+    _publish_queued([row for s in stored for row in s.rows])
 
 
 def _publish_queued(rows: list[dict]) -> None:

@@ -31,6 +31,8 @@ EXTENSION_KEY = "avisos_dispatch_writer"
 
 # store(batch) runs in an app context and returns one result per item, in order; it commits.
 StoreFunc = Callable[[Sequence[Any]], list[Any]]
+# after_commit(results) runs once per committed batch (wake delivery, publish); it must not raise.
+AfterCommitFunc = Callable[[Sequence[Any]], None]
 
 
 class WriterUnavailable(RuntimeError):
@@ -40,9 +42,11 @@ class WriterUnavailable(RuntimeError):
 class DispatchWriter:
     """One thread that stores the events of many request threads in shared transactions."""
 
-    def __init__(self, app: Flask, store: StoreFunc, max_batch: int, wait_seconds: float, threads: int = 1):
+    def __init__(self, app: Flask, store: StoreFunc, max_batch: int, wait_seconds: float, threads: int = 1,
+                 after_commit: AfterCommitFunc | None = None):
         self.app = app
         self.store = store
+        self.after_commit = after_commit
         self.max_batch = max(1, max_batch)
         self.wait_seconds = wait_seconds
         self.pid = os.getpid()
@@ -103,6 +107,9 @@ class DispatchWriter:
                         return
                     self._store_one_by_one(batch)
                     return
+                # Waking delivery and publishing happen before the answers, as on the direct path:
+                # a caller that got its 202 finds its notification.queued webhook rows written.
+                self._run_after_commit(results)
                 for (_, future), result in zip(batch, results, strict=True):
                     future.set_result(result)
             finally:
@@ -113,10 +120,21 @@ class DispatchWriter:
 
         for item, future in batch:
             try:
-                future.set_result(self.store([item])[0])
+                result = self.store([item])[0]
             except Exception as err:  # noqa: BLE001 - handed to the request that sent this item
                 db.session.rollback()
                 future.set_exception(err)
+            else:
+                self._run_after_commit([result])
+                future.set_result(result)
+
+    def _run_after_commit(self, results: list[Any]) -> None:
+        if self.after_commit is None:
+            return
+        try:
+            self.after_commit(results)
+        except Exception:  # committed work stays committed; the sweeper wakes delivery if this failed
+            log.exception("dispatch writer: after-commit work failed")
 
 
 _create_lock = threading.Lock()
@@ -132,7 +150,7 @@ def group_commit_enabled(app: Flask) -> bool:
     return app.config.get("SQLALCHEMY_DATABASE_URI", "").startswith("postgresql")
 
 
-def dispatch_writer(store: StoreFunc) -> DispatchWriter | None:
+def dispatch_writer(store: StoreFunc, after_commit: AfterCommitFunc | None = None) -> DispatchWriter | None:
     """This process's writer for the current app (started on first use), or None when disabled."""
     app = current_app._get_current_object()
     if not group_commit_enabled(app):
@@ -145,6 +163,7 @@ def dispatch_writer(store: StoreFunc) -> DispatchWriter | None:
         if writer is None or writer.pid != os.getpid() or not writer.alive():
             writer = DispatchWriter(app, store, max_batch=app.config.get("DISPATCH_GROUP_MAX", 64),
                                     wait_seconds=app.config.get("DISPATCH_WRITE_TIMEOUT_SECONDS", 30.0),
-                                    threads=app.config.get("DISPATCH_WRITER_THREADS", 1))
+                                    threads=app.config.get("DISPATCH_WRITER_THREADS", 1),
+                                    after_commit=after_commit)
             app.extensions[EXTENSION_KEY] = writer
     return writer

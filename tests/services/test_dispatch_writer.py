@@ -183,3 +183,31 @@ def test_two_writer_threads_answer_every_submitter(app):
     results = submit_all(writer, items)
     assert results == {item: f"stored {item}" for item in items}
     assert writer.items == 20 and writer.alive()
+
+
+def test_after_commit_work_runs_once_per_batch_before_the_answers(app):
+    release = threading.Event()
+    store, seen = RecordingStore(release), []
+    writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10, after_commit=seen.append)
+    holder = threading.Thread(target=writer.submit, args=("first",))
+    holder.start()
+    assert store.entered.wait(5)
+    outcome: dict = {}
+    group = threading.Thread(target=lambda: outcome.update(submit_all(writer, ["a", "b", "c"])))
+    group.start()
+    wait_for_queue(writer, 3)
+    release.set()
+    holder.join(10)
+    group.join(10)
+    assert seen[0] == ["stored first"]
+    assert sorted(seen[1]) == ["stored a", "stored b", "stored c"]
+    assert outcome == {"a": "stored a", "b": "stored b", "c": "stored c"}
+
+
+def test_failing_after_commit_work_does_not_stop_the_writer(app):
+    def after_commit(results):
+        raise RuntimeError("redis down")
+
+    writer = DispatchWriter(app, RecordingStore(), max_batch=64, wait_seconds=10, after_commit=after_commit)
+    assert writer.submit("a") == "stored a"
+    assert writer.submit("b") == "stored b" and writer.alive()
