@@ -254,22 +254,10 @@ class BatchedFixedWindow:
         return state
 
     def _storage(self, state: _ProcessState) -> Storage:
-        storage = state.storage
-        if storage is None:
-            with state.lock:
-                if state.storage is None:
-                    state.storage = self._storage_factory()
-                storage = state.storage
-        return storage
+        return _created_once(state, "storage", self._storage_factory)
 
     def _fallback(self, state: _ProcessState) -> MemoryStorage:
-        fallback = state.fallback
-        if fallback is None:
-            with state.lock:
-                if state.fallback is None:
-                    state.fallback = MemoryStorage()
-                fallback = state.fallback
-        return fallback
+        return _created_once(state, "fallback", MemoryStorage)
 
     def _prune(self, state: _ProcessState, now: float) -> None:
         """Forget callers idle for a whole window (their pending hits belong to an ended window).
@@ -278,3 +266,14 @@ class BatchedFixedWindow:
         idle = [key for key, w in state.windows.items() if now - w.used_at > w.expiry]
         for key in idle:
             del state.windows[key]
+
+
+def _created_once(state: _ProcessState, name: str, factory):
+    """state.<name>, made by `factory` on first use in this process (thread-safe)."""
+    value = getattr(state, name)
+    if value is None:
+        with state.lock:
+            if getattr(state, name) is None:
+                setattr(state, name, factory())
+            value = getattr(state, name)
+    return value

@@ -57,6 +57,22 @@ def wait_for_queue(writer: DispatchWriter, size: int) -> None:
         time.sleep(0.001)
 
 
+def hold_then_submit_group(writer: DispatchWriter, store: RecordingStore, release: threading.Event,
+                           items: list[str]) -> dict[str, object]:
+    """Keep the writer busy with "first" until `items` are all queued, so they form one batch."""
+    holder = threading.Thread(target=writer.submit, args=("first",))
+    holder.start()
+    assert store.entered.wait(5)
+    outcome: dict = {}
+    group = threading.Thread(target=lambda: outcome.update(submit_all(writer, items)))
+    group.start()
+    wait_for_queue(writer, len(items))
+    release.set()
+    holder.join(10)
+    group.join(10)
+    return outcome
+
+
 def test_group_commit_is_on_for_postgresql_and_off_for_sqlite_by_default(app):
     app.config["DISPATCH_GROUP_COMMIT"] = "auto"
     app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://h/db"
@@ -101,16 +117,7 @@ def test_a_failing_item_fails_alone_and_its_neighbours_are_stored(app):
     release = threading.Event()
     store = RecordingStore(release)
     writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10)
-    holder = threading.Thread(target=writer.submit, args=("first",))
-    holder.start()
-    assert store.entered.wait(5)
-    outcome: dict = {}
-    group = threading.Thread(target=lambda: outcome.update(submit_all(writer, ["ok-1", "bad", "ok-2"])))
-    group.start()
-    wait_for_queue(writer, 3)
-    release.set()
-    holder.join(10)
-    group.join(10)
+    outcome = hold_then_submit_group(writer, store, release, ["ok-1", "bad", "ok-2"])
     assert outcome["ok-1"] == "stored ok-1" and outcome["ok-2"] == "stored ok-2"
     assert isinstance(outcome["bad"], ValueError)
     assert ["bad"] in store.batches  # retried on its own after the shared batch failed
@@ -189,16 +196,7 @@ def test_after_commit_work_runs_once_per_batch_before_the_answers(app):
     release = threading.Event()
     store, seen = RecordingStore(release), []
     writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10, after_commit=seen.append)
-    holder = threading.Thread(target=writer.submit, args=("first",))
-    holder.start()
-    assert store.entered.wait(5)
-    outcome: dict = {}
-    group = threading.Thread(target=lambda: outcome.update(submit_all(writer, ["a", "b", "c"])))
-    group.start()
-    wait_for_queue(writer, 3)
-    release.set()
-    holder.join(10)
-    group.join(10)
+    outcome = hold_then_submit_group(writer, store, release, ["a", "b", "c"])
     assert seen[0] == ["stored first"]
     assert sorted(seen[1]) == ["stored a", "stored b", "stored c"]
     assert outcome == {"a": "stored a", "b": "stored b", "c": "stored c"}
