@@ -1,11 +1,12 @@
 """The dispatch writer's statements straight through psycopg on PostgreSQL.
 
-The writer stores a batch of events with four statements (customers, vehicles, two INSERTs).
-Through SQLAlchemy's execution machinery each costs the web process more CPU than the database
-spends on it (docs/PERFORMANCE.md). On PostgreSQL they run on the session's own psycopg connection,
-so inside the session's transaction: SELECTs are Core statements compiled once to SQL text, and an
-INSERT is one multi-row statement with `$n` placeholders (psycopg's RawCursor: nothing to parse)
-built from the model's table. Every other database uses the Core statements as they are.
+The writer stores a batch of events with four statements (customers, vehicles, two INSERTs) and a
+COMMIT. Through SQLAlchemy's execution machinery each cost the web process more CPU than the
+database spent on it (docs/PERFORMANCE.md). On PostgreSQL they run on the session's own psycopg
+connection, so inside the session's transaction, in two round trips: the SELECTs (Core statements
+compiled once to SQL text) pipelined together, then the INSERTs (one multi-row statement per table
+with `$n` placeholders, psycopg's RawCursor: nothing to parse, built from the model's table)
+pipelined with the COMMIT. Every other database uses the Core statements as they are.
 """
 
 from __future__ import annotations
@@ -45,16 +46,9 @@ def _compiled(statement: Select) -> tuple[str, dict[str, Any]]:
     return str(compiled), dict(compiled.params)
 
 
-def select_rows(statement: Select, params: Mapping[str, Any]) -> list:
-    """Run a Core SELECT on PostgreSQL (built once by the caller, so compiled once; lists bound
-    with `= ANY(:name)`) and return rows with attribute access by column label."""
-    sql, defaults = _compiled(statement)
-    with _translated_errors(sql), _driver_connection().cursor(row_factory=namedtuple_row) as cursor:
-        return cursor.execute(sql, {**defaults, **params}).fetchall()
-
-
 def select_many(queries: Sequence[tuple[Select, Mapping[str, Any]]]) -> list[list]:
-    """Several independent SELECTs (as select_rows) sent together: one round trip."""
+    """Run independent Core SELECTs (each built once by its caller, so compiled once; lists bound
+    with `= ANY(:name)`) pipelined in one round trip. Rows have attribute access by column label."""
     connection = _driver_connection()
     cursors = []
     with _translated_errors("pipelined select"), connection.pipeline():
