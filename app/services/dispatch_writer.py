@@ -3,9 +3,9 @@
 Under load many request threads of one web process accept events at the same time. Each used to
 pay its own BEGIN, customer query, two INSERTs and COMMIT. A web process now has a writer
 thread (DISPATCH_WRITER_THREADS, default 1): a request thread validates and renders its event,
-hands it over and waits; the writer
-takes every event waiting at that moment, stores them in one transaction and answers each request
-only after that COMMIT (nothing is acknowledged before it is durable). A batch that fails is
+hands it over and waits; the writer takes every event waiting at that moment, stores them in one
+transaction and answers each request only after that COMMIT (nothing is acknowledged before it
+is durable). A batch that fails is
 retried one event per transaction, so one bad event (a reused Idempotency-Key, say) never fails
 its neighbours.
 
