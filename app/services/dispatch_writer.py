@@ -5,9 +5,8 @@ pay its own BEGIN, customer query, two INSERTs and COMMIT. A web process now has
 thread (DISPATCH_WRITER_THREADS, default 1): a request thread validates and renders its event,
 hands it over and waits; the writer takes every event waiting at that moment, stores them in one
 transaction and answers each request only after that COMMIT (nothing is acknowledged before it
-is durable). A batch that fails is
-retried one event per transaction, so one bad event (a reused Idempotency-Key, say) never fails
-its neighbours.
+is durable). A batch that fails is retried one event per transaction, so one bad event (a reused
+Idempotency-Key, say) never fails its neighbours.
 
 The writer is created lazily in the process that uses it (gunicorn forks workers after importing
 the app), and only for the API's dispatch endpoint: other callers of `accept_event` (reminders,
