@@ -20,7 +20,7 @@ _register_text_guard()
 
 def register_api(app: Flask) -> None:
     # Importing the resource modules attaches their routes to the two blueprints.
-    from app.api import (  # noqa: F401  # noqa: F401  (issue #5: integrations A)
+    from app.api import (  # noqa: F401
         analytics,
         catalog,
         customers,

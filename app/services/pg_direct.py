@@ -64,17 +64,13 @@ def select_many(queries: Sequence[tuple[Select, Mapping[str, Any]]]) -> list[lis
             cursor.close()
 
 
-def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT every row (each a value for every column of the table). On PostgreSQL in statements
-    of up to _MAX_ROWS_PER_INSERT rows, JSON columns adapted as SQLAlchemy would (None is JSON
-    null unless the column says none_as_null); elsewhere one Core executemany."""
-    insert_and_commit([(table, rows)], commit=False)
-
-
 def insert_and_commit(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]], commit: bool = True) -> None:
-    """INSERT the rows of each table in turn, then COMMIT the session's transaction. On PostgreSQL
-    the INSERTs and the COMMIT are pipelined: one round trip. Raises SQLAlchemy errors, nothing
-    committed; the caller rolls back."""
+    """INSERT the rows of each table in turn (each row a value for every column), then COMMIT the
+    session's transaction unless `commit` is false. On PostgreSQL the INSERTs, up to
+    _MAX_ROWS_PER_INSERT rows each, and the COMMIT are pipelined: one round trip; JSON columns are
+    adapted as SQLAlchemy would (None is JSON null unless the column says none_as_null). Elsewhere
+    one Core executemany per table. Raises SQLAlchemy errors, nothing committed; the caller rolls
+    back."""
     if not active():
         for table, rows in inserts:
             if rows:

@@ -72,8 +72,7 @@ class Snapshot:
     matrices: dict[tuple, dict[str, list[MatrixCell]]] = field(default_factory=dict)
 
     def templates_for(self, target: str, phase_id: str | None, event_type: str) -> list[TemplateData]:
-        key = (target, phase_id) if phase_id else (target, f"event:{event_type}")
-        return self.templates_by_key.get(key, [])
+        return self.templates_by_key.get(_template_key(target, phase_id, event_type), [])
 
     def workshop(self, ref: str | None) -> WorkshopInfo | None:
         return self.workshops.get(ref) if ref else None
@@ -237,8 +236,7 @@ def load_snapshot(source: Any = None) -> Snapshot:
     ).where(n.is_active))]
     for tpl in snap.templates:
         if tpl.phase_id or tpl.event_type:
-            key = (tpl.target, tpl.phase_id) if tpl.phase_id else (tpl.target, f"event:{tpl.event_type}")
-            snap.templates_by_key.setdefault(key, []).append(tpl)
+            snap.templates_by_key.setdefault(_template_key(tpl.target, tpl.phase_id, tpl.event_type), []).append(tpl)
     o = OrchestrationConfig.__table__.c
     c = PhaseChannelConfig.__table__.c
     rows = run(
@@ -251,6 +249,11 @@ def load_snapshot(source: Any = None) -> Snapshot:
         cells = snap.matrices.setdefault(key, {}).setdefault(str(row.phase_id), [])
         cells.append(MatrixCell(row.channel, row.enabled, str(row.template_id) if row.template_id else None))
     return snap
+
+
+def _template_key(target: str, phase_id: str | None, event_type: str | None) -> tuple[str, str]:
+    """Phase templates are found by phase; event-type templates (reminders, custom) by event type."""
+    return (target, phase_id) if phase_id else (target, f"event:{event_type}")
 
 
 def _template_data(t: Any) -> TemplateData:

@@ -12,18 +12,9 @@ import pytest
 from redis import Redis
 
 from app.services import live
+from tests.clock import ManualClock
 
 DEAD_REDIS_URL = "redis://127.0.0.1:1/11"  # nothing listens on port 1
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class CountingRedis(Redis):
@@ -50,8 +41,8 @@ def own_channel(monkeypatch):
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch) -> ManualClock:
+    fake = ManualClock()
     monkeypatch.setattr(live, "monotonic", fake)
     return fake
 

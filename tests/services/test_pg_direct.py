@@ -49,8 +49,8 @@ def test_inserted_rows_read_back_with_every_value(app):
     event = event_values()
     rows = [notification_values(event["id"], channel=c, payload={"url": "https://x.test"} if c == "push" else None)
             for c in ("email", "whatsapp", "push")]
-    pg_direct.insert_rows(DispatchEvent.__table__, [event])
-    pg_direct.insert_rows(Notification.__table__, rows)
+    pg_direct.insert_and_commit([(DispatchEvent.__table__, [event])], commit=False)
+    pg_direct.insert_and_commit([(Notification.__table__, rows)], commit=False)
     db.session.commit()
     db.session.remove()
     stored = db.session.get(DispatchEvent, event["id"])
@@ -64,17 +64,21 @@ def test_inserted_rows_read_back_with_every_value(app):
 
 def test_more_rows_than_one_statement_holds_are_all_inserted(app):
     events = [event_values(correlation_id=f"corr-{n}") for n in range(pg_direct._MAX_ROWS_PER_INSERT + 5)]
-    pg_direct.insert_rows(DispatchEvent.__table__, events)
+    pg_direct.insert_and_commit([(DispatchEvent.__table__, events)], commit=False)
     db.session.commit()
     assert len(db.session.scalars(select(DispatchEvent.id)).all()) == len(events)
 
 
 def test_a_duplicate_key_raises_sqlalchemy_integrity_error(app):
     key_id = uuid.uuid4()
-    pg_direct.insert_rows(DispatchEvent.__table__, [event_values(api_key_id=key_id, idempotency_key="k")])
+
+    def keyed_event():
+        return [(DispatchEvent.__table__, [event_values(api_key_id=key_id, idempotency_key="k")])]
+
+    pg_direct.insert_and_commit(keyed_event(), commit=False)
     db.session.commit()
     with pytest.raises(IntegrityError):
-        pg_direct.insert_rows(DispatchEvent.__table__, [event_values(api_key_id=key_id, idempotency_key="k")])
+        pg_direct.insert_and_commit(keyed_event(), commit=False)
     db.session.rollback()
 
 

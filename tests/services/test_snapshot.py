@@ -12,26 +12,14 @@ from app.extensions import db
 from app.models import NotificationTemplate, PhaseChannelConfig, Workshop
 from app.services import snapshot
 from tests import factories
+from tests.clock import ManualClock
 
 TTL = 5.0
 
 
-class Clock:
-    """Stands in for time.monotonic in the snapshot module."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch) -> ManualClock:
+    fake = ManualClock()
     monkeypatch.setattr(snapshot, "monotonic", fake)
     return fake
 
