@@ -17,6 +17,10 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", "30"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
+# Each worker listens on its own SO_REUSEPORT socket and the kernel spreads new connections over
+# them by address hash. With one shared socket, whichever worker wins the race accepts: a few
+# keep-alive clients (the core system's connection pool) could all end up on one worker, one core.
+reuse_port = os.environ.get("WEB_REUSE_PORT", "1") == "1"
 # Preloading imports the app once in the master; workers fork with it, pages shared copy-on-write.
 preload_app = os.environ.get("WEB_PRELOAD", "1") == "1"
 
@@ -33,12 +37,25 @@ def post_fork(server, worker):
 
 
 def worker_exit(server, worker):
-    """Push the dispatch rate limit's pending local counts before the worker goes (app/api/limits.py)."""
-    try:
-        from wsgi import app
+    """Before the worker goes: answer the events its dispatch writer holds, carry out a pending
+    delivery wake and push the dispatch rate limit's local counts (app/services/dispatch_writer.py,
+    jobs/runtime.py, app/api/limits.py). Each step is best effort: an exiting worker must not fail."""
+    from app.services.dispatch_writer import stop_dispatch_writer
+    from wsgi import app
 
-        counter = app.extensions.get("avisos_dispatch_limit")
-        if counter is not None:
-            counter.flush()
-    except Exception:  # an exiting worker must not fail on a best-effort flush
-        server.log.warning("could not flush the dispatch rate limit counts", exc_info=True)
+    steps = (
+        ("stop the dispatch writer", lambda: stop_dispatch_writer(app)),
+        ("carry out a pending delivery wake", lambda: app.extensions["avisos_jobs"].shutdown()),
+        ("flush the dispatch rate limit counts", lambda: _flush_dispatch_limit(app)),
+    )
+    for what, step in steps:
+        try:
+            step()
+        except Exception:  # logged, and the next step still runs
+            server.log.warning("could not %s", what, exc_info=True)
+
+
+def _flush_dispatch_limit(app):
+    counter = app.extensions.get("avisos_dispatch_limit")
+    if counter is not None:
+        counter.flush()

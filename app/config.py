@@ -127,6 +127,9 @@ class Config:
         self.DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50)
         self.DELIVERY_LANES = env_int("DELIVERY_LANES", 2)
         self.DELIVERY_JOB_BUDGET_SECONDS = env_float("DELIVERY_JOB_BUDGET_SECONDS", 60.0)
+        # rq mode: a process checks the delivery lanes at most this often, always after the latest
+        # request (jobs/coalescer.py); 0 checks in the caller's thread on every request.
+        self.DELIVERY_WAKE_INTERVAL_SECONDS = env_float("DELIVERY_WAKE_INTERVAL_SECONDS", 0.05)
         # Sends in flight per delivery job (each thread keeps its own SMTP connection / HTTP session).
         self.DELIVERY_SEND_CONCURRENCY = env_int("DELIVERY_SEND_CONCURRENCY", 8)
         # Outcomes committed together; a crash re-sends at most this many (at-least-once).

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,19 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = err.code or 500
         if err.code == 405 and err.valid_methods:
             response.headers["Allow"] = ", ".join(err.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(err: OperationalError):
+        # The driver's own first line only: the statement and its parameters stay out of the log.
+        reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else type(err).__name__
+        log.error("database unavailable on %s %s: %s", request.method, request.path, reason)
+        if not _wants_json():
+            return "Base de datos no disponible; reintente en unos segundos.", 503, {"Retry-After": "5"}
+        response = jsonify(error_body("database_unavailable",
+                                      "The database is not answering; retry in a few seconds."))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

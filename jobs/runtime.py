@@ -12,6 +12,7 @@ A failure to enqueue is logged, never raised: the database row is the truth and 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,8 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Flask, current_app, has_app_context
+
+from jobs.coalescer import Coalescer
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,7 @@ class JobRunner:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._lanes_busy: set[int] = set()
+        self._delivery_waker: Coalescer | None = None
         self.errors: list[BaseException] = []  # inline mode: failures kept for tests to assert on
         self.pending: list[tuple[Callable, tuple]] = []  # manual mode
 
@@ -111,7 +115,29 @@ class JobRunner:
         Lanes batch many messages per job. A lane's marker is set while its job waits in the queue;
         a dispatch that finds every marker set needs nothing more: the waiting job will see its
         rows, because the job clears its marker before it reads the table.
+
+        In rq mode the calls of a process are coalesced (jobs/coalescer.py): the lane check runs
+        on a background thread, at once when idle and then at most once per
+        DELIVERY_WAKE_INTERVAL_SECONDS, always after the latest call (0: in the caller's thread).
         """
+        interval = self.app.config.get("DELIVERY_WAKE_INTERVAL_SECONDS", 0)
+        if self.mode != "rq" or interval <= 0:
+            self.wake_delivery()
+            return
+        waker = self._delivery_waker
+        if waker is None or waker.pid != os.getpid() or not waker.alive():
+            with self._lock:
+                waker = self._delivery_waker
+                if waker is None or waker.pid != os.getpid() or not waker.alive():
+                    waker = self._delivery_waker = Coalescer(self._wake_in_context, interval, "avisos-delivery-waker")
+        waker.request()
+
+    def _wake_in_context(self) -> None:
+        with self.app.app_context():
+            self.wake_delivery()
+
+    def wake_delivery(self) -> None:
+        """Mark a free delivery lane and enqueue its job (nothing when every lane is marked)."""
         from jobs.delivery import deliver_lane
 
         lanes = list(range(max(1, self.app.config["DELIVERY_LANES"])))
@@ -172,6 +198,10 @@ class JobRunner:
             return False
 
     def shutdown(self) -> None:
+        """Carry out a pending delivery wake, finish in-process jobs (a stopping process)."""
+        waker, self._delivery_waker = self._delivery_waker, None
+        if waker is not None and waker.pid == os.getpid():
+            waker.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 

@@ -53,6 +53,9 @@ BASE_OVERRIDES = {
     "INTERNAL_API_SECRET_KEY": "internal-test-secret",
     "SNAPSHOT_TTL_SECONDS": 0.0,
     "RETRY_BACKOFF_SECONDS": [30, 120, 600],
+    # Delivery wakes in the caller's thread, so rq-mode tests see the job as soon as the call returns
+    # (the coalesced wake of production has its own tests: tests/jobs/test_coalescer.py).
+    "DELIVERY_WAKE_INTERVAL_SECONDS": 0,
     "DEFAULT_FROM_EMAIL": "Taller Avisos <avisos@taller.test>",
     "EMAIL_HOST": "127.0.0.1",
     "EMAIL_PORT": 1,

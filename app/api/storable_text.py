@@ -16,6 +16,10 @@ from flask import request
 from app.errors import ApiError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# What a raw JSON body must contain to carry such text: the escapes \u0000 or \uD800-\uDFFF, a NUL
+# byte (or UTF-16/32, full of them), or a surrogate encoded as UTF-8 (json.loads lets those
+# through). A body without any of these needs no walk; one with an emoji escape just gets walked.
+_MAYBE_UNSTORABLE_BYTES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\x00|\xed[\xa0-\xbf]")
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 MESSAGE = "Text must not contain NUL characters or unpaired surrogates."
 
@@ -29,7 +33,8 @@ def reject_unstorable_text() -> None:
     for name, value in request.args.items(multi=True):
         if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
             fields[_printable(name)] = [MESSAGE]
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype not in _FORM_TYPES:
+    if (request.method in ("POST", "PUT", "PATCH") and request.mimetype not in _FORM_TYPES
+            and _MAYBE_UNSTORABLE_BYTES.search(request.get_data(cache=True))):
         # Parsed once and cached: the view's own get_json() gets the same object.
         _collect(request.get_json(force=True, silent=True), "", fields)
     if fields:

@@ -1,9 +1,11 @@
-"""Session cookie flags: HttpOnly and SameSite=Lax always, Secure whenever the request came over HTTPS."""
+"""Session cookie flags: HttpOnly and SameSite=Lax always, Secure whenever the request came over HTTPS.
+Requests without a session cookie (every API call) get their empty session without the signer
+being built, which Flask does on every request otherwise."""
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, has_request_context, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
@@ -13,6 +15,11 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         forced = bool(app.config.get("SESSION_COOKIE_SECURE"))
         return forced or (has_request_context() and request.is_secure)
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def init_cookies(app: Flask) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.errors import ApiError
 from app.extensions import db
@@ -27,6 +29,8 @@ from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
 from app.services.recipients import load_customer, load_customers
 from app.services.snapshot import Snapshot, get_snapshot
 from jobs.runtime import runner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,8 @@ class PreparedEvent:
     event: planner.EventRecord
     plate: str | None
     rendered: planner.RenderCache
+    spec: EventSpec
+    context: dict  # the caller's context with what Avisos fills (Fase, Taller, ...)
     api_key_id: Any
     idempotency_key: str | None
     body_hash: str | None
@@ -152,7 +158,8 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         if existing is not None:
             return _stored_response(existing, body_hash)
     prepared = prepare_event(payload, api_key_id, idempotency_key, body_hash)
-    writer = dispatch_writer(store_events, after_commit=announce_stored) if group_commit else None
+    writer = (dispatch_writer(store_batch, after_commit=announce_stored,
+                              on_thread_exit=pg_direct.release_writer_connection) if group_commit else None)
     try:
         if writer is not None:
             stored = writer.submit(prepared)
@@ -185,7 +192,8 @@ def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_ha
         target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
         customer_ref=req.customer_id, context=dict(req.context),
     )
-    return PreparedEvent(event, planner.event_plate(req.context), rendered, api_key_id, idempotency_key, body_hash)
+    return PreparedEvent(event, planner.event_plate(req.context), rendered, resolved.spec, context, api_key_id,
+                         idempotency_key, body_hash)
 
 
 @dataclass(frozen=True)
@@ -196,21 +204,22 @@ class StoredEvent:
     rows: list[dict]
 
 
-def store_events(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
+def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection | None = None) -> list[StoredEvent]:
     """Plan each event against its customer, write the events and their notification rows with
     one multi-row INSERT per table and COMMIT. Returns each event's 202 body and rows; the caller
-    then calls announce_stored (after answering, when it can).
+    then calls announce_stored.
 
     This is the hot path: no ORM entities, and on PostgreSQL the statements go through psycopg
-    (services/pg_direct.py). Raises (nothing committed) when the transaction fails; the caller
-    rolls back.
+    (services/pg_direct.py): on the session's connection, or on `connection`, a dispatch writer's
+    autocommit connection (one SELECT, one INSERT statement). Raises (nothing committed) when
+    storing fails; the caller rolls back.
     """
     snap = get_snapshot()
     now = utcnow()
     events: list[dict] = []
     rows: list[dict] = []
     stored: list[StoredEvent] = []
-    customers = load_customers((p.event.customer_ref, p.plate) for p in batch)
+    customers = load_customers(((p.event.customer_ref, p.plate) for p in batch), connection)
     for prepared in batch:
         event = prepared.event
         customer = customers.get((event.customer_ref, prepared.plate))
@@ -218,7 +227,8 @@ def store_events(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
         if waiting:
             event_rows, errors = [planner.waiting_placeholder(event)], []
         else:
-            event_rows, errors = planner.plan_rows(event, customer, snap, prepared.rendered)
+            event_rows, errors = planner.plan_rows(event, customer, snap, prepared.rendered,
+                                                   (prepared.spec, prepared.context))
         response = _response(event, waiting, event_rows, errors)
         events.append({
             **vars(event), "status": "waiting_for_customer" if waiting else "planned",
@@ -229,8 +239,29 @@ def store_events(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
         })
         rows.extend(event_rows)
         stored.append(StoredEvent(response, event_rows))
-    pg_direct.insert_and_commit([(DispatchEvent.__table__, events), (Notification.__table__, rows)])
+    inserts = [(DispatchEvent.__table__, events), (Notification.__table__, rows)]
+    if connection is not None:
+        pg_direct.insert_committed(connection, inserts)
+    else:
+        pg_direct.insert_and_commit(inserts)
     return stored
+
+
+def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
+    """store_events for the dispatch writer: on PostgreSQL on the writer thread's own connection.
+
+    That connection is kept between batches, so the server may have dropped it meanwhile (a
+    restart, an idle timeout): the batch then fails on it and is stored once more on a fresh one.
+    """
+    if not pg_direct.active():
+        return store_events(batch)
+    try:
+        return store_events(batch, pg_direct.writer_connection())
+    except DBAPIError:
+        if not pg_direct.writer_connection_lost():
+            raise
+        log.warning("dispatch writer: the database dropped the connection; storing the batch on a new one")
+    return store_events(batch, pg_direct.writer_connection())
 
 
 def announce_stored(stored: Sequence[StoredEvent]) -> None:

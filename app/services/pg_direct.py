@@ -1,16 +1,25 @@
-"""The dispatch writer's statements straight through psycopg on PostgreSQL.
+"""The dispatch path's statements straight through psycopg on PostgreSQL.
 
-The writer stores a batch of events with four statements (customers, vehicles, two INSERTs) and a
-COMMIT. Through SQLAlchemy's execution machinery each cost the web process more CPU than the
-database spent on it (docs/PERFORMANCE.md). On PostgreSQL they run on the session's own psycopg
-connection, so inside the session's transaction, in two round trips: the SELECTs (Core statements
-compiled once to SQL text) pipelined together, then the INSERTs (one multi-row statement per table
-with `$n` placeholders, psycopg's RawCursor: nothing to parse, built from the model's table)
-pipelined with the COMMIT. Every other database uses the Core statements as they are.
+Storing accepted events takes a customers SELECT, two multi-row INSERTs and a COMMIT. Through
+SQLAlchemy's execution machinery each cost the web process more CPU than the database spent on it
+(docs/PERFORMANCE.md), so on PostgreSQL they go through psycopg, in one of two ways:
+
+- The dispatch writer threads (services/dispatch_writer.py) own an autocommit connection each
+  (`writer_connection`). A batch is two statements, two round trips and no transaction block: one
+  SELECT (`fetch_all`), then one INSERT for every row of every table (`insert_committed`, the
+  tables joined by data-modifying WITH clauses), which PostgreSQL commits as it completes.
+- Other callers (`select_many`, `insert_and_commit`) work on the session's own connection, inside
+  its transaction, with the statements pipelined: their INSERTs commit together with whatever the
+  caller changed through the ORM.
+
+SELECTs are Core statements compiled once to SQL text; INSERTs are built from the model's table
+with `$n` placeholders (psycopg's RawCursor: nothing to parse). Every other database uses the Core
+statements as they are.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -27,11 +36,15 @@ from app.extensions import db
 
 # Rows per INSERT statement: bounds the statement text and the number of cached shapes.
 _MAX_ROWS_PER_INSERT = 64
+# PostgreSQL's limit of bind parameters in one statement.
+_MAX_PARAMS = 65535
+
+_thread = threading.local()
 
 
 def active() -> bool:
     """True when the session's database is PostgreSQL (the direct path applies)."""
-    return db.session.get_bind().dialect.name == "postgresql"
+    return db.engine.dialect.name == "postgresql"  # the engine's, so no session is opened to ask
 
 
 def _driver_connection() -> psycopg.Connection:
@@ -62,6 +75,77 @@ def select_many(queries: Sequence[tuple[Select, Mapping[str, Any]]]) -> list[lis
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def writer_connection() -> psycopg.Connection:
+    """This thread's autocommit connection, taken from the engine's pool on first use and kept
+    until `release_writer_connection` (a broken one is replaced). Needs an app context."""
+    proxied = getattr(_thread, "proxied", None)
+    if proxied is not None and (proxied.driver_connection.closed or proxied.driver_connection.broken):
+        proxied.invalidate()
+        proxied = None
+    if proxied is None:
+        proxied = db.engine.raw_connection()
+        proxied.driver_connection.autocommit = True
+        _thread.proxied = proxied
+    return proxied.driver_connection
+
+
+def writer_connection_lost() -> bool:
+    """True when this thread's writer connection is closed or broken (the next
+    `writer_connection()` opens a new one)."""
+    proxied = getattr(_thread, "proxied", None)
+    return proxied is not None and (proxied.driver_connection.closed or proxied.driver_connection.broken)
+
+
+def release_writer_connection() -> None:
+    """Give this thread's writer connection back to the pool (as the pool lent it: not autocommit)."""
+    proxied = getattr(_thread, "proxied", None)
+    _thread.proxied = None
+    if proxied is None:
+        return
+    try:
+        proxied.driver_connection.autocommit = False
+        proxied.close()
+    except psycopg.Error:
+        proxied.invalidate()
+
+
+def fetch_all(connection: psycopg.Connection, statement: Select, params: Mapping[str, Any]) -> list:
+    """Rows of a Core SELECT (compiled once; lists bound with `= ANY(:name)`) on `connection`,
+    with attribute access by column label."""
+    sql, defaults = _compiled(statement)
+    with _translated_errors("select"), connection.cursor(row_factory=namedtuple_row) as cursor:
+        cursor.execute(sql, {**defaults, **params})
+        return cursor.fetchall()
+
+
+def insert_committed(connection: psycopg.Connection, inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]]) -> None:
+    """INSERT the rows of each table (each row a value for every column) on an autocommit
+    connection: all or nothing, committed when this returns. Usually one statement, the tables
+    after the first joined by data-modifying WITH clauses; past PostgreSQL's limit of bind
+    parameters, several statements in one transaction block. Raises SQLAlchemy errors."""
+    shapes: list[tuple[Table, int]] = []
+    params: list[Any] = []
+    for table, rows in inserts:
+        columns, adapters = _column_plan(table)
+        for start in range(0, len(rows), _MAX_ROWS_PER_INSERT):
+            chunk = rows[start:start + _MAX_ROWS_PER_INSERT]
+            shapes.append((table, len(chunk)))
+            params.extend(adapt(row[name]) if adapt else row[name]
+                          for row in chunk for name, adapt in zip(columns, adapters, strict=True))
+    if not shapes:
+        return
+    with _translated_errors("insert"), psycopg.RawCursor(connection) as cursor:
+        if len(params) <= _MAX_PARAMS:
+            cursor.execute(_combined_insert_sql(tuple(shapes)), params)
+            return
+        with connection.transaction():
+            offset = 0
+            for table, rows in shapes:
+                count = rows * len(table.columns)
+                cursor.execute(_insert_sql(table, rows), params[offset:offset + count])
+                offset += count
 
 
 def insert_and_commit(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]], commit: bool = True) -> None:
@@ -123,8 +207,22 @@ def _json_adapter(column_type: JSON) -> Callable[[Any], Any]:
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(table: Table, rows: int) -> str:
+def _insert_sql(table: Table, rows: int, first: int = 1) -> str:
     count = len(table.columns)
     names = ", ".join(f'"{c.name}"' for c in table.columns)
-    groups = ", ".join("(" + ", ".join(f"${r * count + i + 1}" for i in range(count)) + ")" for r in range(rows))
+    groups = ", ".join("(" + ", ".join(f"${first + r * count + i}" for i in range(count)) + ")" for r in range(rows))
     return f'INSERT INTO "{table.name}" ({names}) VALUES {groups}'
+
+
+@lru_cache(maxsize=256)
+def _combined_insert_sql(shapes: tuple[tuple[Table, int], ...]) -> str:
+    """One statement for several INSERTs: `WITH i0 AS (INSERT ...), ... INSERT ...`. PostgreSQL runs
+    every part and checks foreign keys at the end of the statement, so a row may reference a row
+    that another part inserts."""
+    parts, first = [], 1
+    for table, rows in shapes:
+        parts.append(_insert_sql(table, rows, first))
+        first += rows * len(table.columns)
+    if len(parts) == 1:
+        return parts[0]
+    return "WITH " + ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(parts[:-1])) + " " + parts[-1]

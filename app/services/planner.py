@@ -133,15 +133,19 @@ def render_key(template: TemplateData, with_html: bool) -> tuple[str, str, bool]
     return template.id, template.channel, with_html
 
 
-def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot,
-              rendered: RenderCache | None = None) -> tuple[list[dict], list[str]]:
+def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot, rendered: RenderCache | None = None,
+              resolved: tuple[EventSpec, dict] | None = None) -> tuple[list[dict], list[str]]:
     """Plan and render every message of an event: row values for the notifications table, and the
-    reasons for skipped channels. `rendered` holds messages already rendered for this event."""
+    reasons for skipped channels. `rendered` holds messages already rendered for this event, and
+    `resolved` its spec and full context when the caller has them (dispatch validated with them)."""
     skipped = outside_vehicle_phases(event, customer)
     if skipped:
         return [], [skipped]
-    spec, type_name, phase_name, workshop_name = spec_of(event, snap)
-    context = event_context(event.context or {}, phase_name, type_name, workshop_name)
+    if resolved is not None:
+        spec, context = resolved
+    else:
+        spec, type_name, phase_name, workshop_name = spec_of(event, snap)
+        context = event_context(event.context or {}, phase_name, type_name, workshop_name)
     recipient = recipient_for(event, customer, snap)
     type_ids = [t for t in (spec.subtype_id, spec.service_type_id) if t]
     cells = None

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import psycopg
 from flask import current_app
 from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -48,18 +49,30 @@ class Recipient:
         return Recipient(self.customer, replace(self.contacts, email=""), self.preferences)
 
 
-@lru_cache(maxsize=2)
-def _customers_query(postgresql: bool):
+@lru_cache(maxsize=4)
+def _customers_query(postgresql: bool, with_orders: bool = False):
     """Built once: constructing the statement costs more than running it. PostgreSQL binds the
-    list as one array (`= ANY`), so the SQL text is the same for any number of customers."""
+    list as one array (`= ANY`), so the SQL text is the same for any number of customers.
+
+    `with_orders` (PostgreSQL) adds the column `phase_orders`: {plate: phase order} of the
+    customer's vehicles among the bound `plates`, so one statement answers for customers and
+    vehicles."""
     push_count = (select(func.count()).select_from(PushSubscription)
                   .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
                   .correlate(Customer).scalar_subquery())
     refs = bindparam("refs", type_=ARRAY(String)) if postgresql else bindparam("refs", expanding=True)
-    return (
-        select(Customer.id, Customer.customer_id, Customer.email, Customer.phone, Customer.whatsapp,
+    columns = [Customer.id, Customer.customer_id, Customer.email, Customer.phone, Customer.whatsapp,
                Customer.workshop_id, Customer.reminder_email_opt_out, push_count.label("push_count"),
-               ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.priority)
+               ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.priority]
+    if with_orders:
+        plates = bindparam("plates", type_=ARRAY(String))
+        columns.append(
+            select(func.json_object_agg(Vehicle.plate, Vehicle.phase_order))
+            .where(Vehicle.customer_id == Customer.id, Vehicle.plate == any_(plates),
+                   Vehicle.phase_order.is_not(None))
+            .correlate(Customer).scalar_subquery().label("phase_orders"))
+    return (
+        select(*columns)
         .outerjoin(ChannelPreference, ChannelPreference.customer_id == Customer.id)
         .where(Customer.customer_id == any_(refs) if postgresql else Customer.customer_id.in_(refs))
     )
@@ -87,26 +100,37 @@ def _query_rows(queries: list[tuple]) -> list[list]:
     return [list(db.session.execute(build(False), params)) for build, params in queries]
 
 
-def load_customers(wanted: Iterable[tuple[str, str | None]]) -> dict[tuple[str, str | None], CustomerInfo]:
+def load_customers(wanted: Iterable[tuple[str, str | None]],
+                   connection: psycopg.Connection | None = None) -> dict[tuple[str, str | None], CustomerInfo]:
     """Customers by (customer_ref, plate): each with its preferences, active push subscription
     count and, given a plate, that vehicle's own phase order. One round trip on PostgreSQL for any
-    number of events (the dispatch writer loads a whole batch at once); unknown customers are absent."""
+    number of events (the dispatch writer loads a whole batch at once, on its own `connection`);
+    unknown customers are absent."""
     wanted = list(dict.fromkeys(wanted))
     refs = list(dict.fromkeys(ref for ref, _ in wanted))
     if not refs:
         return {}
     plates = list(dict.fromkeys(plate for _, plate in wanted if plate))
-    queries = [(_customers_query, {"refs": refs})]
-    if plates:
-        queries.append((_phase_orders_query, {"refs": refs, "plates": plates}))
-    results = _query_rows(queries)
-    by_ref: dict[str, list] = {}
-    for row in results[0]:
-        by_ref.setdefault(row.customer_id, []).append(row)
     orders: dict[tuple[str, str], tuple[str, ...]] = {}
-    for row in results[1] if plates else ():
-        if row.phase_order:
-            orders.setdefault((row.ref, row.plate), tuple(row.phase_order))
+    if connection is not None:
+        customer_rows = pg_direct.fetch_all(connection, _customers_query(True, True),
+                                            {"refs": refs, "plates": plates})
+        for row in customer_rows:
+            for plate, order in (row.phase_orders or {}).items():
+                if order:
+                    orders.setdefault((row.customer_id, plate), tuple(order))
+    else:
+        queries = [(_customers_query, {"refs": refs})]
+        if plates:
+            queries.append((_phase_orders_query, {"refs": refs, "plates": plates}))
+        results = _query_rows(queries)
+        customer_rows = results[0]
+        for row in results[1] if plates else ():
+            if row.phase_order:
+                orders.setdefault((row.ref, row.plate), tuple(row.phase_order))
+    by_ref: dict[str, list] = {}
+    for row in customer_rows:
+        by_ref.setdefault(row.customer_id, []).append(row)
     found: dict[tuple[str, str | None], CustomerInfo] = {}
     for ref, plate in wanted:
         rows = by_ref.get(ref)

@@ -25,3 +25,12 @@ def test_unknown_api_path_is_a_json_404(client):
 def test_wrong_method_is_a_json_405(client):
     res = client.delete("/api/v1/notifications/events/dispatch/")
     assert res.status_code == 405 and "error" in res.get_json()
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after(make_app, caplog):
+    down = make_app(DATABASE_URL="postgresql://avisos:s3cr3t-pw@127.0.0.1:1/avisos")
+    res = down.test_client().post("/api/v1/notifications/events/dispatch/", json={},
+                                  headers={"X-API-Key": "avisos_any-key"})
+    assert res.status_code == 503 and res.headers["Retry-After"] == "5"
+    assert res.get_json()["error"]["code"] == "database_unavailable"
+    assert "s3cr3t-pw" not in caplog.text and "s3cr3t-pw" not in res.get_data(as_text=True)

@@ -1,5 +1,7 @@
 """Text PostgreSQL cannot store (NUL, unpaired surrogates) is a 400 naming the field, never a 500."""
 
+import json
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -56,3 +58,20 @@ def test_ordinary_accented_text_passes(client, api_headers):
     payload = f.dispatch_payload(context={**f.dispatch_payload()["context"], "nombre": "José Núñez 🚗"})
     assert client.post(DISPATCH, json=payload, headers=api_headers).status_code == 202
     assert db.session.scalar(select(func.count()).select_from(DispatchEvent)) == 1
+
+
+def test_a_surrogate_sent_as_raw_utf8_bytes_is_a_400(client, api_headers):
+    body = b'{"context": {"nombre": "Ana \xed\xa0\x80"}}'
+    res = client.post(DISPATCH, data=body, headers={**api_headers, "Content-Type": "application/json"})
+    assert res.status_code == 400
+    assert list(res.get_json()["error"]["fields"]) == ["context.nombre"]
+
+
+def test_text_escaped_as_ascii_passes(client, api_headers):
+    f.basic_setup()
+    f.customer()
+    db.session.commit()
+    payload = f.dispatch_payload(context={**f.dispatch_payload()["context"], "nombre": "Núñez 🚗"})
+    res = raw_post(client, DISPATCH, json.dumps(payload, ensure_ascii=True), api_headers)
+    assert res.status_code == 202
+    assert db.session.scalar(select(DispatchEvent.context))["nombre"] == "Núñez 🚗"

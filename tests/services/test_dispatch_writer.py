@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import DispatchEvent, Notification
-from app.services.dispatch_writer import EXTENSION_KEY, DispatchWriter, group_commit_enabled
+from app.services.dispatch_writer import EXTENSION_KEY, DispatchWriter, group_commit_enabled, stop_dispatch_writer
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"
@@ -134,13 +134,13 @@ def test_writer_survives_a_failing_batch(app):
 @pytest.fixture
 def grouped(app):
     app.config["DISPATCH_GROUP_COMMIT"] = "on"
-    app.extensions.pop(EXTENSION_KEY, None)  # a fresh writer, with counters of this test only
+    stop_dispatch_writer(app)  # a fresh writer, with counters of this test only
     f.basic_setup()
     for n in range(6):
         f.customer(f"customer-{n}", email=f"c{n}@example.com")
     db.session.commit()
     yield app
-    app.extensions.pop(EXTENSION_KEY, None)
+    stop_dispatch_writer(app)
 
 
 def test_concurrent_api_dispatches_are_all_stored_and_answered(grouped, api_headers):
@@ -184,6 +184,37 @@ def test_reused_idempotency_key_in_one_group_stores_one_event(grouped, api_heade
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
 
 
+def test_stopping_answers_what_was_submitted_first(app):
+    release = threading.Event()
+    store = RecordingStore(release)
+    writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10)
+    holder = threading.Thread(target=writer.submit, args=("first",))
+    holder.start()
+    assert store.entered.wait(5)
+    outcome: dict = {}
+    group = threading.Thread(target=lambda: outcome.update(submit_all(writer, ["a", "b"])))
+    group.start()
+    wait_for_queue(writer, 2)
+    stopper = threading.Thread(target=writer.stop)
+    stopper.start()
+    wait_for_queue(writer, 3)  # the two items, then the stop mark
+    release.set()
+    for thread in (holder, group, stopper):
+        thread.join(10)
+    assert outcome == {"a": "stored a", "b": "stored b"}
+    assert not writer.alive()
+
+
+def test_stopping_runs_the_cleanup_in_each_thread(app):
+    exits = []
+    writer = DispatchWriter(app, RecordingStore(), max_batch=64, wait_seconds=10, threads=2,
+                            on_thread_exit=lambda: exits.append(threading.current_thread().name))
+    assert writer.submit("one") == "stored one"
+    writer.stop()
+    assert sorted(exits) == ["dispatch-writer-0", "dispatch-writer-1"]
+    assert not any(thread.is_alive() for thread in writer._threads)
+
+
 def test_two_writer_threads_answer_every_submitter(app):
     writer = DispatchWriter(app, RecordingStore(), max_batch=4, wait_seconds=10, threads=2)
     items = [f"item-{n}" for n in range(20)]
@@ -209,3 +240,23 @@ def test_failing_after_commit_work_does_not_stop_the_writer(app):
     writer = DispatchWriter(app, RecordingStore(), max_batch=64, wait_seconds=10, after_commit=after_commit)
     assert writer.submit("a") == "stored a"
     assert writer.submit("b") == "stored b" and writer.alive()
+
+
+def test_a_writer_connection_the_server_dropped_is_replaced_without_failing_a_request(grouped, api_headers):
+    from sqlalchemy import text
+
+    from app.services import pg_direct
+
+    if not pg_direct.active():
+        pytest.skip("the writer's own connection is PostgreSQL's path")
+    client = grouped.test_client()
+    assert client.post(URL, json=f.dispatch_payload(customer_id="customer-1"), headers=api_headers).status_code == 202
+    terminated = db.session.scalar(text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state = 'idle' AND query LIKE 'WITH i0 AS (INSERT%'"))
+    db.session.commit()
+    assert terminated == 1
+    res = client.post(URL, json=f.dispatch_payload(customer_id="customer-2"), headers=api_headers)
+    assert res.status_code == 202
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(DispatchEvent)) == 2

@@ -1,4 +1,4 @@
-"""The dispatch writer's direct statements (psycopg on PostgreSQL, Core elsewhere)."""
+"""The dispatch path's direct statements (psycopg on PostgreSQL, Core elsewhere)."""
 
 from __future__ import annotations
 
@@ -115,3 +115,83 @@ def test_a_failed_insert_commits_nothing_of_the_transaction(app):
     db.session.remove()
     assert db.session.scalar(select(Customer.id).where(Customer.customer_id == "customer-orm")) is None
     assert len(db.session.scalars(select(DispatchEvent.id)).all()) == 1
+
+
+@pytest.fixture
+def writer_connection(app):
+    """A dispatch writer's autocommit connection (PostgreSQL only: the writer's path)."""
+    if not pg_direct.active():
+        pytest.skip("the writer connection is PostgreSQL's path")
+    yield pg_direct.writer_connection()
+    pg_direct.release_writer_connection()
+
+
+def stored_counts() -> tuple[int, int]:
+    db.session.remove()
+    return (len(db.session.scalars(select(DispatchEvent.id)).all()),
+            len(db.session.scalars(select(Notification.id)).all()))
+
+
+def test_writer_insert_stores_both_tables_in_one_committed_statement(app, writer_connection):
+    events = [event_values(correlation_id=f"corr-{n}") for n in range(3)]
+    rows = [notification_values(e["id"], channel=c) for e in events for c in ("email", "whatsapp")]
+    pg_direct.insert_committed(writer_connection, [(DispatchEvent.__table__, events), (Notification.__table__, rows)])
+    assert writer_connection.info.transaction_status == 0  # idle: nothing left open
+    assert stored_counts() == (3, 6)
+    assert db.session.get(Notification, rows[0]["id"]).event_id == events[0]["id"]
+
+
+def test_writer_insert_failure_stores_nothing_of_the_batch(app, writer_connection):
+    key_id = uuid.uuid4()
+    first = event_values(api_key_id=key_id, idempotency_key="k")
+    pg_direct.insert_committed(writer_connection, [(DispatchEvent.__table__, [first])])
+    batch = [event_values(), event_values(api_key_id=key_id, idempotency_key="k")]
+    rows = [notification_values(batch[0]["id"])]
+    with pytest.raises(IntegrityError):
+        pg_direct.insert_committed(writer_connection, [(DispatchEvent.__table__, batch), (Notification.__table__, rows)])
+    assert stored_counts() == (1, 0)
+    pg_direct.insert_committed(writer_connection, [(DispatchEvent.__table__, [event_values()])])  # still usable
+    assert stored_counts() == (2, 0)
+
+
+def test_writer_insert_past_the_parameter_limit_is_one_transaction(app, writer_connection, monkeypatch):
+    monkeypatch.setattr(pg_direct, "_MAX_PARAMS", 10)
+    events = [event_values(correlation_id=f"corr-{n}") for n in range(pg_direct._MAX_ROWS_PER_INSERT + 2)]
+    rows = [notification_values(e["id"]) for e in events]
+    pg_direct.insert_committed(writer_connection, [(DispatchEvent.__table__, events), (Notification.__table__, rows)])
+    assert stored_counts() == (len(events), len(rows))
+    more = [event_values() for _ in range(3)]
+    dangling = [notification_values(more[0]["id"]), notification_values(uuid.uuid4())]  # no such event
+    with pytest.raises(IntegrityError):
+        pg_direct.insert_committed(writer_connection, [(DispatchEvent.__table__, more), (Notification.__table__, dangling)])
+    assert stored_counts() == (len(events), len(rows))
+
+
+def test_a_broken_writer_connection_is_replaced(app, writer_connection):
+    writer_connection.close()
+    fresh = pg_direct.writer_connection()
+    assert fresh is not writer_connection and not fresh.closed and fresh.autocommit
+
+
+def test_a_released_writer_connection_goes_back_to_the_pool_as_lent(app):
+    if not pg_direct.active():
+        pytest.skip("the writer connection is PostgreSQL's path")
+    connection = pg_direct.writer_connection()
+    checked_out = db.engine.pool.checkedout()
+    pg_direct.release_writer_connection()
+    assert db.engine.pool.checkedout() == checked_out - 1
+    assert connection.autocommit is False
+
+
+def test_a_writer_loads_customers_with_phase_orders_in_one_statement(app, writer_connection):
+    first = f.customer("customer-1", preferences=[("email", True, 1), ("whatsapp", False, 2)])
+    f.vehicle(first, plate="ABC123", phase_order=["phase-schedule", "phase-delivery"])
+    f.vehicle(first, plate="XYZ999", phase_order=["phase-repair"])
+    f.customer("customer-2", email="ana@example.com")
+    db.session.commit()
+    wanted = [("customer-1", "ABC123"), ("customer-1", "XYZ999"), ("customer-1", None), ("customer-2", "NOPE1"),
+              ("missing", None)]
+    assert load_customers(wanted, writer_connection) == load_customers(wanted)
+    found = load_customers(wanted, writer_connection)
+    assert found[("customer-1", "XYZ999")].vehicle_phase_order == ("phase-repair",)
+    assert found[("customer-2", "NOPE1")].vehicle_phase_order is None
