@@ -167,6 +167,7 @@ class Config:
             "pool_pre_ping": env_bool("DB_POOL_PRE_PING", False),
             "pool_size": env_int("DB_POOL_SIZE", 5),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
+            "pool_timeout": env_float("DB_POOL_TIMEOUT", 30.0),
             "pool_recycle": 600,
         }
 

@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, jsonify, request
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,11 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(OperationalError)
-    def _database_unavailable(err: OperationalError):
+    @app.errorhandler(PoolTimeoutError)
+    def _database_unavailable(err: OperationalError | PoolTimeoutError):
         # The driver's own first line only: the statement and its parameters stay out of the log.
-        reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else type(err).__name__
+        orig = getattr(err, "orig", None)
+        reason = str(orig).strip().splitlines()[0] if orig is not None else type(err).__name__
         log.error("database unavailable on %s %s: %s", request.method, request.path, reason)
         if not _wants_json():
             return "Base de datos no disponible; reintente en unos segundos.", 503, {"Retry-After": "5"}

@@ -89,6 +89,9 @@ def _lookup(key_hash: str) -> ApiCaller | None:
     if row is not None:
         scopes = frozenset(_ALIASES.get(x, x) for x in row.scopes.split())
         caller = ApiCaller(row.id, row.name, granted(scopes), row.expires_at)
+    # Authentication runs first in a request: end its read so the request does not keep a pooled
+    # connection while it waits for other things (the snapshot, the dispatch writer).
+    db.session.commit()
     with _cache_lock:
         _cache[key_hash] = (now + _CACHE_SECONDS, caller)
     return caller

@@ -162,6 +162,11 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
                               on_thread_exit=pg_direct.release_writer_connection) if group_commit else None)
     try:
         if writer is not None:
+            # Never wait on the writer holding a pooled connection (an Idempotency-Key lookup's, say):
+            # with every request thread waiting like that, a writer that needs one of the pool's (to
+            # refresh the snapshot) would wait for them, and they for it, until the pool timed out.
+            # The commit ends the request's read and gives its connection back.
+            db.session.commit()
             stored = writer.submit(prepared)
         else:
             [stored] = store_events([prepared])

@@ -19,6 +19,7 @@ statements as they are.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -79,16 +80,30 @@ def select_many(queries: Sequence[tuple[Select, Mapping[str, Any]]]) -> list[lis
 
 def writer_connection() -> psycopg.Connection:
     """This thread's autocommit connection, taken from the engine's pool on first use and kept
-    until `release_writer_connection` (a broken one is replaced). Needs an app context."""
+    until `release_writer_connection` (a broken one is replaced). Needs an app context.
+
+    Its application_name, `avisos dispatch writer <pid>/<thread id>`, tells it apart in
+    pg_stat_activity."""
     proxied = getattr(_thread, "proxied", None)
     if proxied is not None and (proxied.driver_connection.closed or proxied.driver_connection.broken):
         proxied.invalidate()
         proxied = None
     if proxied is None:
         proxied = db.engine.raw_connection()
-        proxied.driver_connection.autocommit = True
+        try:
+            connection = proxied.driver_connection
+            connection.autocommit = True
+            connection.execute("SELECT set_config('application_name', %s, false)", [writer_application_name()])
+        except psycopg.Error:
+            proxied.invalidate()
+            raise
         _thread.proxied = proxied
     return proxied.driver_connection
+
+
+def writer_application_name(thread: threading.Thread | None = None) -> str:
+    """The application_name of a writer thread's connection (default: the calling thread's)."""
+    return f"avisos dispatch writer {os.getpid()}/{(thread or threading.current_thread()).native_id}"
 
 
 def writer_connection_lost() -> bool:
@@ -99,15 +114,11 @@ def writer_connection_lost() -> bool:
 
 
 def release_writer_connection() -> None:
-    """Give this thread's writer connection back to the pool (as the pool lent it: not autocommit)."""
+    """Close this thread's writer connection and free its place in the pool (closed rather than
+    returned: its session settings are not the pool's)."""
     proxied = getattr(_thread, "proxied", None)
     _thread.proxied = None
-    if proxied is None:
-        return
-    try:
-        proxied.driver_connection.autocommit = False
-        proxied.close()
-    except psycopg.Error:
+    if proxied is not None:
         proxied.invalidate()
 
 

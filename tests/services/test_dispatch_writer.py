@@ -251,12 +251,50 @@ def test_a_writer_connection_the_server_dropped_is_replaced_without_failing_a_re
         pytest.skip("the writer's own connection is PostgreSQL's path")
     client = grouped.test_client()
     assert client.post(URL, json=f.dispatch_payload(customer_id="customer-1"), headers=api_headers).status_code == 202
+    name = pg_direct.writer_application_name(grouped.extensions[EXTENSION_KEY]._threads[0])
     terminated = db.session.scalar(text(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND state = 'idle' AND query LIKE 'WITH i0 AS (INSERT%'"))
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :name"), {"name": name})
     db.session.commit()
     assert terminated == 1
     res = client.post(URL, json=f.dispatch_payload(customer_id="customer-2"), headers=api_headers)
     assert res.status_code == 202
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(DispatchEvent)) == 2
+
+
+def test_requests_waiting_on_the_writer_hold_no_pooled_connection(app, make_app, api_key, monkeypatch):
+    """Every request thread looking its API key up at once (an expired key cache) used to hold its
+    connection while waiting on the writer, and a writer needing one of the pool's waited for them
+    until the pool timed out."""
+    from app.api.auth import forget_cached_keys
+    from app.services import pg_direct
+
+    if not pg_direct.active():
+        pytest.skip("pool limits apply to PostgreSQL's engine")
+    monkeypatch.setenv("DB_POOL_SIZE", "3")  # the writer alone may hold three: its own, a session, a publish
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "0")
+    monkeypatch.setenv("DB_POOL_TIMEOUT", "3")
+    small = make_app(DISPATCH_GROUP_COMMIT="on", SNAPSHOT_TTL_SECONDS=0.0, JOBS_MODE="manual")
+    f.basic_setup()
+    for n in range(6):
+        f.customer(f"customer-{n}", email=f"c{n}@example.com")
+    db.session.commit()
+    forget_cached_keys()
+    statuses = {}
+
+    def post(n):
+        res = small.test_client().post(URL, json=f.dispatch_payload(customer_id=f"customer-{n}"),
+                                       headers={"X-API-Key": api_key})
+        statuses[n] = res.status_code
+
+    try:
+        threads = [threading.Thread(target=post, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert statuses == {n: 202 for n in range(6)}
+    finally:
+        stop_dispatch_writer(small)
+        with small.app_context():
+            db.engine.dispose()

@@ -173,14 +173,19 @@ def test_a_broken_writer_connection_is_replaced(app, writer_connection):
     assert fresh is not writer_connection and not fresh.closed and fresh.autocommit
 
 
-def test_a_released_writer_connection_goes_back_to_the_pool_as_lent(app):
+def test_a_released_writer_connection_is_closed_and_frees_its_place_in_the_pool(app):
     if not pg_direct.active():
         pytest.skip("the writer connection is PostgreSQL's path")
     connection = pg_direct.writer_connection()
     checked_out = db.engine.pool.checkedout()
     pg_direct.release_writer_connection()
     assert db.engine.pool.checkedout() == checked_out - 1
-    assert connection.autocommit is False
+    assert connection.closed
+
+
+def test_a_writer_connection_names_its_process_and_thread(app, writer_connection):
+    name = writer_connection.execute("SELECT current_setting('application_name')").fetchone()[0]
+    assert name == pg_direct.writer_application_name()
 
 
 def test_a_writer_loads_customers_with_phase_orders_in_one_statement(app, writer_connection):
