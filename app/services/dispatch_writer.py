@@ -111,7 +111,7 @@ class DispatchWriter:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Store what was submitted before this call, then end the threads (a stopping worker or
-        a test). Submitting afterwards is an error."""
+        a test). An item submitted afterwards is never stored: its caller gets WriterUnavailable."""
         for _ in self._threads:
             self._queue.put((_STOP, None))
         for thread in self._threads:

@@ -57,12 +57,18 @@ def wait_for_queue(writer: DispatchWriter, size: int) -> None:
         time.sleep(0.001)
 
 
-def hold_then_submit_group(writer: DispatchWriter, store: RecordingStore, release: threading.Event,
-                           items: list[str]) -> dict[str, object]:
-    """Keep the writer busy with "first" until `items` are all queued, so they form one batch."""
+def hold_writer(writer: DispatchWriter, store: RecordingStore) -> threading.Thread:
+    """Submit "first" and return once the writer is inside storing it (held until `store` is released)."""
     holder = threading.Thread(target=writer.submit, args=("first",))
     holder.start()
     assert store.entered.wait(5)
+    return holder
+
+
+def hold_then_submit_group(writer: DispatchWriter, store: RecordingStore, release: threading.Event,
+                           items: list[str]) -> dict[str, object]:
+    """Keep the writer busy with "first" until `items` are all queued, so they form one batch."""
+    holder = hold_writer(writer, store)
     outcome: dict = {}
     group = threading.Thread(target=lambda: outcome.update(submit_all(writer, items)))
     group.start()
@@ -94,9 +100,7 @@ def test_items_waiting_together_are_stored_in_one_call(app):
     release = threading.Event()
     store = RecordingStore(release)
     writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10)
-    first = threading.Thread(target=writer.submit, args=("first",))
-    first.start()
-    assert store.entered.wait(5)  # the writer holds "first" and waits
+    first = hold_writer(writer, store)
     rest = threading.Thread(target=lambda: submit_all(writer, [f"item-{n}" for n in range(5)]))
     rest.start()
     wait_for_queue(writer, 5)
@@ -188,9 +192,7 @@ def test_stopping_answers_what_was_submitted_first(app):
     release = threading.Event()
     store = RecordingStore(release)
     writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10)
-    holder = threading.Thread(target=writer.submit, args=("first",))
-    holder.start()
-    assert store.entered.wait(5)
+    holder = hold_writer(writer, store)
     outcome: dict = {}
     group = threading.Thread(target=lambda: outcome.update(submit_all(writer, ["a", "b"])))
     group.start()
