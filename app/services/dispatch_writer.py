@@ -53,9 +53,6 @@ class _Handoff:
         self._settled = threading.Lock()
         self._settled.acquire()
 
-    def done(self) -> bool:
-        return self.finished
-
     def set_result(self, result: Any) -> None:
         self.result, self.finished = result, True
         self._settled.release()
@@ -140,7 +137,7 @@ class DispatchWriter:
                 except Exception as err:  # the thread must outlive any one batch (logged with its traceback)
                     log.exception("dispatch writer: unexpected error")
                     for _, handoff in batch:
-                        if not handoff.done():
+                        if not handoff.finished:
                             handoff.set_exception(err)
         finally:
             self._thread_exit()

@@ -8,9 +8,9 @@ SQLAlchemy's execution machinery each cost the web process more CPU than the dat
   (`writer_connection`). A batch is two statements, two round trips and no transaction block: one
   SELECT (`fetch_all`), then one INSERT for every row of every table (`insert_committed`, the
   tables joined by data-modifying WITH clauses), which PostgreSQL commits as it completes.
-- Other callers (`select_many`, `insert_and_commit`) work on the session's own connection, inside
-  its transaction, with the statements pipelined: their INSERTs commit together with whatever the
-  caller changed through the ORM.
+- Other callers (`fetch_all` without a connection, `insert_and_commit`) work on the session's own
+  connection, inside its transaction, the INSERTs pipelined with the COMMIT: they commit together
+  with whatever the caller changed through the ORM.
 
 SELECTs are Core statements compiled once to SQL text; INSERTs are built from the model's table
 with `$n` placeholders (psycopg's RawCursor: nothing to parse). Every other database uses the Core
@@ -44,7 +44,7 @@ _thread = threading.local()
 
 
 def active() -> bool:
-    """True when the session's database is PostgreSQL (the direct path applies)."""
+    """True when the app's database is PostgreSQL (the direct path applies)."""
     return db.engine.dialect.name == "postgresql"  # the engine's, so no session is opened to ask
 
 
@@ -60,24 +60,6 @@ def _compiled(statement: Select) -> tuple[str, dict[str, Any]]:
     return str(compiled), dict(compiled.params)
 
 
-def select_many(queries: Sequence[tuple[Select, Mapping[str, Any]]]) -> list[list]:
-    """Run independent Core SELECTs (each built once by its caller, so compiled once; lists bound
-    with `= ANY(:name)`) pipelined in one round trip. Rows have attribute access by column label."""
-    connection = _driver_connection()
-    cursors = []
-    with _translated_errors("pipelined select"), connection.pipeline():
-        for statement, params in queries:
-            sql, defaults = _compiled(statement)
-            cursor = connection.cursor(row_factory=namedtuple_row)
-            cursor.execute(sql, {**defaults, **params})
-            cursors.append(cursor)
-    try:
-        return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
-
-
 def writer_connection() -> psycopg.Connection:
     """This thread's autocommit connection, taken from the engine's pool on first use and kept
     until `release_writer_connection` (a broken one is replaced). Needs an app context.
@@ -85,7 +67,7 @@ def writer_connection() -> psycopg.Connection:
     Its application_name, `avisos dispatch writer <pid>/<thread id>`, tells it apart in
     pg_stat_activity."""
     proxied = getattr(_thread, "proxied", None)
-    if proxied is not None and (proxied.driver_connection.closed or proxied.driver_connection.broken):
+    if proxied is not None and _lost(proxied):
         proxied.invalidate()
         proxied = None
     if proxied is None:
@@ -110,7 +92,11 @@ def writer_connection_lost() -> bool:
     """True when this thread's writer connection is closed or broken (the next
     `writer_connection()` opens a new one)."""
     proxied = getattr(_thread, "proxied", None)
-    return proxied is not None and (proxied.driver_connection.closed or proxied.driver_connection.broken)
+    return proxied is not None and _lost(proxied)
+
+
+def _lost(proxied) -> bool:
+    return proxied.driver_connection.closed or proxied.driver_connection.broken
 
 
 def release_writer_connection() -> None:
@@ -122,9 +108,10 @@ def release_writer_connection() -> None:
         proxied.invalidate()
 
 
-def fetch_all(connection: psycopg.Connection, statement: Select, params: Mapping[str, Any]) -> list:
-    """Rows of a Core SELECT (compiled once; lists bound with `= ANY(:name)`) on `connection`,
-    with attribute access by column label."""
+def fetch_all(statement: Select, params: Mapping[str, Any], connection: psycopg.Connection | None = None) -> list:
+    """Rows of a Core SELECT (compiled once; lists bound with `= ANY(:name)`) on `connection`, or
+    in the session's transaction, with attribute access by column label."""
+    connection = connection or _driver_connection()
     sql, defaults = _compiled(statement)
     with _translated_errors("select"), connection.cursor(row_factory=namedtuple_row) as cursor:
         cursor.execute(sql, {**defaults, **params})
@@ -136,27 +123,17 @@ def insert_committed(connection: psycopg.Connection, inserts: Sequence[tuple[Tab
     connection: all or nothing, committed when this returns. Usually one statement, the tables
     after the first joined by data-modifying WITH clauses; past PostgreSQL's limit of bind
     parameters, several statements in one transaction block. Raises SQLAlchemy errors."""
-    shapes: list[tuple[Table, int]] = []
-    params: list[Any] = []
-    for table, rows in inserts:
-        columns, adapters = _column_plan(table)
-        for start in range(0, len(rows), _MAX_ROWS_PER_INSERT):
-            chunk = rows[start:start + _MAX_ROWS_PER_INSERT]
-            shapes.append((table, len(chunk)))
-            params.extend(adapt(row[name]) if adapt else row[name]
-                          for row in chunk for name, adapt in zip(columns, adapters, strict=True))
-    if not shapes:
+    chunks = _insert_chunks(inserts)
+    if not chunks:
         return
     with _translated_errors("insert"), psycopg.RawCursor(connection) as cursor:
-        if len(params) <= _MAX_PARAMS:
-            cursor.execute(_combined_insert_sql(tuple(shapes)), params)
+        if sum(len(params) for _, _, params in chunks) <= _MAX_PARAMS:
+            shapes = tuple((table, rows) for table, rows, _ in chunks)
+            cursor.execute(_combined_insert_sql(shapes), [value for _, _, params in chunks for value in params])
             return
         with connection.transaction():
-            offset = 0
-            for table, rows in shapes:
-                count = rows * len(table.columns)
-                cursor.execute(_insert_sql(table, rows), params[offset:offset + count])
-                offset += count
+            for table, rows, params in chunks:
+                cursor.execute(_insert_sql(table, rows), params)
 
 
 def insert_and_commit(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]], commit: bool = True) -> None:
@@ -177,13 +154,8 @@ def insert_and_commit(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]
     db.session.flush()
     connection = _driver_connection()
     with _translated_errors("pipelined insert"), connection.pipeline(), psycopg.RawCursor(connection) as cursor:
-        for table, rows in inserts:
-            columns, adapters = _column_plan(table)
-            for start in range(0, len(rows), _MAX_ROWS_PER_INSERT):
-                chunk = rows[start:start + _MAX_ROWS_PER_INSERT]
-                params = [adapt(row[name]) if adapt else row[name]
-                          for row in chunk for name, adapt in zip(columns, adapters, strict=True)]
-                cursor.execute(_insert_sql(table, len(chunk)), params)
+        for table, rows, params in _insert_chunks(inserts):
+            cursor.execute(_insert_sql(table, rows), params)
         if commit:
             connection.commit()
     if commit:
@@ -200,6 +172,19 @@ def _translated_errors(sql: str) -> Iterator[None]:
         yield
     except psycopg.Error as err:
         raise DBAPIError.instance(sql, None, err, psycopg.Error) from err
+
+
+def _insert_chunks(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]]) -> list[tuple[Table, int, list]]:
+    """(table, row count, parameters) per INSERT of at most _MAX_ROWS_PER_INSERT rows, JSON columns
+    adapted as SQLAlchemy would (None is JSON null unless the column says none_as_null)."""
+    chunks = []
+    for table, rows in inserts:
+        columns, adapters = _column_plan(table)
+        for start in range(0, len(rows), _MAX_ROWS_PER_INSERT):
+            chunk = rows[start:start + _MAX_ROWS_PER_INSERT]
+            chunks.append((table, len(chunk), [adapt(row[name]) if adapt else row[name]
+                                               for row in chunk for name, adapt in zip(columns, adapters, strict=True)]))
+    return chunks
 
 
 @lru_cache(maxsize=16)

@@ -49,85 +49,66 @@ class Recipient:
         return Recipient(self.customer, replace(self.contacts, email=""), self.preferences)
 
 
-@lru_cache(maxsize=4)
-def _customers_query(postgresql: bool, with_orders: bool = False):
+@lru_cache(maxsize=2)
+def _customers_query(postgresql: bool):
     """Built once: constructing the statement costs more than running it. PostgreSQL binds the
-    list as one array (`= ANY`), so the SQL text is the same for any number of customers.
-
-    `with_orders` (PostgreSQL) adds the column `phase_orders`: {plate: phase order} of the
-    customer's vehicles among the bound `plates`, so one statement answers for customers and
-    vehicles."""
+    list as one array (`= ANY`), so the SQL text is the same for any number of customers, and
+    answers for vehicles in the same statement: the column `phase_orders` is {plate: phase order}
+    of the customer's vehicles among the bound `plates`."""
     push_count = (select(func.count()).select_from(PushSubscription)
                   .where(PushSubscription.customer_id == Customer.id, PushSubscription.is_active)
                   .correlate(Customer).scalar_subquery())
-    refs = bindparam("refs", type_=ARRAY(String)) if postgresql else bindparam("refs", expanding=True)
     columns = [Customer.id, Customer.customer_id, Customer.email, Customer.phone, Customer.whatsapp,
                Customer.workshop_id, Customer.reminder_email_opt_out, push_count.label("push_count"),
                ChannelPreference.channel, ChannelPreference.enabled, ChannelPreference.priority]
-    if with_orders:
-        plates = bindparam("plates", type_=ARRAY(String))
+    if postgresql:
+        refs, plates = bindparam("refs", type_=ARRAY(String)), bindparam("plates", type_=ARRAY(String))
         columns.append(
             select(func.json_object_agg(Vehicle.plate, Vehicle.phase_order))
             .where(Vehicle.customer_id == Customer.id, Vehicle.plate == any_(plates),
                    Vehicle.phase_order.is_not(None))
             .correlate(Customer).scalar_subquery().label("phase_orders"))
-    return (
-        select(*columns)
-        .outerjoin(ChannelPreference, ChannelPreference.customer_id == Customer.id)
-        .where(Customer.customer_id == any_(refs) if postgresql else Customer.customer_id.in_(refs))
-    )
-
-
-@lru_cache(maxsize=2)
-def _phase_orders_query(postgresql: bool):
-    """The phase orders of the named customers' vehicles with the named plates (independent of the
-    customers query, so both go to PostgreSQL in one round trip)."""
-    if postgresql:
-        refs, plates = bindparam("refs", type_=ARRAY(String)), bindparam("plates", type_=ARRAY(String))
-        match = (Customer.customer_id == any_(refs), Vehicle.plate == any_(plates))
+        match = Customer.customer_id == any_(refs)
     else:
-        match = (Customer.customer_id.in_(bindparam("refs", expanding=True)),
-                 Vehicle.plate.in_(bindparam("plates", expanding=True)))
+        match = Customer.customer_id.in_(bindparam("refs", expanding=True))
+    return (select(*columns)
+            .outerjoin(ChannelPreference, ChannelPreference.customer_id == Customer.id)
+            .where(match))
+
+
+@lru_cache(maxsize=1)
+def _phase_orders_query():
+    """The phase orders of the named customers' vehicles with the named plates (elsewhere than
+    PostgreSQL, where the customers query answers for them)."""
     return (select(Customer.customer_id.label("ref"), Vehicle.plate, Vehicle.phase_order)
             .join(Customer, Customer.id == Vehicle.customer_id)
-            .where(*match, Vehicle.phase_order.is_not(None)))
-
-
-def _query_rows(queries: list[tuple]) -> list[list]:
-    """Rows of each (statement builder, params): on PostgreSQL pipelined in one round trip."""
-    if pg_direct.active():
-        return pg_direct.select_many([(build(True), params) for build, params in queries])
-    return [list(db.session.execute(build(False), params)) for build, params in queries]
+            .where(Customer.customer_id.in_(bindparam("refs", expanding=True)),
+                   Vehicle.plate.in_(bindparam("plates", expanding=True)), Vehicle.phase_order.is_not(None)))
 
 
 def load_customers(wanted: Iterable[tuple[str, str | None]],
                    connection: psycopg.Connection | None = None) -> dict[tuple[str, str | None], CustomerInfo]:
     """Customers by (customer_ref, plate): each with its preferences, active push subscription
-    count and, given a plate, that vehicle's own phase order. One round trip on PostgreSQL for any
-    number of events (the dispatch writer loads a whole batch at once, on its own `connection`);
-    unknown customers are absent."""
+    count and, given a plate, that vehicle's own phase order. One statement on PostgreSQL for any
+    number of events (the dispatch writer loads a whole batch at once, on its own `connection`;
+    others on the session's); unknown customers are absent."""
     wanted = list(dict.fromkeys(wanted))
     refs = list(dict.fromkeys(ref for ref, _ in wanted))
     if not refs:
         return {}
     plates = list(dict.fromkeys(plate for _, plate in wanted if plate))
     orders: dict[tuple[str, str], tuple[str, ...]] = {}
-    if connection is not None:
-        customer_rows = pg_direct.fetch_all(connection, _customers_query(True, True),
-                                            {"refs": refs, "plates": plates})
-        for row in customer_rows:
-            for plate, order in (row.phase_orders or {}).items():
-                if order:
-                    orders.setdefault((row.customer_id, plate), tuple(order))
+    if pg_direct.active():
+        customer_rows = pg_direct.fetch_all(_customers_query(True), {"refs": refs, "plates": plates}, connection)
+        vehicle_orders = ((row.customer_id, plate, order) for row in customer_rows
+                          for plate, order in (row.phase_orders or {}).items())
     else:
-        queries = [(_customers_query, {"refs": refs})]
-        if plates:
-            queries.append((_phase_orders_query, {"refs": refs, "plates": plates}))
-        results = _query_rows(queries)
-        customer_rows = results[0]
-        for row in results[1] if plates else ():
-            if row.phase_order:
-                orders.setdefault((row.ref, row.plate), tuple(row.phase_order))
+        customer_rows = list(db.session.execute(_customers_query(False), {"refs": refs}))
+        vehicle_orders = (db.session.execute(_phase_orders_query(), {"refs": refs, "plates": plates})
+                          if plates else ())
+    for ref, plate, order in vehicle_orders:
+        if order:
+            orders.setdefault((ref, plate), tuple(order))
     by_ref: dict[str, list] = {}
     for row in customer_rows:
         by_ref.setdefault(row.customer_id, []).append(row)
