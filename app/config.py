@@ -152,6 +152,10 @@ class Config:
         self.CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
         self.RATE_LIMIT_DEFAULT = os.environ.get("RATE_LIMIT_DEFAULT", "1000/hour")
         self.RATE_LIMIT_DISPATCH = os.environ.get("RATE_LIMIT_DISPATCH", "20000/hour")
+        # Anonymous compat browsers, per client address (a workshop's technicians share one).
+        self.RATE_LIMIT_COMPAT_DISPATCH = os.environ.get("RATE_LIMIT_COMPAT_DISPATCH", "60/minute;600/hour")
+        # Reverse proxies in front of Avisos whose X-Forwarded-For/-Proto are trusted (0: none).
+        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = env_bool("RATELIMIT_HEADERS_ENABLED", False)
         # Empty: REDIS_URL when set, else in-process memory (embedded mode).

@@ -1,13 +1,16 @@
 """One error shape for the JSON API; HTML elsewhere.
 
-Every 4xx under /api/ answers {"error": {"code", "message", "fields"}, "detail"} and never an HTML page.
+Every 4xx under /api/ answers {"error": {"code", "message", "fields"}, "detail"} and never an HTML page,
+except on the paths in FLAT_ERROR_PATHS: there the reference's clients read `error` as a string (the
+Ambacar PWA shows `data.error || data.detail`), so `error` and `detail` are one readable sentence and
+the code and fields move to `code` and `fields` (docs/CLIENTS.md).
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, has_request_context, jsonify, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -26,8 +29,26 @@ class ApiError(Exception):
         self.fields = fields or {}
 
 
+FLAT_ERROR_PATHS = frozenset({"/api/v1/notifications/events/dispatch/"})
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The JSON body of an API error (the flat shape on FLAT_ERROR_PATHS)."""
+    if has_request_context() and request.path in FLAT_ERROR_PATHS:
+        readable = readable_error(message, fields)
+        return {"error": readable, "detail": readable, "code": code, "fields": fields or {}}
     return {"error": {"code": code, "message": message, "fields": fields or {}}, "detail": message}
+
+
+def readable_error(message: str, fields: dict | None) -> str:
+    """The message followed by each field's problems, in one line a person can read."""
+    parts = []
+    for name, problems in (fields or {}).items():
+        items = problems if isinstance(problems, (list, tuple)) else [problems]
+        parts.append(f"{name}: {' '.join(str(p) for p in items)}")
+    if not parts:
+        return message
+    return f"{message.rstrip('.')} ({'; '.join(parts)})"
 
 
 def api_error_response(err: ApiError):

@@ -14,7 +14,7 @@ from flask import current_app, g, request
 from sqlalchemy import select, update
 
 from app.api.caller import ApiCaller
-from app.api.compat import ANONYMOUS, COMPAT_SCOPES, compat_origin_allowed, jwt_caller
+from app.api.compat import anonymous_caller, compat_origin_allowed, jwt_caller, note_ignored_token
 from app.api.limits import rate_limited
 from app.errors import ApiError
 from app.extensions import db
@@ -133,23 +133,32 @@ def _check_scope(caller: ApiCaller, scope: str) -> None:
 
 def authenticate(scope: str, compat: bool = False) -> ApiCaller:
     """An API key; else a core JWT (CORE_JWT_SECRET); else, for `compat` endpoints in
-    AUTH_MODE=compat, an anonymous browser caller from a CORS_ORIGINS origin."""
+    AUTH_MODE=compat, an anonymous browser caller from a CORS_ORIGINS origin. On such a call a
+    Bearer token that does not verify counts as no credential (the reference ignored it)."""
     if _presented_key():
         return authenticate_api_key(scope)
+    anonymous_allowed = compat and compat_origin_allowed()
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
-        caller = jwt_caller(header[7:].strip())
+        try:
+            caller = jwt_caller(header[7:].strip())
+        except ApiError as err:
+            if not anonymous_allowed:
+                raise
+            note_ignored_token(err)
+            return anonymous_caller(scope)
         _check_scope(caller, scope)
         return caller
-    if compat and scope in COMPAT_SCOPES and compat_origin_allowed():
-        return ANONYMOUS
+    if anonymous_allowed:
+        return anonymous_caller(scope)
     return authenticate_api_key(scope)
 
 
 def require_api_key(scope: str = "read", compat: bool = False):
     """Decorator for /api/v1 views: authenticate the caller and keep it on `g.api_caller`.
 
-    `compat` marks the endpoints the reference answered without credentials (AUTH_MODE=compat)."""
+    `compat` marks the endpoints the Ambacar PWA calls without credentials (AUTH_MODE=compat;
+    client-contract-pwa.md §1.3): nothing else answers an anonymous caller."""
 
     def decorator(view):
         limited = rate_limited(scope)(view)

@@ -19,7 +19,7 @@ TAGS = ("Catalog",)
 
 
 @api_v1.get("/notifications/catalog/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(TAGS, model=Catalog)
 def catalog():
     """Catalog of service type and phase slugs to use in dispatch."""
@@ -60,7 +60,7 @@ def service_type_json(stype: ServiceType) -> dict:
 
 
 @api_v1.get("/notifications/phases/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(("Phases",), model=Page[PhaseOut], query=PageQuery, errors=(400, 404))
 def list_phases():
     """List the service phases in order."""
@@ -70,7 +70,7 @@ def list_phases():
 
 
 @api_v1.get("/notifications/phases/<phase_id>/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(("Phases",), model=PhaseOut, errors=(404,))
 def get_phase(phase_id: str):
     """Retrieve one service phase."""
@@ -78,7 +78,7 @@ def get_phase(phase_id: str):
 
 
 @api_v1.get("/notifications/service-types/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(("Service types",), model=Page[ServiceTypeOut], query=PageQuery, errors=(400, 404))
 def list_service_types():
     """List the top-level service types with their subtypes nested."""
@@ -89,7 +89,7 @@ def list_service_types():
 
 
 @api_v1.get("/notifications/service-types/<type_id>/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(("Service types",), model=ServiceTypeOut, errors=(404,))
 def get_service_type(type_id: str):
     """Retrieve one service type (or subtype) with its subtypes."""

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import request
-from pydantic import BaseModel, ValidationError
+from pydantic import AliasChoices, BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
@@ -29,16 +29,64 @@ def json_object() -> dict:
 
 
 def parse_body(model: type[M], payload: Any = None, what: str = "The request") -> M:
-    """Validate the JSON body (or `payload`: PATCH merges the stored values with the sent ones)."""
+    """Validate the JSON body (or `payload`: PATCH merges the stored values with the sent ones).
+
+    Write models refuse unknown fields (extra="forbid"); the read-only fields of the resource's own
+    representation (`READ_ONLY`, e.g. `id`, `created_at`) may be sent back and are left out. A field
+    sent under two of its names (`service_type` and `service_type_id`) with different values is a 400
+    naming both."""
     data = json_object() if payload is None else payload
+    if isinstance(data, dict):
+        data = _without_read_only(model, data)
+        _check_alias_conflicts(model, data, what)
     try:
         return model.model_validate(data)
     except ValidationError as err:
         raise ApiError(400, "validation_error", f"{what} is not valid.", pydantic_fields(err)) from None
 
 
+def parse_patch(model: type[M], stored: dict, what: str = "The request") -> M:
+    """A PATCH: the sent fields (under any of their names) over the stored values, validated whole."""
+    sent = _without_read_only(model, json_object())
+    _check_alias_conflicts(model, sent, what)
+    return parse_body(model, {**stored, **_canonical_names(model, sent)}, what)
+
+
+def _canonical_names(model: type[BaseModel], data: dict) -> dict:
+    """Rename alias keys (`service_type_id`) to the field's first name (`service_type`)."""
+    renames: dict[str, str] = {}
+    for info in model.model_fields.values():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            first = str(alias.choices[0])
+            renames.update({str(choice): first for choice in alias.choices[1:]})
+    return {renames.get(k, k): v for k, v in data.items()}
+
+
+def _without_read_only(model: type[BaseModel], data: dict) -> dict:
+    read_only = getattr(model, "READ_ONLY", frozenset())
+    return {k: v for k, v in data.items() if k not in read_only} if read_only else data
+
+
+def _check_alias_conflicts(model: type[BaseModel], data: dict, what: str) -> None:
+    fields: dict[str, list[str]] = {}
+    for info in model.model_fields.values():
+        alias = info.validation_alias
+        if not isinstance(alias, AliasChoices):
+            continue
+        names = [str(choice) for choice in alias.choices if str(choice) in data]
+        if len(names) > 1 and any(data[n] != data[names[0]] for n in names[1:]):
+            for name in names:
+                fields[name] = [f"Sent as {' and '.join(names)} with different values; send one."]
+    if fields:
+        raise ApiError(400, "validation_error", f"{what} is not valid.", fields)
+
+
 def parse_query(model: type[M]) -> M:
+    """Validate the query string (unknown parameters are ignored: caches and clients add their own;
+    a parameter given under two of its names with different values is a 400 naming both)."""
     data = {k: v for k, v in request.args.items() if v != ""}
+    _check_alias_conflicts(model, data, "The query")
     try:
         return model.model_validate(data)
     except ValidationError as err:

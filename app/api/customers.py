@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from app.api import api_v1
 from app.api.auth import require_api_key
-from app.api.common import iso, json_object, paginate, parse_body, parse_query, str_or_none
+from app.api.common import iso, json_object, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.reminders import reminder_json
 from app.api.schemas.common import Page
@@ -32,14 +32,16 @@ BASE = "/notifications/customers/"
 
 
 def preference_json(p: ChannelPreference) -> dict:
-    return {"channel": p.channel, "channel_display": CHANNEL_LABELS.get(p.channel, p.channel),
+    return {"id": str(p.id), "channel": p.channel, "channel_display": CHANNEL_LABELS.get(p.channel, p.channel),
             "enabled": p.enabled, "priority": p.priority}
 
 
 def customer_json(c: Customer) -> dict:
+    """The reference's customer object: contact fields are null when not on file (the PWA shows
+    "No registrado")."""
     return {
         "id": str(c.id), "customer_id": c.customer_id, "first_name": c.first_name, "last_name": c.last_name,
-        "full_name": c.full_name, "email": c.email, "phone": c.phone, "whatsapp": c.whatsapp,
+        "full_name": c.full_name, "email": c.email or None, "phone": c.phone or None, "whatsapp": c.whatsapp or None,
         "taller_id": str_or_none(c.workshop_id), "is_active": c.is_active,
         "channel_preferences": [preference_json(p) for p in records.effective_preferences(c)],
         "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
@@ -53,8 +55,8 @@ def _customer_or_404(customer_id: str) -> Customer:
     return customer
 
 
-def _save(customer: Customer | None, payload: dict | None = None) -> Customer:
-    body = parse_body(CustomerIn, payload, what="The customer")
+def _save(customer: Customer | None, payload: dict | None = None, body: CustomerIn | None = None) -> Customer:
+    body = body or parse_body(CustomerIn, payload, what="The customer")
     if customer is None and not body.customer_id:
         raise ApiError(400, "validation_error", "The customer is not valid.", {"customer_id": ["This field is required."]})
     try:
@@ -64,7 +66,7 @@ def _save(customer: Customer | None, payload: dict | None = None) -> Customer:
 
 
 @api_v1.get(BASE)
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(TAGS, model=Page[CustomerOut], query=CustomerFilters, errors=(400, 404))
 def list_customers():
     """List customers (search by name, email or phone)."""
@@ -98,13 +100,16 @@ def replace_customer(customer_id: str):
 
 
 @api_v1.patch(BASE + "<customer_id>/")
-@require_api_key("manage")
+@require_api_key("manage", compat=True)
 @doc(TAGS, model=CustomerOut, json=CustomerIn, errors=(400, 404))
 def update_customer(customer_id: str):
     """Update some fields of a customer."""
     customer = _customer_or_404(customer_id)
-    merged = {**records.customer_values(customer), **json_object(), "customer_id": customer.customer_id}
-    return jsonify(customer_json(_save(customer, merged)))
+    body = parse_patch(CustomerIn, records.customer_values(customer), what="The customer")
+    if body.customer_id != customer.customer_id:
+        raise ApiError(400, "validation_error", "The customer is not valid.",
+                       {"customer_id": ["The customer_id of a customer cannot change."]})
+    return jsonify(customer_json(_save(customer, body=body)))
 
 
 @api_v1.delete(BASE + "<customer_id>/")
@@ -125,13 +130,13 @@ def customer_preferences(customer_id: str):
 
 
 @api_v1.post(BASE + "<customer_id>/update_preferences/")
-@require_api_key("manage")
+@require_api_key("manage", compat=True)
 @doc(TAGS, model=PreferenceList, json=PreferencesIn, errors=(400, 404))
 def update_preferences(customer_id: str):
     """Set channel preferences (enabled and priority per channel)."""
     customer = _customer_or_404(customer_id)
     payload = request.get_json(force=True, silent=True)
-    body = parse_body(PreferencesIn, {"preferences": payload} if isinstance(payload, list) else None,
+    body = parse_body(PreferencesIn, {"channels": payload} if isinstance(payload, list) else None,
                       what="The preferences")
     try:
         prefs = records.set_preferences(customer, [p.model_dump() for p in body.preferences])

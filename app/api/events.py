@@ -14,7 +14,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Notification
 from app.services.dispatch import accept_event
-from app.services.dispatch_request import DispatchRequest
+from app.services.dispatch_request import CUSTOM_EVENT, DispatchRequest
 
 
 def _json_body():
@@ -25,14 +25,20 @@ def _json_body():
 
 
 @api_v1.post("/notifications/events/dispatch/")
-@require_api_key("dispatch")
+@require_api_key("dispatch", compat=True)
 @doc(("Events",), ok=202, model=DispatchAccepted, json=DispatchRequest, errors=(400, 422))
 def dispatch_event():
-    """Dispatch a notification event (202: notifications queued)."""
+    """Dispatch a notification event (202: notifications queued). Error bodies carry `error` as a
+    readable string here, with `code` and `fields` beside it (docs/CLIENTS.md)."""
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "validation_error", "Idempotency-Key is too long.", {"Idempotency-Key": ["At most 255 characters."]})
-    status, body = accept_event(_json_body(), api_key_id=g.api_caller.api_key_id, idempotency_key=key,
+    payload = _json_body()
+    if g.api_caller.anonymous and isinstance(payload, dict) and payload.get("event_type") == CUSTOM_EVENT:
+        # A custom event carries its own text: only a verified core token or an API key may send one.
+        raise ApiError(401, "not_authenticated", "Custom events need an API key or a verified core token "
+                                                 "(Authorization: Bearer).")
+    status, body = accept_event(payload, api_key_id=g.api_caller.api_key_id, idempotency_key=key,
                                 group_commit=True)
     return jsonify(body), status
 

@@ -1,6 +1,7 @@
-"""Rate limits per caller: RATE_LIMIT_DISPATCH for dispatch, RATE_LIMIT_DEFAULT shared by every other
-/api/v1 endpoint. Checked after authentication, so they count per API key (per JWT subject; per
-address for anonymous compat callers). 429 carries Retry-After.
+"""Rate limits per caller: RATE_LIMIT_DISPATCH for dispatch (RATE_LIMIT_COMPAT_DISPATCH for anonymous
+compat browsers), RATE_LIMIT_DEFAULT shared by every other /api/v1 endpoint. Checked after
+authentication, so they count per API key (per JWT subject; per client address for anonymous compat
+callers, behind TRUSTED_PROXIES proxies). 429 carries Retry-After.
 
 Dispatch, the hot path, is counted by app/api/batched_limit.py (local counts pushed to the storage in
 batches); every other endpoint by Flask-Limiter. Both use the same storage and the same keys."""
@@ -36,7 +37,7 @@ def _limited_by_batched_counter() -> bool:
 
 def _caller_key() -> str:
     caller = getattr(g, "api_caller", None)
-    if caller is None or (caller.api_key_id is None and caller.name == "anonymous-compat"):
+    if caller is None or caller.anonymous:
         return f"ip:{request.remote_addr}"
     return caller.rate_key
 
@@ -68,14 +69,17 @@ def _dispatch_limited(view):
 
 
 def _dispatch_breach(config) -> Breach | None:
-    limit_string = config["RATE_LIMIT_DISPATCH"]
+    caller = getattr(g, "api_caller", None)
+    # Anonymous compat browsers (one address each) get their own, much smaller budget.
+    setting = "RATE_LIMIT_COMPAT_DISPATCH" if caller is None or caller.anonymous else "RATE_LIMIT_DISPATCH"
+    limit_string = config[setting]
     try:
         limits = parse_limits(limit_string)
     except ValueError:
         # As with Flask-Limiter, a malformed limit limits nothing; say so once per string.
         if limit_string not in _bad_limit_strings:
             _bad_limit_strings.add(limit_string)
-            log.error("RATE_LIMIT_DISPATCH %r is not a rate limit string; dispatch is not limited", limit_string)
+            log.error("%s %r is not a rate limit string; dispatch is not limited", setting, limit_string)
         return None
     if not limits:
         return None

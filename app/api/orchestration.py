@@ -114,7 +114,7 @@ def create_config():
 
 
 @api_v1.get(BASE + "<config_id>/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(TAGS, model=ConfigOut, errors=(404,))
 def get_config(config_id: str):
     """Retrieve a config with its phase x channel settings."""

@@ -20,16 +20,20 @@ TAGS = ("Push",)
 @require_api_key("push", compat=True)
 @doc(TAGS, ok=201, model=SubscriptionOut, json=SubscribeIn, errors=(400,))
 def subscribe():
-    """Subscribe a browser (or refresh its subscription: the same endpoint is updated)."""
+    """Subscribe a browser: 201 for a new endpoint, 200 for a known one (updated, reactivated, moved
+    to this customer, its failure count reset)."""
     body = parse_body(SubscribeIn, what="The subscription")
     customer = customer_records.find_customer(body.customer_id)
     if customer is None:
         raise ApiError(400, "validation_error", "Unknown customer.", {"customer_id": ["Unknown customer."]})
     agent = body.user_agent or request.headers.get("User-Agent", "")
-    row, created = push_subscriptions.subscribe(customer, body.endpoint, body.keys.p256dh, body.keys.auth, agent)
+    browser = body.subscription
+    row, created = push_subscriptions.subscribe(customer, browser.endpoint, browser.keys.p256dh, browser.keys.auth,
+                                                agent, body.expires_at)
     return jsonify({"id": str(row.id), "customer_id": customer.customer_id, "endpoint": row.endpoint,
-                    "is_active": row.is_active, "created": created, "created_at": iso(row.created_at),
-                    "updated_at": iso(row.updated_at)}), 201
+                    "is_active": row.is_active, "last_used_at": iso(row.last_success_at),
+                    "failure_count": row.failure_count, "expires_at": iso(row.expires_at), "created": created,
+                    "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)}), 201 if created else 200
 
 
 @api_v1.delete("/notifications/push/subscribe/")
@@ -56,7 +60,7 @@ def push_status(customer_id: str):
 
 
 @api_v1.get("/notifications/push/vapid-public-key/")
-@require_api_key("push", compat=True)
+@require_api_key("push")
 @doc(TAGS, model=VapidKeyOut, errors=(503,))
 def vapid_public_key():
     """The VAPID public key a PWA subscribes with (applicationServerKey)."""

@@ -6,12 +6,13 @@ from flask import jsonify
 
 from app.api import api_v1
 from app.api.auth import require_api_key
-from app.api.common import get_or_404, iso, json_object, paginate, parse_body, parse_query, str_or_none
+from app.api.common import get_or_404, iso, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.schemas.common import Page
 from app.api.schemas.customers import ReminderFilters, ReminderIn, ReminderOut
 from app.errors import ApiError
 from app.models import MaintenanceReminder
+from app.models.enums import ReminderType
 from app.services import customer_records as records
 
 TAGS = ("Reminders",)
@@ -21,12 +22,17 @@ STATUS_LABELS = {"pending": "Pendiente", "notified": "Notificado", "completed": 
 
 
 def reminder_json(r: MaintenanceReminder) -> dict:
+    """The reference's reminder (type, target_*, notify_via, *_display) with Avisos' fields beside it."""
+    due_date = iso(r.due_date)
     return {
         "id": str(r.id), "vehicle": str(r.vehicle_id), "vehicle_plate": r.vehicle.plate,
+        "vehicle_display": r.vehicle.description or r.vehicle.plate,
         "customer_id": r.customer.customer_id, "customer_name": r.customer.full_name,
+        "type": r.reminder_type, "type_display": ReminderType.LABELS.get(r.reminder_type, r.reminder_type),
         "service_type": str_or_none(r.service_type_id),
         "service_type_name": r.service_type.name if r.service_type else None, "title": r.title,
-        "description": r.description or "", "due_date": iso(r.due_date), "due_kilometers": r.due_kilometers,
+        "description": r.description or "", "target_date": due_date, "target_kilometers": r.due_kilometers,
+        "due_date": due_date, "due_kilometers": r.due_kilometers, "notify_via": list(r.notify_via or []),
         "notify_before_days": r.notify_before_days, "notify_before_km": r.notify_before_km, "status": r.status,
         "status_display": STATUS_LABELS.get(r.status, r.status), "last_notified_at": iso(r.last_notified_at),
         "notified_count": r.notified_count, "completed_at": iso(r.completed_at),
@@ -34,8 +40,8 @@ def reminder_json(r: MaintenanceReminder) -> dict:
     }
 
 
-def _save(reminder: MaintenanceReminder | None, payload: dict | None = None) -> MaintenanceReminder:
-    body = parse_body(ReminderIn, payload, what="The reminder")
+def _save(reminder: MaintenanceReminder | None, body: ReminderIn | None = None) -> MaintenanceReminder:
+    body = body or parse_body(ReminderIn, what="The reminder")
     try:
         return records.save_reminder(reminder, body.model_dump())
     except records.RecordInvalid as err:
@@ -43,17 +49,18 @@ def _save(reminder: MaintenanceReminder | None, payload: dict | None = None) -> 
 
 
 @api_v1.get(BASE)
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(TAGS, model=Page[ReminderOut], query=ReminderFilters, errors=(400, 404))
 def list_reminders():
-    """List reminders (filters: status, customer_id, vehicle_id)."""
+    """List reminders (filters: status, customer_id, vehicle_id). Cancelled ones only when asked for
+    (`status=cancelled`): the reference's clients know four statuses."""
     f = parse_query(ReminderFilters)
     query = records.reminder_query(f.status, f.customer_id, f.vehicle_id)
     return jsonify(paginate(query, reminder_json, f.page, f.page_size))
 
 
 @api_v1.post(BASE)
-@require_api_key("manage")
+@require_api_key("manage", compat=True)
 @doc(TAGS, ok=201, model=ReminderOut, json=ReminderIn, errors=(400,))
 def create_reminder():
     """Create a maintenance reminder."""
@@ -61,7 +68,7 @@ def create_reminder():
 
 
 @api_v1.get(BASE + "<reminder_id>/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(TAGS, model=ReminderOut, errors=(404,))
 def get_reminder(reminder_id: str):
     """Retrieve a reminder."""
@@ -77,16 +84,17 @@ def replace_reminder(reminder_id: str):
 
 
 @api_v1.patch(BASE + "<reminder_id>/")
-@require_api_key("manage")
+@require_api_key("manage", compat=True)
 @doc(TAGS, model=ReminderOut, json=ReminderIn, errors=(400, 404))
 def update_reminder(reminder_id: str):
     """Update some fields of a reminder."""
     reminder = get_or_404(MaintenanceReminder, reminder_id, "reminder")
-    return jsonify(reminder_json(_save(reminder, {**records.reminder_values(reminder), **json_object()})))
+    body = parse_patch(ReminderIn, records.reminder_values(reminder), what="The reminder")
+    return jsonify(reminder_json(_save(reminder, body)))
 
 
 @api_v1.delete(BASE + "<reminder_id>/")
-@require_api_key("manage")
+@require_api_key("manage", compat=True)
 @doc(TAGS, ok=204, errors=(404,))
 def delete_reminder(reminder_id: str):
     """Delete a reminder."""
@@ -95,7 +103,7 @@ def delete_reminder(reminder_id: str):
 
 
 @api_v1.post(BASE + "<reminder_id>/complete/")
-@require_api_key("manage")
+@require_api_key("manage", compat=True)
 @doc(TAGS, model=ReminderOut, errors=(404,))
 def complete_reminder(reminder_id: str):
     """Mark a reminder completed."""

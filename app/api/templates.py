@@ -6,7 +6,7 @@ from flask import jsonify
 
 from app.api import api_v1
 from app.api.auth import require_api_key
-from app.api.common import get_or_404, iso, json_object, paginate, parse_body, parse_query, str_or_none
+from app.api.common import get_or_404, iso, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.schemas.common import Page
 from app.api.schemas.templates import (
@@ -22,7 +22,7 @@ from app.api.schemas.templates import (
 from app.errors import ApiError
 from app.models import NotificationTemplate
 from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
-from app.orchestration.rendering import MissingVariables, extract_variables
+from app.orchestration.rendering import MissingVariables, extract_variables, normalise_name
 from app.orchestration.variables import VARIABLES
 from app.services import template_lookup
 
@@ -31,22 +31,25 @@ BASE = "/notifications/templates/"
 
 
 def template_json(t: NotificationTemplate) -> dict:
+    """The reference's template object (`*_id`, `is_default`, `preview`) with Avisos' fields beside it."""
+    service_type, phase, subtype = str_or_none(t.service_type_id), str_or_none(t.phase_id), str_or_none(t.subtype_id)
     return {
         "id": str(t.id), "name": t.name, "channel": t.channel,
         "channel_display": CHANNEL_LABELS.get(t.channel, t.channel), "target": t.target,
         "target_display": TARGET_LABELS.get(t.target, t.target), "event_type": t.event_type,
-        "service_type": str_or_none(t.service_type_id),
+        "service_type_id": service_type, "service_type": service_type,
         "service_type_name": t.service_type.name if t.service_type else None,
-        "subtype": str_or_none(t.subtype_id), "subtype_name": t.subtype.name if t.subtype else None,
-        "phase": str_or_none(t.phase_id), "phase_name": t.phase.name if t.phase else None,
+        "subtype_id": subtype, "subtype": subtype, "subtype_name": t.subtype.name if t.subtype else None,
+        "phase_id": phase, "phase": phase, "phase_name": t.phase.name if t.phase else None,
         "taller_id": str_or_none(t.workshop_id), "subject": t.subject or "", "body": t.body,
         "html_body": t.html_body or "", "variables": extract_variables(t.subject or "", t.body, t.html_body or ""),
-        "is_active": t.is_active, "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
+        "preview": template_lookup.sample_preview(t.body), "is_default": t.is_default, "is_active": t.is_active,
+        "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
     }
 
 
-def _save(template: NotificationTemplate | None, payload: dict | None = None) -> NotificationTemplate:
-    body = parse_body(TemplateIn, payload, what="The template")
+def _save(template: NotificationTemplate | None, body: TemplateIn | None = None) -> NotificationTemplate:
+    body = body or parse_body(TemplateIn, what="The template")
     try:
         return template_lookup.save_template(template, body.model_dump())
     except template_lookup.TemplateInvalid as err:
@@ -94,8 +97,8 @@ def replace_template(template_id: str):
 def update_template(template_id: str):
     """Update some fields of a template."""
     template = get_or_404(NotificationTemplate, template_id, "template")
-    merged = {**template_lookup.stored_values(template), **json_object()}
-    return jsonify(template_json(_save(template, merged)))
+    body = parse_patch(TemplateIn, template_lookup.stored_values(template), what="The template")
+    return jsonify(template_json(_save(template, body)))
 
 
 @api_v1.delete(BASE + "<template_id>/")
@@ -108,7 +111,7 @@ def delete_template(template_id: str):
 
 
 @api_v1.post(BASE + "preview/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(TAGS, model=PreviewOut, json=PreviewIn, errors=(400, 404))
 def preview_template():
     """Render a template with a context; 400 lists the variables the context lacks."""
@@ -128,26 +131,26 @@ def preview_template():
                        {"context": [f"Missing variable: {name}" for name in err.names],
                         "missing_variables": err.names}) from None
     message = result.message
-    return jsonify({"subject": message.subject, "body": message.body, "html_body": message.html_body,
-                    "variables": result.variables})
+    return jsonify({"preview": message.body, "subject": message.subject, "body": message.body,
+                    "html_body": message.html_body, "variables": result.variables})
 
 
 @api_v1.get(BASE + "variables/")
-@require_api_key("read", compat=True)
+@require_api_key("read")
 @doc(TAGS, model=VariableList)
 def template_variables():
     """List the variables templates can use."""
-    return jsonify([{"name": v.name, "placeholder": "{{" + v.name + "}}", "description": v.description,
-                     "example": v.example, "filled_by_avisos": v.filled_by_avisos} for v in VARIABLES])
+    return jsonify([{"id": normalise_name(v.name), "label": "{{" + v.name + "}}", "name": v.name,
+                     "placeholder": "{{" + v.name + "}}", "description": v.description, "example": v.example,
+                     "filled_by_avisos": v.filled_by_avisos} for v in VARIABLES])
 
 
 @api_v1.get(BASE + "for_context/")
-@require_api_key("read", compat=True)
-@doc(TAGS, model=TemplateList, query=ForContextQuery, errors=(400, 404))
+@require_api_key("read")
+@doc(TAGS, model=TemplateList, query=ForContextQuery, errors=(400,))
 def template_for_context():
-    """The template dispatch would use for service type + phase + channel + target (+ subtype, workshop)."""
+    """Active templates for service type + phase + channel + target (+ subtype, workshop), the one
+    dispatch would use first; [] when none matches."""
     q = parse_query(ForContextQuery)
     found = template_lookup.for_context(q.service_type, q.phase, q.channel, q.target, q.subtype, q.taller_id)
-    if not found:
-        raise ApiError(404, "not_found", "No active template matches this context.")
     return jsonify([template_json(t) for t in found])

@@ -82,5 +82,7 @@ class PushSubscription(UUIDPrimaryKey, Timestamps, db.Model):
     last_success_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_failure_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     deactivated_reason: Mapped[str] = mapped_column(String(255), default="")
+    # The browser's PushSubscription.expirationTime, when it gives one.
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship(back_populates="push_subscriptions")

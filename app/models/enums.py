@@ -33,6 +33,24 @@ class ReminderStatus:
     ALL = (PENDING, NOTIFIED, COMPLETED, CANCELLED, OVERDUE)
 
 
+class ReminderType:
+    """What triggers a maintenance reminder (the reference's ReminderType)."""
+
+    KILOMETERS = "kilometers"
+    DATE = "date"
+    BOTH = "both"
+
+    ALL = (KILOMETERS, DATE, BOTH)
+    LABELS = {KILOMETERS: "Kilómetros", DATE: "Fecha", BOTH: "Ambos"}
+
+    @classmethod
+    def of(cls, due_date, due_kilometers) -> str:
+        """The type that matches the targets a reminder has."""
+        if due_date is not None and due_kilometers is not None:
+            return cls.BOTH
+        return cls.KILOMETERS if due_kilometers is not None else cls.DATE
+
+
 class TaskStatus:
     PENDING = "PENDING"
     STARTED = "STARTED"

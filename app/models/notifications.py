@@ -25,13 +25,16 @@ class DispatchEvent(UUIDPrimaryKey, db.Model):
 
     correlation_id: Mapped[str] = mapped_column(String(128), index=True)
     event_type: Mapped[str] = mapped_column(String(64))
-    service_type_slug: Mapped[str] = mapped_column(String(64))
+    # None for a custom event that names no service type.
+    service_type_slug: Mapped[Optional[str]] = mapped_column(String(64))
     subtype_slug: Mapped[Optional[str]] = mapped_column(String(64))
     phase_slug: Mapped[Optional[str]] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(16))
     workshop_id: Mapped[Optional[uuid.UUID]] = mapped_column(Uuid)
     customer_ref: Mapped[str] = mapped_column(String(128))
     context: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # The channels the event may use (None: every channel), e.g. a reminder's notify_via.
+    channels: Mapped[Optional[list]] = mapped_column(db.JSON)
     # accepted | waiting_for_customer | planned | expired
     status: Mapped[str] = mapped_column(String(24), default="planned")
     api_key_id: Mapped[Optional[uuid.UUID]] = mapped_column(Uuid)

@@ -42,6 +42,9 @@ class NotificationTemplate(UUIDPrimaryKey, Timestamps, db.Model):
     # Optional staff-written HTML for email; when empty the HTML part is built from `body`.
     html_body: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The reference's "Por defecto" flag: shown as a badge and preferred in template pickers
+    # (for_context lists defaults first); dispatch's choice does not depend on it.
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
     service_type: Mapped[Optional[ServiceType]] = relationship(foreign_keys=[service_type_id])
     subtype: Mapped[Optional[ServiceType]] = relationship(foreign_keys=[subtype_id])

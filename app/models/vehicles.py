@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey
 from app.models.catalog import ServiceType
 from app.models.customers import Customer
-from app.models.enums import ReminderStatus
+from app.models.enums import ReminderStatus, ReminderType
 
 
 class Vehicle(UUIDPrimaryKey, Timestamps, db.Model):
@@ -23,6 +23,8 @@ class Vehicle(UUIDPrimaryKey, Timestamps, db.Model):
         Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
     plate: Mapped[str] = mapped_column(String(16), unique=True)
+    # The core system's own id for the vehicle (`vehicle_id` in its sync payloads), when it sends one.
+    core_vehicle_id: Mapped[Optional[str]] = mapped_column(String(128), index=True)
     brand: Mapped[str] = mapped_column(String(80), default="")
     model: Mapped[str] = mapped_column(String(80), default="")
     year: Mapped[Optional[int]] = mapped_column(Integer)
@@ -42,10 +44,24 @@ class Vehicle(UUIDPrimaryKey, Timestamps, db.Model):
 
     @property
     def description(self) -> str:
+        """"Haval H6 2024": brand, model and year, whichever are known (the reference's display_name)."""
         return " ".join(str(p) for p in (self.brand, self.model, self.year) if p)
+
+    @property
+    def remaining_km(self) -> int | None:
+        """Kilometres left before the next service (never negative); None without a target."""
+        if not self.next_service_kilometers:
+            return None
+        return max(0, self.next_service_kilometers - (self.current_kilometers or 0))
 
     def __str__(self) -> str:
         return self.plate
+
+
+def _type_of_targets(ctx) -> str:
+    """A new reminder without an explicit type gets the one its targets imply."""
+    params = ctx.get_current_parameters()
+    return ReminderType.of(params.get("due_date"), params.get("due_kilometers"))
 
 
 class MaintenanceReminder(UUIDPrimaryKey, Timestamps, db.Model):
@@ -63,8 +79,13 @@ class MaintenanceReminder(UUIDPrimaryKey, Timestamps, db.Model):
     )
     title: Mapped[str] = mapped_column(String(200), default="Mantenimiento preventivo")
     description: Mapped[str] = mapped_column(Text, default="")
+    # What triggers it (the reference's `type`): kilometers, date or both. The targets are
+    # due_date / due_kilometers (the reference's target_date / target_kilometers).
+    reminder_type: Mapped[str] = mapped_column(String(16), default=lambda ctx: _type_of_targets(ctx))
     due_date: Mapped[Optional[date]] = mapped_column(Date)
     due_kilometers: Mapped[Optional[int]] = mapped_column(Integer)
+    # Channels the customer wants this reminder on (the reference's notify_via); empty: any channel.
+    notify_via: Mapped[list] = mapped_column(db.JSON, default=list)
     notify_before_days: Mapped[int] = mapped_column(Integer, default=7)
     notify_before_km: Mapped[int] = mapped_column(Integer, default=500)
     status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)

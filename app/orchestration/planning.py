@@ -12,7 +12,7 @@ Plain data in, plain data out. Precedence rules (documented in docs/ORCHESTRATIO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 CHANNEL_ORDER_DEFAULT = ("whatsapp", "email", "push")
 
@@ -38,7 +38,7 @@ class TemplateData:
 class EventSpec:
     event_type: str
     target: str
-    service_type_id: str  # the top-level type
+    service_type_id: str | None  # the top-level type (None: a custom event that names none)
     subtype_id: str | None = None
     phase_id: str | None = None  # None for event templates (e.g. maintenance reminders)
     workshop_id: str | None = None
@@ -123,6 +123,12 @@ def _matches(template: TemplateData, spec: EventSpec, channel: str) -> bool:
     return template.subtype_id in (None, spec.subtype_id)
 
 
+def template_precedence(template: TemplateData, spec: EventSpec, cell_template_id: str | None = None) -> tuple:
+    """How specific a matching template is (larger wins): the workshop's own, a subtype's, the matrix
+    cell's choice, a service type's over any type's. The name breaks remaining ties."""
+    return _specificity(template, spec, cell_template_id)[:-1]
+
+
 def _specificity(template: TemplateData, spec: EventSpec, cell_template_id: str | None) -> tuple:
     is_subtype = spec.subtype_id is not None and spec.subtype_id in (template.subtype_id, template.service_type_id)
     return (
@@ -151,8 +157,13 @@ def plan_deliveries(
     contacts: Contacts,
     preferences: Sequence[Preference] = (),
     workshop_channels: dict[str, bool] | None = None,
+    every_channel: bool = False,
+    allowed_channels: Collection[str] | None = None,
 ) -> Plan:
-    """One message per enabled channel (phase events), or one on the best channel (cells=None)."""
+    """Phase events: one message per channel the matrix enables. Event-template events (cells=None):
+    one message on the best channel, or on every usable channel in the customer's order with
+    `every_channel` (custom events, as the reference sends them). `allowed_channels` (when given)
+    narrows the channels an event may use (a reminder's notify_via)."""
     plan = Plan()
     enabled_cells = {c.channel: c for c in (cells or []) if c.enabled}
     if cells is not None and not enabled_cells:
@@ -164,7 +175,7 @@ def plan_deliveries(
         if channel not in order:
             plan.skipped.append((channel, "disabled by the customer's preferences"))
     for channel in candidates:
-        reason = _unusable(channel, contacts, workshop_channels)
+        reason = _unusable(channel, contacts, workshop_channels, allowed_channels)
         template = None
         if reason is None:
             cell = enabled_cells.get(channel)
@@ -174,7 +185,7 @@ def plan_deliveries(
             plan.skipped.append((channel, reason))
             continue
         plan.messages.append(PlannedMessage(channel, contacts.address(channel), template))
-        if cells is None:
+        if cells is None and not every_channel:
             break
     return plan
 
@@ -186,11 +197,12 @@ def plan_fallback(
     contacts: Contacts,
     preferences: Sequence[Preference] = (),
     workshop_channels: dict[str, bool] | None = None,
+    allowed_channels: Collection[str] | None = None,
 ) -> PlannedMessage | None:
     """The next channel in the customer's order that this event has not used, with ITS template."""
     used = set(used_channels)
     for channel in channel_order(preferences):
-        if channel in used or _unusable(channel, contacts, workshop_channels):
+        if channel in used or _unusable(channel, contacts, workshop_channels, allowed_channels):
             continue
         template = choose_template(templates, spec, channel)
         if template is not None:
@@ -198,7 +210,10 @@ def plan_fallback(
     return None
 
 
-def _unusable(channel: str, contacts: Contacts, workshop_channels: dict[str, bool] | None) -> str | None:
+def _unusable(channel: str, contacts: Contacts, workshop_channels: dict[str, bool] | None,
+              allowed_channels: Collection[str] | None = None) -> str | None:
+    if allowed_channels is not None and channel not in allowed_channels:
+        return "not among the channels this event may use"
     if workshop_channels is not None and not workshop_channels.get(channel, True):
         return "switched off for the workshop"
     if not contacts.address(channel):

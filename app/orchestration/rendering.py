@@ -1,5 +1,9 @@
 """{{Variable}} substitution. Template bodies are data: only known placeholders are replaced,
-nothing in them is ever evaluated. Values are HTML-escaped in the HTML part of an email."""
+nothing in them is ever evaluated. Values are HTML-escaped in the HTML part of an email.
+
+`{{Variable|text}}` gives a default: the text is used when the context lacks the variable (or gives
+it empty), so a template can name optional data (an order number, the technician) without making
+every event that lacks it fail."""
 
 from __future__ import annotations
 
@@ -42,9 +46,11 @@ class CompiledTemplate:
     escaped_literals: tuple[str, ...]
     keys: tuple[str, ...]
     variables: tuple[tuple[str, str], ...]
+    defaults: tuple[str | None, ...] = ()  # per placeholder (parallel to keys): its default, if any
+    optional: frozenset[str] = frozenset()  # keys every placeholder of which has a default
 
     def missing(self, lookup: Mapping[str, str]) -> list[str]:
-        return [name for name, key in self.variables if key not in lookup]
+        return [name for name, key in self.variables if key not in lookup and key not in self.optional]
 
     def render(self, lookup: Mapping[str, str], escape_literals: bool = False, escape_values: bool = False) -> str:
         """Join literals and values; every key must be in `lookup` (check `missing` first)."""
@@ -52,8 +58,10 @@ class CompiledTemplate:
         if not self.keys:
             return literals[0]
         out = [literals[0]]
-        for key, literal in zip(self.keys, literals[1:]):
-            value = lookup[key]
+        for key, default, literal in zip(self.keys, self.defaults, literals[1:]):
+            value = lookup.get(key, "") if default is not None else lookup[key]
+            if not value and default is not None:
+                value = default
             out.append(html.escape(value) if escape_values else value)
             out.append(literal)
         return "".join(out)
@@ -64,13 +72,19 @@ def compile_template(text: str) -> CompiledTemplate:
     """Parse `text` once (cached per distinct text); nothing in it is evaluated."""
     literals: list[str] = []
     keys: list[str] = []
+    defaults: list[str | None] = []
     variables: dict[str, str] = {}
+    required: set[str] = set()
     position = 0
     for match in PLACEHOLDER.finditer(text):
-        name = match.group(1)
+        name, bar, default = match.group(1).partition("|")
+        name = name.strip()
         key = normalise_name(name)
         literals.append(text[position:match.start()])
         keys.append(key)
+        defaults.append(default.strip() if bar else None)
+        if not bar:
+            required.add(key)
         variables.setdefault(key, name)
         position = match.end()
     literals.append(text[position:])
@@ -79,15 +93,24 @@ def compile_template(text: str) -> CompiledTemplate:
         escaped_literals=tuple(html.escape(literal) for literal in literals),
         keys=tuple(keys),
         variables=tuple((name, key) for key, name in variables.items()),
+        defaults=tuple(defaults),
+        optional=frozenset(variables) - required,
     )
 
 
-def _variables(texts: Iterable[str]) -> dict[str, str]:
-    """Normalised key -> name as first written, in order of first use across `texts`."""
+def _variables(texts: Iterable[str], required_only: bool = False) -> dict[str, str]:
+    """Normalised key -> name as first written, in order of first use across `texts`
+    (`required_only`: without the variables that have a default wherever they are used)."""
     seen: dict[str, str] = {}
+    required: set[str] = set()
     for text in texts:
-        for name, key in compile_template(text or "").variables:
+        compiled = compile_template(text or "")
+        for name, key in compiled.variables:
             seen.setdefault(key, name)
+            if key not in compiled.optional:
+                required.add(key)
+    if required_only:
+        return {key: name for key, name in seen.items() if key in required}
     return seen
 
 
@@ -107,8 +130,9 @@ def build_lookup(context: Mapping[str, Any]) -> dict[str, str]:
 
 
 def missing_variables(lookup: Mapping[str, str], *texts: str) -> list[str]:
-    """Names the texts use (as first written, in order of first use) that `lookup` lacks."""
-    return [name for key, name in _variables(texts).items() if key not in lookup]
+    """Names the texts need (as first written, in order of first use) that `lookup` lacks;
+    variables with a default are never missing."""
+    return [name for key, name in _variables(texts, required_only=True).items() if key not in lookup]
 
 
 def _checked(text: str, lookup: Mapping[str, str]) -> CompiledTemplate:

@@ -14,12 +14,14 @@ from app.seed_data.catalog import PHASE_SLUGS, SERVICE_TYPES
 ALL = frozenset(CHANNELS)
 
 # Clients hear about the milestones that need them (the appointment, picking the car up) on every
-# channel, and about progress in between by push (plus WhatsApp when a reply may be needed).
+# channel, and about progress in between by WhatsApp and push. WhatsApp is there so that a customer
+# who never switched push on still hears of every phase the core (or the Ambacar PWA) announces:
+# repair_started, quality_check and vehicle_ready each reach a customer with a phone number.
 CLIENT_DEFAULT: dict[str, frozenset[str]] = {
     "phase-schedule": ALL,
     "phase-reception": frozenset({"whatsapp", "push"}),
-    "phase-repair": frozenset({"push"}),
-    "phase-quality": frozenset({"push"}),
+    "phase-repair": frozenset({"whatsapp", "push"}),
+    "phase-quality": frozenset({"whatsapp", "push"}),
     "phase-delivery": ALL,
 }
 
@@ -31,8 +33,6 @@ APPRAISAL_CLIENTS: dict[str, frozenset[str]] = {
 }
 
 CLIENT_OVERRIDES: dict[str, dict[str, frozenset[str]]] = {
-    # The diagnosis usually ends in a quote to approve: WhatsApp lets the customer answer.
-    "averia-revision": {"phase-repair": frozenset({"whatsapp", "push"})},
     # The order number matters for insurance claims: keep a written (email) copy of the reception.
     "colision-pintura": {"phase-reception": ALL},
     "avaluo-comercial": APPRAISAL_CLIENTS,

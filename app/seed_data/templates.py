@@ -9,9 +9,11 @@ placeholder:
 - `<slot>`: replaced here, at build time, by the service type's phrase of that name (phrases may
   contain further slots, e.g. `<service>`).
 
-Phase templates only use the variables a core system naturally sends at that phase
+Phase templates only need the variables a core system naturally sends at that phase
 (PHASE_VARIABLES) plus the ones Avisos always fills (Fase, Taller, Servicio, Enlace), so a normal
-dispatch never fails with missing variables. Note that {{Servicio}} is the subtype's name when the
+dispatch never fails with missing variables. The order number and the technician are sent by some
+callers only (the Ambacar PWA may omit both), so templates use them with a default
+(`{{Orden|por asignar}}`, `{{Técnico|asignado}}`). Note that {{Servicio}} is the subtype's name when the
 event names a subtype ("Frenos"), so client texts name the service in words instead.
 """
 
@@ -28,8 +30,8 @@ REMINDER_EVENT = "maintenance_reminder"  # mirrors app.services.planner.REMINDER
 AVISOS_VARIABLES = frozenset({"Fase", "Taller", "Servicio", "Enlace"})
 PHASE_VARIABLES: dict[str, frozenset[str]] = {
     "phase-schedule": frozenset({"Nombre", "Placa", "Vehículo", "Fecha", "Hora"}),
-    "phase-reception": frozenset({"Nombre", "Placa", "Vehículo", "Orden"}),
-    "phase-repair": frozenset({"Nombre", "Placa", "Vehículo", "Técnico"}),
+    "phase-reception": frozenset({"Nombre", "Placa", "Vehículo"}),
+    "phase-repair": frozenset({"Nombre", "Placa", "Vehículo"}),
     "phase-quality": frozenset({"Nombre", "Placa", "Vehículo"}),
     "phase-delivery": frozenset({"Nombre", "Placa", "Vehículo"}),
 }
@@ -97,23 +99,23 @@ CLIENT_FRAMES: dict[str, dict[str, Frame]] = {
     },
     "phase-reception": {
         "email": Frame(
-            "Recibimos su {{Vehículo}} - Orden {{Orden}}",
+            "Recibimos su {{Vehículo}} ({{Placa}})",
             f"{GREETING_EMAIL}\n\n"
-            "Recibimos su {{Vehículo}}, placa {{Placa}}, para <service>. El número de su orden es "
-            "{{Orden}}; téngalo a mano si necesita comunicarse con nosotros.\n\n"
+            "Recibimos su {{Vehículo}}, placa {{Placa}}, para <service>. Orden de trabajo: "
+            "{{Orden|por asignar}}; téngala a mano si necesita comunicarse con nosotros.\n\n"
             "<reception_next>\n\n"
             f"{EMAIL_CLOSE}",
         ),
         "whatsapp": Frame(
             "",
             f"{GREETING_CHAT} Recibimos su {{{{Vehículo}}}} (placa {{{{Placa}}}}) para <service>. "
-            "Su número de orden es {{Orden}}.\n"
+            "Orden de trabajo: {{Orden|por asignar}}.\n"
             "<reception_next_short>\n"
             "Siga su servicio en: {{Enlace}}",
         ),
         "push": Frame(
             "Vehículo recibido",
-            "Recibimos su {{Vehículo}} ({{Placa}}) para <service>. Orden: {{Orden}}.",
+            "Recibimos su {{Vehículo}} ({{Placa}}) para <service>. Orden: {{Orden|por asignar}}.",
         ),
     },
     "phase-repair": {
@@ -168,15 +170,15 @@ STAFF_FRAMES: dict[str, dict[str, Frame]] = {
     },
     "phase-reception": {
         "email": Frame(
-            "Vehículo recibido: {{Placa}} - Orden {{Orden}}",
-            "Vehículo recibido: {{Placa}} ({{Vehículo}}) de {{Nombre}}, orden {{Orden}}.\n\n"
+            "Vehículo recibido: {{Placa}} - Orden {{Orden|por asignar}}",
+            "Vehículo recibido: {{Placa}} ({{Vehículo}}) de {{Nombre}}, orden {{Orden|por asignar}}.\n\n"
             f"Servicio: {{{{Servicio}}}}\n\n<staff_reception>\n\n{STAFF_CLOSE}",
         ),
     },
     "phase-repair": {
         "email": Frame(
             "<staff_repair_title>: {{Placa}}",
-            "<staff_repair_title>: {{Placa}} ({{Vehículo}}) de {{Nombre}}. Técnico asignado: {{Técnico}}.\n\n"
+            "<staff_repair_title>: {{Placa}} ({{Vehículo}}) de {{Nombre}}. Técnico asignado: {{Técnico|por asignar}}.\n\n"
             f"Servicio: {{{{Servicio}}}}\n\n<staff_repair>\n\n{STAFF_CLOSE}",
         ),
     },
@@ -228,7 +230,7 @@ APPRAISAL_BASE: dict[str, str] = {
     "reception_next_short": "Le avisaremos cuando comience la inspección.",
     "repair_state": "en inspección para el <appraisal>",
     "repair_main": (
-        "Nuestro perito {{Técnico}} está realizando la inspección de su {{Vehículo}}, placa {{Placa}}, "
+        "Nuestro perito {{Técnico|asignado}} está realizando la inspección de su {{Vehículo}}, placa {{Placa}}, "
         "para el <appraisal>."
     ),
     "repair_detail": (
@@ -237,7 +239,7 @@ APPRAISAL_BASE: dict[str, str] = {
     ),
     "repair_short": "Le avisaremos cuando el informe de avalúo esté listo.",
     "repair_title": "Inspección de avalúo en curso",
-    "repair_push": "{{Técnico}} está realizando la inspección de su {{Vehículo}} ({{Placa}}) para el avalúo.",
+    "repair_push": "{{Técnico|Nuestro perito}} está realizando la inspección de su {{Vehículo}} ({{Placa}}) para el avalúo.",
     "quality_subject": "Estamos revisando el informe de avalúo de su {{Vehículo}}",
     "quality_main": (
         "Terminamos la inspección de su {{Vehículo}}, placa {{Placa}}, y estamos revisando el informe "
@@ -282,7 +284,7 @@ TYPE_PHRASES: dict[str, dict[str, str]] = {
         "reception_next_short": "Le avisaremos cuando comience el mantenimiento.",
         "repair_state": "en mantenimiento",
         "repair_main": (
-            "Nuestro técnico {{Técnico}} comenzó el mantenimiento preventivo de su {{Vehículo}}, placa {{Placa}}."
+            "Nuestro técnico {{Técnico|asignado}} comenzó el mantenimiento preventivo de su {{Vehículo}}, placa {{Placa}}."
         ),
         "repair_detail": (
             "El mantenimiento incluye los cambios y revisiones que corresponden al kilometraje de su "
@@ -290,7 +292,7 @@ TYPE_PHRASES: dict[str, dict[str, str]] = {
         ),
         "repair_short": "Si detectamos algo adicional, le consultaremos antes de proceder.",
         "repair_title": "Mantenimiento en curso",
-        "repair_push": "{{Técnico}} está realizando el mantenimiento de su {{Vehículo}} ({{Placa}}).",
+        "repair_push": "{{Técnico|Nuestro técnico}} está realizando el mantenimiento de su {{Vehículo}} ({{Placa}}).",
         "quality_main": (
             "Terminamos el mantenimiento preventivo de su {{Vehículo}}, placa {{Placa}}, y ahora lo estamos "
             "pasando por nuestro control de calidad."
@@ -329,7 +331,7 @@ TYPE_PHRASES: dict[str, dict[str, str]] = {
         "reception_next_short": "Antes de cualquier reparación le enviaremos el presupuesto para su aprobación.",
         "repair_state": "en reparación",
         "repair_main": (
-            "Nuestro técnico {{Técnico}} está trabajando en su {{Vehículo}}, placa {{Placa}}, para "
+            "Nuestro técnico {{Técnico|asignado}} está trabajando en su {{Vehículo}}, placa {{Placa}}, para "
             "diagnosticar y corregir la falla."
         ),
         "repair_detail": (
@@ -338,7 +340,7 @@ TYPE_PHRASES: dict[str, dict[str, str]] = {
         ),
         "repair_short": "No haremos ningún trabajo adicional sin su autorización.",
         "repair_title": "Reparación en curso",
-        "repair_push": "{{Técnico}} está trabajando en la reparación de su {{Vehículo}} ({{Placa}}).",
+        "repair_push": "{{Técnico|Nuestro técnico}} está trabajando en la reparación de su {{Vehículo}} ({{Placa}}).",
         "quality_main": (
             "Terminamos la reparación de su {{Vehículo}}, placa {{Placa}}, y ahora estamos comprobando que "
             "la falla quedó resuelta."
@@ -378,7 +380,7 @@ TYPE_PHRASES: dict[str, dict[str, str]] = {
         "repair_state": "en el área de carrocería y pintura",
         "repair_main": (
             "Comenzaron los trabajos de carrocería y pintura de su {{Vehículo}}, placa {{Placa}}, a cargo "
-            "de nuestro técnico {{Técnico}}."
+            "de nuestro técnico {{Técnico|asignado}}."
         ),
         "repair_detail": (
             "El proceso incluye la reparación de las piezas afectadas, la preparación de la superficie y la "
@@ -386,7 +388,7 @@ TYPE_PHRASES: dict[str, dict[str, str]] = {
         ),
         "repair_short": "Le mantendremos informado del avance.",
         "repair_title": "Carrocería y pintura en curso",
-        "repair_push": "{{Técnico}} está a cargo de la carrocería y pintura de su {{Vehículo}} ({{Placa}}).",
+        "repair_push": "{{Técnico|Nuestro técnico}} está a cargo de la carrocería y pintura de su {{Vehículo}} ({{Placa}}).",
         "quality_main": (
             "Terminamos los trabajos de carrocería y pintura de su {{Vehículo}}, placa {{Placa}}, y estamos "
             "revisando los acabados."
@@ -431,14 +433,14 @@ SUBTYPE_TEMPLATES: dict[tuple[str, str, str], Frame] = {
     ("averia-frenos", "phase-repair", "email"): Frame(
         "Revisión de frenos en curso: su {{Vehículo}}",
         f"{GREETING_EMAIL}\n\n"
-        "Nuestro técnico {{Técnico}} está revisando el sistema de frenos de su {{Vehículo}}, placa {{Placa}}.\n\n"
+        "Nuestro técnico {{Técnico|asignado}} está revisando el sistema de frenos de su {{Vehículo}}, placa {{Placa}}.\n\n"
         "La revisión incluye pastillas, discos, líquido de frenos y mangueras. Si alguna pieza necesita "
         "reemplazo, le enviaremos el presupuesto antes de cambiarla.\n\n"
         f"{EMAIL_CLOSE}",
     ),
     ("averia-frenos", "phase-repair", "whatsapp"): Frame(
         "",
-        f"{GREETING_CHAT} Nuestro técnico {{{{Técnico}}}} está revisando los frenos de su {{{{Vehículo}}}} "
+        f"{GREETING_CHAT} Nuestro técnico {{{{Técnico|asignado}}}} está revisando los frenos de su {{{{Vehículo}}}} "
         "(placa {{Placa}}): pastillas, discos, líquido y mangueras.\n"
         "Si alguna pieza necesita reemplazo, le enviaremos el presupuesto antes de cambiarla.\n"
         "Siga su servicio en: {{Enlace}}",
@@ -446,7 +448,7 @@ SUBTYPE_TEMPLATES: dict[tuple[str, str, str], Frame] = {
     ("averia-diagnostico", "phase-repair", "email"): Frame(
         "Diagnóstico en curso: su {{Vehículo}}",
         f"{GREETING_EMAIL}\n\n"
-        "Nuestro técnico {{Técnico}} está realizando el diagnóstico de su {{Vehículo}}, placa {{Placa}}, "
+        "Nuestro técnico {{Técnico|asignado}} está realizando el diagnóstico de su {{Vehículo}}, placa {{Placa}}, "
         "con escáner y pruebas de funcionamiento.\n\n"
         "Cuando tengamos el resultado le enviaremos el detalle de la falla y el presupuesto de reparación. "
         "No haremos ningún trabajo sin su autorización.\n\n"
@@ -454,16 +456,16 @@ SUBTYPE_TEMPLATES: dict[tuple[str, str, str], Frame] = {
     ),
     ("averia-diagnostico", "phase-repair", "whatsapp"): Frame(
         "",
-        f"{GREETING_CHAT} Nuestro técnico {{{{Técnico}}}} está realizando el diagnóstico de su "
+        f"{GREETING_CHAT} Nuestro técnico {{{{Técnico|asignado}}}} está realizando el diagnóstico de su "
         "{{Vehículo}} (placa {{Placa}}).\n"
         "Le enviaremos el resultado y el presupuesto antes de hacer cualquier reparación.\n"
         "Siga su servicio en: {{Enlace}}",
     ),
     ("colision-siniestro", "phase-reception", "email"): Frame(
-        "Recibimos su {{Vehículo}} por siniestro - Orden {{Orden}}",
+        "Recibimos su {{Vehículo}} ({{Placa}}) por siniestro",
         f"{GREETING_EMAIL}\n\n"
-        "Recibimos su {{Vehículo}}, placa {{Placa}}, para la reparación del siniestro. El número de su "
-        "orden es {{Orden}}.\n\n"
+        "Recibimos su {{Vehículo}}, placa {{Placa}}, para la reparación del siniestro. Orden de trabajo: "
+        "{{Orden|por asignar}}.\n\n"
         "Para continuar con el reclamo a su aseguradora necesitamos el número de reclamo y copias de la "
         "matrícula del vehículo y de su cédula. Coordinaremos con la aseguradora la inspección de los daños "
         "y la aprobación del presupuesto, y le informaremos apenas tengamos su respuesta.\n\n"
@@ -473,7 +475,7 @@ SUBTYPE_TEMPLATES: dict[tuple[str, str, str], Frame] = {
     ("colision-siniestro", "phase-reception", "whatsapp"): Frame(
         "",
         f"{GREETING_CHAT} Recibimos su {{{{Vehículo}}}} (placa {{{{Placa}}}}) por el siniestro reportado. "
-        "Su número de orden es {{Orden}}.\n"
+        "Orden de trabajo: {{Orden|por asignar}}.\n"
         "Coordinaremos con su aseguradora la inspección y la aprobación del reclamo; le avisaremos apenas "
         "tengamos respuesta.\n"
         "Si aún no tenemos su número de reclamo, por favor compártalo con su asesor.",
@@ -587,8 +589,12 @@ def all_templates() -> list[TemplateSeed]:
     return [*client_templates(), *staff_templates(), *subtype_templates(), *reminder_templates()]
 
 
+# Variables some callers send and others omit: templates use them only with a default.
+OPTIONAL_VARIABLES = frozenset({"Orden", "Técnico"})
+
+
 def allowed_variables(seed: TemplateSeed) -> frozenset[str]:
-    """The variables a template may use so the caller's normal context renders it."""
+    """The variables a template may need (without a default) so the caller's normal context renders it."""
     if seed.event_type == REMINDER_EVENT:
         return REMINDER_VARIABLES
     return PHASE_VARIABLES[seed.phase] | AVISOS_VARIABLES

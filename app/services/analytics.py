@@ -78,7 +78,7 @@ def _local_day(column) -> ColumnElement:
     return func.strftime("%Y-%m-%d", column, literal_column(f"'{minutes:+d} minutes'"))
 
 
-def _seconds_between(later, earlier) -> ColumnElement:
+def seconds_between(later, earlier) -> ColumnElement:
     if _is_postgres():
         return func.extract("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
@@ -155,7 +155,7 @@ def summary(days: int = 30) -> dict[str, Any]:
         "average_delivery_seconds": average_delivery_seconds_days(first, last),
         "by_status": counts,
         "by_channel": _by_channel(first, last),
-        "by_event_type": _by_event_type(first, last),
+        "by_event_type": by_event_type(first, last),
         "daily": daily_totals(first, last),
     }
 
@@ -163,7 +163,7 @@ def summary(days: int = 30) -> dict[str, Any]:
 def average_delivery_seconds(start: datetime, end: datetime) -> float | None:
     """Mean time from creation (queued) to sent over rows sent in the window."""
     value = db.session.execute(
-        select(func.avg(_seconds_between(Notification.sent_at, Notification.created_at)))
+        select(func.avg(seconds_between(Notification.sent_at, Notification.created_at)))
         .where(_in_window(start, end), Notification.sent_at.is_not(None))
     ).scalar()
     return round(float(value), 2) if value is not None else None
@@ -182,7 +182,7 @@ def _by_channel(first: date, last: date) -> dict[str, dict[str, Any]]:
     return {channel: headline(counts) for channel, counts in per_channel.items()}
 
 
-def _by_event_type(first: date, last: date) -> dict[str, int]:
+def by_event_type(first: date, last: date) -> dict[str, int]:
     found = rollup.cells(first, last, ("event_type",), ("count",))
     ranked = sorted(((event_type, n) for (event_type,), (n,) in found.items()), key=lambda item: (-item[1], item[0]))
     return dict(ranked)
@@ -270,11 +270,12 @@ def _health_entry(channel: str, row: tuple | None) -> dict[str, Any]:
     return {
         "channel": channel, "status": status, "total": int(total or 0), "successful": ok, "failed": bad,
         "pending": int(pending or 0), "success_rate": rate,
-        "last_success_at": _iso(last_ok), "last_failure_at": _iso(last_bad),
+        "last_success_at": iso_utc(last_ok), "last_failure_at": iso_utc(last_bad),
     }
 
 
-def _iso(value) -> str | None:
+def iso_utc(value) -> str | None:
+    """A stored timestamp as ISO 8601 with offset (SQLite gives naive UTC values)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -311,7 +312,7 @@ def latest_failures(limit: int = 8) -> list[dict[str, Any]]:
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
     row["id"] = str(row["id"])
     for key in ("created_at", "sent_at", "failed_at"):
-        row[key] = _iso(row[key])
+        row[key] = iso_utc(row[key])
     return row
 
 

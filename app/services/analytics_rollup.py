@@ -62,7 +62,7 @@ def _log_dimension(name: str) -> ColumnElement:
 
 def _latency_bucket() -> ColumnElement:
     """Index of the queued-to-sent bucket of a row (NULL when it was never sent)."""
-    seconds = analytics._seconds_between(Notification.sent_at, Notification.created_at)
+    seconds = analytics.seconds_between(Notification.sent_at, Notification.created_at)
     return case((Notification.sent_at.is_(None), None),
                 *[(seconds < bound, index) for index, bound in enumerate(analytics.LATENCY_BUCKETS)],
                 else_=len(analytics.LATENCY_BUCKETS))
@@ -74,7 +74,7 @@ def _log_measure(name: str) -> ColumnElement:
     if name == "sent_count":
         return func.count(Notification.sent_at)
     if name == "latency_sum":
-        return func.coalesce(func.sum(analytics._seconds_between(Notification.sent_at, Notification.created_at)), 0.0)
+        return func.coalesce(func.sum(analytics.seconds_between(Notification.sent_at, Notification.created_at)), 0.0)
     return analytics._count_if(_latency_bucket() == LATENCY_BUCKET_COLUMNS.index(name))
 
 

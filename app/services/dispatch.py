@@ -47,15 +47,16 @@ def request_hash(payload: Any) -> str:
 
 
 def resolve_event(req: DispatchRequest, snap: Snapshot) -> ResolvedEvent:
-    """Slugs to ids; every unknown reference is reported at once (400)."""
+    """Slugs to ids; every unknown reference is reported at once (400). A custom event may name no
+    service type (its subject and body come with it)."""
     fields: dict[str, list[str]] = {}
-    stype = snap.types.get(req.service_type_id)
+    stype = snap.types.get(req.service_type_id) if req.service_type_id else None
     subtype = snap.types.get(req.subtype_id) if req.subtype_id else None
-    if stype is None:
+    if req.service_type_id and stype is None:
         fields["service_type_id"] = [f"Unknown service type '{req.service_type_id}'."]
-    elif stype.parent_id is not None:  # a subtype slug given as the type
+    elif stype is not None and stype.parent_id is not None:  # a subtype slug given as the type
         subtype, stype = stype, snap.types_by_id.get(stype.parent_id)
-    if req.subtype_id and (subtype is None or (stype and subtype.parent_id != stype.id)):
+    if req.subtype_id and (subtype is None or stype is None or subtype.parent_id != stype.id):
         fields["subtype_id"] = [f"Unknown subtype '{req.subtype_id}' for this service type."]
     phase = snap.phases.get(req.phase_id) if req.phase_id else None
     if req.phase_id and phase is None:
@@ -68,15 +69,16 @@ def resolve_event(req: DispatchRequest, snap: Snapshot) -> ResolvedEvent:
     if fields:
         raise ApiError(400, "validation_error", "The event references unknown data.", fields)
     spec = EventSpec(
-        event_type=req.event_type, target=req.target, service_type_id=stype.id,
+        event_type=req.event_type, target=req.target, service_type_id=stype.id if stype else None,
         subtype_id=subtype.id if subtype else None, phase_id=phase.id if phase else None,
         workshop_id=workshop.id if workshop else None,
     )
-    name = subtype.name if subtype else stype.name
+    name = (subtype or stype).name if stype else ""
     return ResolvedEvent(spec, name, phase.name if phase else "", spec.workshop_id, workshop.name if workshop else "")
 
 
-def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> planner.RenderCache:
+def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
+                    req_channels: list[str] | None = None) -> planner.RenderCache:
     """Every template this event could use (the matrix's channels for the phase; every channel for
     event-type templates) must render with the given context. Reports all missing names at once.
 
@@ -91,7 +93,7 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> p
                                  spec.workshop_id)
         channels = [(c.channel, c.template_id) for c in (matrix or {}).get(spec.phase_id, []) if c.enabled]
     else:
-        channels = [(c, None) for c in ("whatsapp", "email", "push")]
+        channels = [(c, None) for c in ("whatsapp", "email", "push") if req_channels is None or c in req_channels]
     missing: dict[str, list[str]] = {}
     rendered: planner.RenderCache = {}
     for channel, cell_template in channels:
@@ -190,12 +192,12 @@ def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_ha
     resolved = resolve_event(req, snap)
     context = planner.event_context(req.context, resolved.phase_name, resolved.type_name,
                                     resolved.workshop_name or None)
-    rendered = check_templates(resolved, context, snap)
+    rendered = check_templates(resolved, context, snap, req.channels)
     event = planner.EventRecord(
         id=uuid.uuid4(), correlation_id=req.correlation_id or str(uuid.uuid4()), event_type=req.event_type,
         service_type_slug=req.service_type_id, subtype_slug=req.subtype_id, phase_slug=req.phase_id,
         target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
-        customer_ref=req.customer_id, context=dict(req.context),
+        customer_ref=req.customer_id, context=dict(req.context), channels=req.channels,
     )
     return PreparedEvent(event, planner.event_plate(req.context), rendered, resolved.spec, context, api_key_id,
                          idempotency_key, body_hash)

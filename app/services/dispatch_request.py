@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
 
 from app.errors import ApiError
 from app.models.enums import TARGETS
 
 
+CUSTOM_EVENT = "custom"
+
+
 class DispatchRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    """The reference's dispatch body. Unknown fields are refused (400 naming them), never dropped.
+    `service_type_id` and `phase_id` may be null for custom events (the Ambacar PWA sends nulls)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     event_type: StrictStr = Field(min_length=1, max_length=64)
-    service_type_id: StrictStr = Field(min_length=1, max_length=64)
+    # Required, but null is allowed for custom events.
+    service_type_id: StrictStr | None = Field(min_length=1, max_length=64)
     phase_id: StrictStr | None = Field(default=None, max_length=64)
     customer_id: StrictStr = Field(min_length=1, max_length=128)
     target: StrictStr = "clients"
@@ -22,6 +29,9 @@ class DispatchRequest(BaseModel):
     subtype_id: StrictStr | None = Field(default=None, max_length=64)
     taller_id: StrictStr | None = Field(default=None, max_length=64)
     correlation_id: StrictStr | None = Field(default=None, max_length=128)
+    # Avisos' extension: the channels this event may use (default: every channel). A maintenance
+    # reminder passes the reminder's notify_via here.
+    channels: list[Literal["email", "whatsapp", "push"]] | None = Field(default=None, min_length=1, max_length=3)
 
     @field_validator("target")
     @classmethod
@@ -29,6 +39,12 @@ class DispatchRequest(BaseModel):
         if value not in TARGETS:
             raise ValueError(f"must be one of: {', '.join(TARGETS)}")
         return value
+
+    @model_validator(mode="after")
+    def _service_type_unless_custom(self) -> "DispatchRequest":
+        if self.service_type_id is None and self.event_type != CUSTOM_EVENT:
+            raise ValueError("service_type_id: This field is required (it may be null only for custom events).")
+        return self
 
     @field_validator("context")
     @classmethod
@@ -40,10 +56,16 @@ class DispatchRequest(BaseModel):
 
 
 def pydantic_fields(err: ValidationError) -> dict[str, list[str]]:
+    """Pydantic's errors by field name. A model-level error written "field: message" is filed under
+    that field; an unknown field is reported as not accepted."""
     fields: dict[str, list[str]] = {}
     for item in err.errors():
         name = ".".join(str(p) for p in item["loc"]) or "body"
         message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "This field is not accepted here."
+        elif not item["loc"] and ": " in message and message.split(": ", 1)[0].isidentifier():
+            name, message = message.split(": ", 1)
         fields.setdefault(name, []).append(message)
     return fields
 

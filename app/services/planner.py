@@ -57,13 +57,14 @@ class EventRecord:
     id: uuid.UUID
     correlation_id: str
     event_type: str
-    service_type_slug: str
+    service_type_slug: str | None
     subtype_slug: str | None
     phase_slug: str | None
     target: str
     workshop_id: uuid.UUID | None
     customer_ref: str
     context: dict
+    channels: list[str] | None = None  # the channels the event may use (None: every channel)
 
 
 def unsubscribe_url(customer_ref: str) -> str:
@@ -77,17 +78,19 @@ def waiting_placeholder(event) -> dict:
 
 
 def spec_of(event, snap: Snapshot) -> tuple[EventSpec, str, str, str | None]:
-    """Re-resolve a stored event's slugs (validated when it was accepted)."""
-    stype = snap.types[event.service_type_slug]
+    """Re-resolve a stored event's slugs (validated when it was accepted; a custom event may have
+    no service type)."""
+    stype = snap.types[event.service_type_slug] if event.service_type_slug else None
     subtype = snap.types.get(event.subtype_slug) if event.subtype_slug else None
-    if stype.parent_id:
+    if stype is not None and stype.parent_id:
         subtype, stype = stype, snap.types_by_id[stype.parent_id]
     phase = snap.phases.get(event.phase_slug) if event.phase_slug else None
     workshop_id = str(event.workshop_id) if event.workshop_id else None
     workshop = snap.workshop(workshop_id)
-    spec = EventSpec(event.event_type, event.target, stype.id, subtype.id if subtype else None,
+    spec = EventSpec(event.event_type, event.target, stype.id if stype else None, subtype.id if subtype else None,
                      phase.id if phase else None, workshop_id)
-    return spec, (subtype or stype).name, phase.name if phase else "", workshop.name if workshop else None
+    type_name = (subtype or stype).name if stype else ""
+    return spec, type_name, phase.name if phase else "", workshop.name if workshop else None
 
 
 def templates_for(spec: EventSpec, context: dict, snap: Snapshot) -> list[TemplateData]:
@@ -157,7 +160,8 @@ def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot, rendered: Re
     shop = snap.workshop(spec.workshop_id) or snap.workshop(
         str(customer.workshop_id) if customer and customer.workshop_id else None)
     plan = plan_deliveries(spec, cells, templates_for(spec, context, snap), recipient.contacts,
-                           recipient.preferences, shop.channels if shop else None)
+                           recipient.preferences, shop.channels if shop else None,
+                           every_channel=spec.event_type == CUSTOM_EVENT, allowed_channels=event.channels)
     rows = [planned_values(event, customer, planned, context, rendered) for planned in plan.messages]
     return rows, plan.reasons
 
@@ -197,7 +201,7 @@ def fallback_row(failed: Notification, snap: Snapshot) -> Notification | None:
     used = {n.channel for n in _event_rows(event) if n.channel}
     shop = snap.workshop(spec.workshop_id)
     planned = plan_fallback(spec, used, templates_for(spec, context, snap), recipient.contacts,
-                            recipient.preferences, shop.channels if shop else None)
+                            recipient.preferences, shop.channels if shop else None, event.channels)
     if planned is None:
         return None
     values = planned_values(event, customer, planned, context)

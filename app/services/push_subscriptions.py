@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Customer, PushSubscription
 
 
-def subscribe(customer: Customer, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> tuple[PushSubscription, bool]:
+def subscribe(customer: Customer, endpoint: str, p256dh: str, auth: str, user_agent: str = "",
+              expires_at: datetime | None = None) -> tuple[PushSubscription, bool]:
     """Store or refresh a subscription; re-subscribing the same endpoint updates it (and may move
     it to another customer, as when a device changes hands). Returns (row, created)."""
     row = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
@@ -19,6 +22,7 @@ def subscribe(customer: Customer, endpoint: str, p256dh: str, auth: str, user_ag
     row.customer_id, row.p256dh, row.auth = customer.id, p256dh, auth
     row.user_agent = (user_agent or "")[:255]
     row.is_active, row.failure_count, row.deactivated_reason = True, 0, ""
+    row.expires_at = expires_at
     db.session.commit()
     return row, created
 

@@ -16,7 +16,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import MaintenanceReminder
 from app.models.base import utcnow
-from app.models.enums import ReminderStatus
+from app.models.enums import ReminderStatus, ReminderType
 from app.services import outbound
 from app.services.planner import REMINDER_EVENT
 
@@ -41,10 +41,13 @@ def local_today() -> tuple[date, datetime]:
 
 
 def is_due(reminder: MaintenanceReminder, today: date) -> bool:
-    by_date = reminder.due_date is not None and reminder.due_date - timedelta(days=reminder.notify_before_days) <= today
+    """Due by date or by kilometres, as its type says (a target the type does not name is kept, unused)."""
+    kind = reminder.reminder_type
+    by_date = (kind in (ReminderType.DATE, ReminderType.BOTH) and reminder.due_date is not None
+               and reminder.due_date - timedelta(days=reminder.notify_before_days) <= today)
     km_now = reminder.vehicle.current_kilometers if reminder.vehicle else None
-    by_km = (reminder.due_kilometers is not None and km_now is not None
-             and km_now >= reminder.due_kilometers - reminder.notify_before_km)
+    by_km = (kind in (ReminderType.KILOMETERS, ReminderType.BOTH) and reminder.due_kilometers is not None
+             and km_now is not None and km_now >= reminder.due_kilometers - reminder.notify_before_km)
     return by_date or by_km
 
 
@@ -75,6 +78,8 @@ def reminder_payload(reminder: MaintenanceReminder, today: date) -> dict:
     }
     if shop:
         payload["taller_id"] = str(shop.id)
+    if reminder.notify_via:
+        payload["channels"] = list(reminder.notify_via)
     return payload
 
 
@@ -133,6 +138,7 @@ def reminder_customer_ref(reminder: MaintenanceReminder) -> str | None:
 def mark_overdue(today: date) -> int:
     rows = db.session.scalars(select(MaintenanceReminder).where(
         MaintenanceReminder.status.in_([ReminderStatus.PENDING, ReminderStatus.NOTIFIED]),
+        MaintenanceReminder.reminder_type.in_([ReminderType.DATE, ReminderType.BOTH]),
         MaintenanceReminder.due_date < today)).all()
     for row in rows:
         row.status = ReminderStatus.OVERDUE

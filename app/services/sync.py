@@ -50,9 +50,9 @@ def _external_id(value: Any) -> Any:
 
 
 class SyncItem(BaseModel):
-    """Common to customer and vehicle payloads: extra fields ignored, text stripped."""
+    """Common to customer and vehicle payloads: unknown fields refused (named), text stripped."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     customer_id: StrictStr = Field(min_length=1, max_length=128)
     sync_version: Version | None = None
@@ -122,6 +122,8 @@ class CustomerSync(SyncItem):
 
 class VehicleSync(SyncItem):
     id: uuid.UUID | None = None
+    # The core system's own id for the vehicle (the reference's payload carries it); stored as text.
+    vehicle_id: StrictStr | None = Field(default=None, min_length=1, max_length=128)
     plate: StrictStr = Field(min_length=1, max_length=16)
     brand: StrictStr | None = Field(default=None, max_length=80)
     model: StrictStr | None = Field(default=None, max_length=80)
@@ -135,6 +137,11 @@ class VehicleSync(SyncItem):
     VALUE_COLUMNS: ClassVar[tuple[str, ...]] = (
         "year", "current_kilometers", "last_service_date", "next_service_kilometers",
     )
+
+    @field_validator("vehicle_id", mode="before")
+    @classmethod
+    def _vehicle_id_as_text(cls, value: Any) -> Any:
+        return _external_id(value)
 
     @field_validator("plate", mode="before")
     @classmethod
@@ -154,6 +161,8 @@ class VehicleSync(SyncItem):
         given = self.model_fields_set
         values: dict[str, Any] = {name: getattr(self, name) or "" for name in self.TEXT_COLUMNS if name in given}
         values.update({name: getattr(self, name) for name in self.VALUE_COLUMNS if name in given})
+        if "vehicle_id" in given:
+            values["core_vehicle_id"] = self.vehicle_id
         return values
 
 

@@ -8,18 +8,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import NotificationTemplate, ServicePhase, ServiceType, Workshop
-from app.orchestration.planning import EventSpec, choose_template
-from app.orchestration.rendering import RenderedMessage, extract_variables, render_message
+from app.orchestration.planning import EventSpec, choose_template, template_precedence
+from app.orchestration.rendering import (
+    RenderedMessage, build_lookup, extract_variables, normalise_name, render_message, substitute,
+)
 from app.orchestration.variables import SAMPLE_CONTEXT
 from app.services import snapshot
 from app.services.snapshot import _template_data
 
-WRITABLE = ("name", "channel", "target", "event_type", "subject", "body", "html_body", "is_active")
+WRITABLE = ("name", "channel", "target", "event_type", "subject", "body", "html_body", "is_default", "is_active")
 
 
 class TemplateInvalid(Exception):
@@ -39,9 +41,14 @@ def list_query(filters: Mapping[str, Any]):
     for name, column in (("channel", NotificationTemplate.channel), ("target", NotificationTemplate.target),
                          ("service_type_id", NotificationTemplate.service_type_id),
                          ("phase_id", NotificationTemplate.phase_id),
-                         ("is_active", NotificationTemplate.is_active)):
+                         ("is_active", NotificationTemplate.is_active),
+                         ("is_default", NotificationTemplate.is_default)):
         if filters.get(name) is not None:
             query = query.where(column == filters[name])
+    if filters.get("subtype_id") is not None:
+        # The reference: that subtype's templates and the generic ones.
+        query = query.where(or_(NotificationTemplate.subtype_id == filters["subtype_id"],
+                                NotificationTemplate.subtype_id.is_(None)))
     taller = filters.get("taller_id")
     if taller == "null":
         query = query.where(NotificationTemplate.workshop_id.is_(None))
@@ -63,10 +70,27 @@ def _check_references(values: Mapping[str, Any]) -> None:
             problems["subtype"] = ["This subtype belongs to another service type."]
     if values.get("phase") and db.session.get(ServicePhase, values["phase"]) is None:
         problems["phase"] = ["Unknown phase."]
-    if values.get("taller_id") and db.session.get(Workshop, values["taller_id"]) is None:
-        problems["taller_id"] = ["Unknown workshop."]
+    if values.get("taller_id") and find_workshop(values["taller_id"]) is None:
+        problems["taller_id"] = [f"Unknown workshop '{values['taller_id']}' (give a workshop's id or code, or null)."]
     if problems:
         raise TemplateInvalid(problems)
+
+
+def find_workshop(ref: Any) -> Workshop | None:
+    """A workshop by id or by code (the reference's taller_id was a free string)."""
+    if isinstance(ref, uuid.UUID):
+        return db.session.get(Workshop, ref)
+    ident = _uuid_or_none(str(ref))
+    if ident is not None:
+        return db.session.get(Workshop, ident)
+    return db.session.scalar(select(Workshop).where(Workshop.code == str(ref)))
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def save_template(template: NotificationTemplate | None, values: Mapping[str, Any]) -> NotificationTemplate:
@@ -81,7 +105,8 @@ def save_template(template: NotificationTemplate | None, values: Mapping[str, An
     template.service_type_id = values.get("service_type")
     template.phase_id = values.get("phase")
     template.subtype_id = values.get("subtype")
-    template.workshop_id = values.get("taller_id")
+    template.subject = values.get("subject") or ""
+    template.workshop_id = find_workshop(values["taller_id"]).id if values.get("taller_id") else None
     db.session.commit()
     snapshot.invalidate()
     return template
@@ -91,7 +116,7 @@ def stored_values(template: NotificationTemplate) -> dict[str, Any]:
     """The template in write-body field names (what PATCH merges the sent fields into)."""
     values = {name: getattr(template, name) for name in WRITABLE}
     values.update(service_type=template.service_type_id, phase=template.phase_id, subtype=template.subtype_id,
-                  taller_id=template.workshop_id)
+                  taller_id=str(template.workshop_id) if template.workshop_id else None)
     return values
 
 
@@ -105,6 +130,14 @@ def delete_template(template: NotificationTemplate) -> None:
 class Preview:
     message: RenderedMessage
     variables: list[str]
+
+
+def sample_preview(body: str) -> str:
+    """The body rendered with sample values (the reference's `preview`); unknown variables stay as written."""
+    lookup = build_lookup(SAMPLE_CONTEXT)
+    for name in extract_variables(body):
+        lookup.setdefault(normalise_name(name), "{{" + name + "}}")
+    return substitute(body, lookup)
 
 
 def preview(subject: str, body: str, html_body: str, channel: str, context: Mapping[str, Any],
@@ -128,7 +161,12 @@ def _resolve(model: type, ref: str | None, **where: Any):
 
 def for_context(service_type: str, phase: str, channel: str, target: str, subtype: str | None = None,
                 workshop_id: uuid.UUID | None = None) -> list[NotificationTemplate]:
-    """The template dispatch would choose for this context (ids or slugs), as a list of 0 or 1."""
+    """The active templates a matrix cell can use for this context (ids or slugs), best first: the one
+    dispatch would choose comes first, then in dispatch's precedence (defaults first among equals).
+
+    As the reference: with a subtype, that subtype's templates and the generic ones; without, the
+    generic ones only. Templates for any service type (none named) are included after the type's own.
+    Nothing matches: []."""
     stype = _resolve(ServiceType, service_type)
     phase_row = _resolve(ServicePhase, phase)
     sub = _resolve(ServiceType, subtype) if subtype else None
@@ -143,9 +181,20 @@ def for_context(service_type: str, phase: str, channel: str, target: str, subtyp
     candidates = db.session.scalars(select(NotificationTemplate).where(
         NotificationTemplate.is_active, NotificationTemplate.channel == channel,
         NotificationTemplate.target == target, NotificationTemplate.phase_id == phase_row.id,
-    )).all()
-    chosen = choose_template([_template_data(t) for t in candidates], spec, channel, _cell_template(spec, channel))
-    return [t for t in candidates if chosen is not None and str(t.id) == chosen.id]
+        or_(NotificationTemplate.service_type_id == root.id, NotificationTemplate.service_type_id.is_(None)),
+        or_(NotificationTemplate.subtype_id.is_(None), NotificationTemplate.subtype_id == (sub.id if sub else None)),
+        or_(NotificationTemplate.workshop_id.is_(None), NotificationTemplate.workshop_id == workshop_id),
+    ).options(selectinload(NotificationTemplate.service_type), selectinload(NotificationTemplate.subtype),
+              selectinload(NotificationTemplate.phase))).all()
+    cell = _cell_template(spec, channel)
+    chosen = choose_template([_template_data(t) for t in candidates], spec, channel, cell)
+    data = {str(t.id): _template_data(t) for t in candidates}
+
+    def rank(t: NotificationTemplate) -> tuple:
+        return (chosen is not None and str(t.id) == chosen.id, template_precedence(data[str(t.id)], spec, cell),
+                t.is_default)
+
+    return sorted(candidates, key=rank, reverse=True)
 
 
 def _cell_template(spec: EventSpec, channel: str) -> str | None:

@@ -12,7 +12,6 @@ from app.api import batched_limit
 from app.api.auth import generate_api_key
 from app.api.batched_limit import BatchedFixedWindow, parse_limits
 from app.api.limits import DISPATCH_LIMIT, _limited_by_batched_counter
-from app.errors import error_body
 from app.extensions import db
 
 DISPATCH = "/api/v1/notifications/events/dispatch/"
@@ -289,7 +288,8 @@ def test_dispatch_answers_429_with_retry_after_after_the_limit(client, app, disp
     codes = [client.post(DISPATCH, headers=headers, json={}).status_code for _ in range(3)]
     res = client.post(DISPATCH, headers=headers, json={})
     assert 429 not in codes and res.status_code == 429
-    assert res.get_json() == error_body("rate_limited", "Rate limit exceeded (3 per 1 minute). Retry later.")
+    message = "Rate limit exceeded (3 per 1 minute). Retry later."
+    assert res.get_json() == {"error": message, "detail": message, "code": "rate_limited", "fields": {}}
     assert 1 <= int(res.headers["Retry-After"]) <= 61
 
 

@@ -33,7 +33,7 @@ def test_patch_put_delete(client, api_headers, db_session):
     db_session.commit()
     assert client.patch(f"{BASE}c-1/", headers=api_headers, json={"phone": "+59311"}).get_json()["phone"] == "+59311"
     put = client.put(f"{BASE}c-1/", headers=api_headers, json={"first_name": "Solo"}).get_json()
-    assert put["first_name"] == "Solo" and put["email"] == ""
+    assert put["first_name"] == "Solo" and put["email"] is None
     assert client.delete(f"{BASE}c-1/", headers=api_headers).status_code == 204
     assert client.get(f"{BASE}c-1/", headers=api_headers).status_code == 404
 

@@ -62,7 +62,7 @@ def test_correlation_id_is_kept_when_given(client, api_headers, setup):
 
 def test_without_api_key_401(client, setup):
     res = client.post(URL, json=f.dispatch_payload())
-    assert res.status_code == 401 and res.get_json()["error"]["code"] == "not_authenticated"
+    assert res.status_code == 401 and res.get_json()["code"] == "not_authenticated"
 
 
 def test_wrong_api_key_401(client, setup):
@@ -85,18 +85,18 @@ def test_key_without_dispatch_scope_is_refused(client, app, setup):
 
 def test_malformed_json_400(client, api_headers, setup):
     res = client.post(URL, data="{not json", headers={**api_headers, "Content-Type": "application/json"})
-    assert res.status_code == 400 and res.get_json()["error"]["code"] == "malformed_json"
+    assert res.status_code == 400 and res.get_json()["code"] == "malformed_json"
     assert count(DispatchEvent) == 0
 
 
 def test_body_that_is_not_an_object_400(client, api_headers, setup):
     res = client.post(URL, json=[1, 2], headers=api_headers)
-    assert res.status_code == 400 and "body" in res.get_json()["error"]["fields"]
+    assert res.status_code == 400 and "body" in res.get_json()["fields"]
 
 
 def test_wrong_types_are_each_named(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(customer_id=42, context="x", event_type=None))
-    fields = res.get_json()["error"]["fields"]
+    fields = res.get_json()["fields"]
     assert res.status_code == 400
     assert {"customer_id", "context", "event_type"} <= set(fields)
 
@@ -104,42 +104,42 @@ def test_wrong_types_are_each_named(client, api_headers, setup):
 def test_missing_required_fields_400(client, api_headers, setup):
     res = post(client, api_headers, {"target": "clients"})
     assert res.status_code == 400
-    assert {"event_type", "service_type_id", "customer_id"} <= set(res.get_json()["error"]["fields"])
+    assert {"event_type", "service_type_id", "customer_id"} <= set(res.get_json()["fields"])
 
 
 def test_unknown_service_type_phase_and_subtype_are_all_reported(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(service_type_id="nope", phase_id="phase-x", subtype_id="sub-x"))
     assert res.status_code == 400
-    assert {"service_type_id", "phase_id", "subtype_id"} <= set(res.get_json()["error"]["fields"])
+    assert {"service_type_id", "phase_id", "subtype_id"} <= set(res.get_json()["fields"])
     assert count(Notification) == 0
 
 
 def test_subtype_of_another_type_400(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(subtype_id="averia-frenos"))
-    assert res.status_code == 400 and "subtype_id" in res.get_json()["error"]["fields"]
+    assert res.status_code == 400 and "subtype_id" in res.get_json()["fields"]
 
 
 def test_unknown_target_400(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(target="everyone"))
-    assert res.status_code == 400 and "target" in res.get_json()["error"]["fields"]
+    assert res.status_code == 400 and "target" in res.get_json()["fields"]
 
 
 def test_unknown_workshop_400(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(taller_id="no-such-shop"))
-    assert res.status_code == 400 and "taller_id" in res.get_json()["error"]["fields"]
+    assert res.status_code == 400 and "taller_id" in res.get_json()["fields"]
 
 
 def test_missing_template_variables_are_all_listed_and_nothing_stored(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(context={"nombre": "Ana"}))
     body = res.get_json()
-    assert res.status_code == 400 and body["error"]["code"] == "missing_variables"
-    assert body["error"]["fields"]["missing_variables"] == ["Placa", "Vehículo"]
+    assert res.status_code == 400 and body["code"] == "missing_variables"
+    assert body["fields"]["missing_variables"] == ["Placa", "Vehículo"]
     assert count(DispatchEvent) == 0 and count(Notification) == 0
 
 
 def test_nested_context_values_400(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(context={"nombre": {"first": "Ana"}}))
-    assert res.status_code == 400 and "context" in res.get_json()["error"]["fields"]
+    assert res.status_code == 400 and "context" in res.get_json()["fields"]
 
 
 def test_event_resolving_to_no_channel_is_202_with_reason(client, api_headers, setup):
@@ -168,7 +168,7 @@ def test_idempotent_repeat_returns_first_answer_and_queues_nothing(client, api_h
 def test_same_idempotency_key_with_other_body_422(client, api_headers, setup):
     post(client, api_headers, f.dispatch_payload(), **{"Idempotency-Key": "k-2"})
     res = post(client, api_headers, f.dispatch_payload(correlation_id="other"), **{"Idempotency-Key": "k-2"})
-    assert res.status_code == 422 and res.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert res.status_code == 422 and res.get_json()["code"] == "idempotency_key_reused"
 
 
 def test_custom_event_takes_subject_and_body_from_context(client, api_headers, setup):
@@ -181,7 +181,7 @@ def test_custom_event_takes_subject_and_body_from_context(client, api_headers, s
 
 def test_custom_event_without_body_400(client, api_headers, setup):
     res = post(client, api_headers, f.dispatch_payload(event_type="custom", context={"subject": "x"}))
-    assert res.status_code == 400 and "context.body" in res.get_json()["error"]["fields"]
+    assert res.status_code == 400 and "context.body" in res.get_json()["fields"]
 
 
 def test_event_status_lists_every_notification(client, api_headers, setup):

@@ -32,5 +32,5 @@ def test_an_unreachable_database_is_a_503_with_retry_after(make_app, caplog):
     res = down.test_client().post("/api/v1/notifications/events/dispatch/", json={},
                                   headers={"X-API-Key": "avisos_any-key"})
     assert res.status_code == 503 and res.headers["Retry-After"] == "5"
-    assert res.get_json()["error"]["code"] == "database_unavailable"
+    assert res.get_json()["code"] == "database_unavailable"
     assert "s3cr3t-pw" not in caplog.text and "s3cr3t-pw" not in res.get_data(as_text=True)

@@ -103,12 +103,28 @@ def test_for_context_applies_dispatch_precedence(client, api_headers):
     query = "service_type=averia-revision&phase=phase-repair&channel=email&target=clients"
     general = client.get(f"{BASE}for_context/?{query}", headers=api_headers).get_json()
     assert general[0]["id"] == str(setup.templates["averia-revision:phase-repair:email"].id)
+    assert specific.id not in {t["id"] for t in general}  # without the subtype: the generic ones only
     chosen = client.get(f"{BASE}for_context/?{query}&subtype=averia-frenos", headers=api_headers).get_json()
-    assert [t["id"] for t in chosen] == [str(specific.id)]
+    assert [t["id"] for t in chosen] == [str(specific.id), general[0]["id"]]  # the subtype's first, then generic
 
 
-def test_for_context_without_a_match_is_404(client, api_headers):
+def test_for_context_takes_the_reference_query_names(client, api_headers):
+    setup = basic_setup()
+    db.session.commit()
+    ids = f"service_type_id={setup.types['averia-revision'].id}&phase_id={setup.phases['phase-repair'].id}"
+    found = client.get(f"{BASE}for_context/?{ids}&channel=email&target=clients", headers=api_headers).get_json()
+    assert [t["id"] for t in found] == [str(setup.templates["averia-revision:phase-repair:email"].id)]
+
+
+def test_for_context_refuses_one_parameter_under_two_names_with_different_values(client, api_headers):
+    basic_setup()
+    res = client.get(f"{BASE}for_context/?service_type_id=averia-revision&service_type=mantenimiento-preventivo"
+                     "&phase_id=phase-repair&channel=email", headers=api_headers)
+    assert res.status_code == 400 and set(res.get_json()["error"]["fields"]) == {"service_type_id", "service_type"}
+
+
+def test_for_context_without_a_match_is_an_empty_list(client, api_headers):
     basic_setup()
     res = client.get(f"{BASE}for_context/?service_type=averia-revision&phase=phase-repair&channel=email&target=staff",
                      headers=api_headers)
-    assert res.status_code == 404
+    assert res.status_code == 200 and res.get_json() == []

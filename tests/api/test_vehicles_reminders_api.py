@@ -46,4 +46,4 @@ def test_reminder_needs_a_due_date_or_kilometers(client, api_headers, db_session
     car = vehicle(customer("c-1"), "ABC1")
     db_session.commit()
     res = client.post(REMINDERS, headers=api_headers, json={"vehicle": str(car.id)})
-    assert res.status_code == 400 and "due_date" in res.get_json()["error"]["fields"]
+    assert res.status_code == 400 and "target_date" in res.get_json()["error"]["fields"]

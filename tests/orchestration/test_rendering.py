@@ -142,3 +142,36 @@ def test_a_template_text_is_parsed_once_however_often_it_is_rendered():
         out = render_message(subject, body, {"Nombre": name, "Placa": "X"}, with_html=True)
         assert out.body == f"Hola {name}, su X"
     assert compile_template.cache_info().misses == parsed
+
+
+def test_a_default_fills_an_absent_variable():
+    out = render_message("", "Nuestro técnico {{Técnico|asignado}} comenzó.", {})
+    assert out.body == "Nuestro técnico asignado comenzó."
+
+
+def test_a_given_value_wins_over_the_default():
+    out = render_message("", "Técnico: {{Técnico|por confirmar}}", {"tecnico": "Luis Pérez"})
+    assert out.body == "Técnico: Luis Pérez"
+
+
+def test_an_empty_value_takes_the_default():
+    assert substitute("Orden {{Orden|por asignar}}", {"orden": ""}) == "Orden por asignar"
+
+
+def test_a_variable_with_a_default_is_never_missing():
+    assert missing_variables({}, "{{Orden|por asignar}} {{Nombre}}") == ["Nombre"]
+
+
+def test_a_variable_used_once_without_default_is_required():
+    with pytest.raises(MissingVariables) as err:
+        render_message("{{Orden}}", "{{Orden|por asignar}}", {})
+    assert err.value.names == ["Orden"]
+
+
+def test_extract_variables_names_defaulted_variables_without_their_default():
+    assert extract_variables("{{ Técnico | nuestro equipo }} y {{Placa}}") == ["Técnico", "Placa"]
+
+
+def test_a_default_is_html_escaped_in_email_html():
+    out = render_message("", "{{Nombre|<b>cliente</b>}}", {}, with_html=True)
+    assert "&lt;b&gt;cliente&lt;/b&gt;" in out.html_body

@@ -9,10 +9,10 @@ from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, PhaseChannelConfig, ServicePhase, ServiceType
 from app.models.enums import CHANNELS
 from app.orchestration.planning import EventSpec, choose_template
-from app.orchestration.rendering import extract_variables, render_message
+from app.orchestration.rendering import extract_variables, missing_variables, render_message
 from app.orchestration.variables import SAMPLE_CONTEXT
 from app.seed_data.catalog import PHASE_SLUGS, SUBTYPES, TYPE_SLUGS
-from app.seed_data.templates import all_templates, allowed_variables
+from app.seed_data.templates import OPTIONAL_VARIABLES, all_templates, allowed_variables
 from app.services.seeding import seed_initial_data
 from app.services.snapshot import load_snapshot
 
@@ -77,10 +77,18 @@ def test_every_template_renders_with_the_sample_context(seeded):
         assert "{{" not in rendered.subject + rendered.body, template.name
 
 
-def test_templates_only_use_variables_the_caller_sends_for_their_phase():
+def test_templates_only_need_variables_the_caller_sends_for_their_phase():
+    for seed in all_templates():
+        needed = set(missing_variables({}, seed.subject, seed.body))
+        assert needed <= allowed_variables(seed), (seed.name, needed - allowed_variables(seed))
+
+
+def test_optional_variables_are_only_used_with_a_default():
     for seed in all_templates():
         used = set(extract_variables(seed.subject, seed.body))
-        assert used <= allowed_variables(seed), (seed.name, used - allowed_variables(seed))
+        needed = set(missing_variables({}, seed.subject, seed.body))
+        assert not (needed & OPTIONAL_VARIABLES), seed.name
+        assert used - needed <= OPTIONAL_VARIABLES, seed.name
 
 
 def test_push_and_whatsapp_texts_stay_short_and_emails_have_subject_and_link():
@@ -208,7 +216,34 @@ def test_matrix_defaults_turn_on_expected_channels(seeded):
         return {c.channel for c in matrix[snap.phases[phase_slug].id] if c.enabled}
 
     assert on(clients, "phase-schedule") == {"email", "whatsapp", "push"}
-    assert on(clients, "phase-repair") == {"push"}
+    assert on(clients, "phase-repair") == {"whatsapp", "push"}
     assert on(staff, "phase-schedule") == {"email", "whatsapp"}
     assert all("push" not in on(staff, p) for p in PHASE_SLUGS)
     assert all(c.template_id is None for cells in clients.values() for c in cells)
+
+
+# The phase events the Ambacar PWA sends (client-contract-pwa.md #4), with its context: lowercase,
+# unaccented, without fecha/hora, orden and tecnico possibly absent.
+PWA_PHASE_EVENTS = [("vehicle_received", "phase-reception"), ("repair_started", "phase-repair"),
+                    ("quality_check", "phase-quality"), ("vehicle_ready", "phase-delivery")]
+PWA_CONTEXT = {"nombre": "Carlos Mendoza", "vehiculo": "Haval H6", "placa": "PBX1234", "taller": "Ambacar Service"}
+
+
+@pytest.mark.parametrize("type_slug", ["mantenimiento-preventivo", "averia-revision"])
+@pytest.mark.parametrize(("event_type", "phase_slug"), PWA_PHASE_EVENTS)
+def test_every_pwa_phase_event_reaches_a_customer_without_push(seeded, type_slug, event_type, phase_slug):
+    snap = load_snapshot()
+    stype = snap.types[type_slug]
+    phase = snap.phases[phase_slug]
+    cells = snap.matrix_for([stype.id], "clients", None)[phase.id]
+    spec = EventSpec(event_type, "clients", stype.id, phase_id=phase.id)
+    context = {**PWA_CONTEXT, "Fase": phase.name, "Servicio": stype.name, "Enlace": "https://app.test"}
+    usable = []
+    for cell in cells:
+        if not cell.enabled or cell.channel == "push":
+            continue
+        template = choose_template(snap.templates, spec, cell.channel, cell.template_id)
+        assert template is not None, (cell.channel, type_slug, phase_slug)
+        render_message(template.subject, template.body, context, with_html=cell.channel == "email")
+        usable.append(cell.channel)
+    assert usable, f"{type_slug} {phase_slug}: only push is enabled"

@@ -48,9 +48,15 @@ def test_boolean_customer_id_is_rejected():
     assert set(fields_of(sync.parse_customers, {"customer_id": True})) == {"customer_id"}
 
 
-def test_extra_fields_are_ignored():
-    item = customers({"customer_id": "c-1", "taller_id": "quito", "workshop_id": 3, "loyalty": "gold"})[0]
-    assert item.stored() == {"customer_id": "c-1"}
+def test_unknown_fields_are_refused_by_name():
+    with pytest.raises(ApiError) as err:
+        customers({"customer_id": "c-1", "taller_id": "quito", "loyalty": "gold"})
+    assert set(err.value.fields) == {"taller_id", "loyalty"}
+
+
+def test_the_cores_vehicle_id_is_kept():
+    item = sync.parse_vehicles({"vehicle_id": 321, "customer_id": "c-1", "plate": "pbx-1234"})[0][0]
+    assert item.changes()["core_vehicle_id"] == "321" and item.stored()["vehicle_id"] == "321"
 
 
 def test_name_fills_first_and_last_name_when_absent():

@@ -101,3 +101,71 @@ class HealthOut(BaseModel):
     status: Literal["healthy", "degraded", "failing", "idle"]
     hours: int
     channels: list[ChannelHealth]
+
+
+# The reference's shapes (its paths) ---------------------------------------------------------------
+ReferenceStatus = Literal["pending", "queued", "sent", "delivered", "read", "bounced", "failed"]
+
+
+class ReferenceRecentQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"limit": 20, "status": "failed"}]})
+
+    limit: int = Field(default=10, ge=1, le=10_000, description="At most 100 rows are returned")
+    channel: Literal["email", "whatsapp", "push"] | None = None
+    status: ReferenceStatus | None = None
+
+
+class DailyBreakdown(BaseModel):
+    date: str
+    total: int
+    sent: int
+    delivered: int
+    failed: int
+
+
+class ReferenceSummaryOut(BaseModel):
+    period_start: str
+    period_end: str
+    total_sent: int = Field(description="Reached the provider (sent, delivered or read)")
+    total_delivered: int = Field(description="A delivery receipt arrived (delivered or read)")
+    total_failed: int
+    total_pending: int
+    delivery_rate: float = Field(description="total_delivered / total_sent in percent; 0 when nothing was sent")
+    avg_delivery_time_seconds: float | None = Field(description="Mean seconds from sent to the delivery receipt")
+    by_channel: dict[str, int]
+    by_status: dict[str, int]
+    by_event_type: dict[str, int]
+    daily_breakdown: list[DailyBreakdown]
+
+
+class ReferenceRecentRow(BaseModel):
+    id: str
+    event_type: str
+    channel: str | None
+    recipient_id: str
+    status: ReferenceStatus
+    sent_at: str | None
+    created_at: str | None
+    template_name: str | None
+    error_reason: str | None
+    inferred_status: str
+    avisos_status: StatusName = Field(description="Avisos' exact status")
+    correlation_id: str
+
+
+class ReferenceRecentList(RootModel[list[ReferenceRecentRow]]):
+    pass
+
+
+class ReferenceChannelHealth(BaseModel):
+    total: int
+    success: int
+    failed: int
+    success_rate: float = Field(description="success / total in percent; 0 without traffic")
+    is_healthy: bool
+
+
+class ReferenceHealthOut(BaseModel):
+    email: ReferenceChannelHealth
+    whatsapp: ReferenceChannelHealth
+    push: ReferenceChannelHealth

@@ -18,7 +18,7 @@ from app.console.security import RoleModelView, require_role
 from app.console.views.lookups import Between, PlainErrorsMixin, UUIDAjaxLoader, UUIDKeyMixin, parse_uuid
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
-from app.models.enums import ReminderStatus
+from app.models.enums import ReminderStatus, ReminderType
 from app.orchestration.contacts import normalise_plate
 from app.services import reminder_actions
 
@@ -209,6 +209,8 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
 
     def on_model_change(self, form: Any, model: MaintenanceReminder, is_created: bool) -> None:
         model.customer_id = model.vehicle.customer_id
+        # The targets staff see decide the type (the PWA's type field, kilometers/date/both).
+        model.reminder_type = ReminderType.of(model.due_date, model.due_kilometers)
 
     def render(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault("can_write", self.can_write())
