@@ -104,6 +104,9 @@ class Config:
         self.PUSH_TIMEOUT = env_float("PUSH_TIMEOUT", 10.0)
         self.PUSH_ICON_URL = os.environ.get("PUSH_ICON_URL", "/static/icons/avisos-192.png")
         self.PUSH_BADGE_URL = os.environ.get("PUSH_BADGE_URL", "/static/icons/avisos-badge.png")
+        # Push endpoint hosts (host or host:port) allowed over http or on private addresses (a push
+        # service inside your network; tests). Browsers' own endpoints are public https URLs.
+        self.PUSH_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()]
 
         self.FRONTEND_URL = (os.environ.get("FRONTEND_URL") or "http://localhost:3000").rstrip("/")
         self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")

@@ -131,14 +131,16 @@ def _check_scope(caller: ApiCaller, scope: str) -> None:
         raise ApiError(403, "insufficient_scope", f"This caller lacks the '{scope}' scope.")
 
 
-def authenticate(scope: str, compat: bool = False) -> ApiCaller:
-    """An API key; else a core JWT (CORE_JWT_SECRET); else, for `compat` endpoints in
+def authenticate(scope: str, compat: bool = False, core_jwt: bool = True) -> ApiCaller:
+    """An API key; else a core JWT (CORE_JWT_SECRET) where `core_jwt`; else, for `compat` endpoints in
     AUTH_MODE=compat, an anonymous browser caller from a CORS_ORIGINS origin. On such a call a
     Bearer token that does not verify counts as no credential (the reference ignored it)."""
     if _presented_key():
         return authenticate_api_key(scope)
     anonymous_allowed = compat and compat_origin_allowed()
     header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer " and not core_jwt:
+        raise ApiError(401, "api_key_required", "This endpoint needs an API key; core tokens are not accepted here.")
     if header[:7].lower() == "bearer ":
         try:
             caller = jwt_caller(header[7:].strip())
@@ -154,18 +156,19 @@ def authenticate(scope: str, compat: bool = False) -> ApiCaller:
     return authenticate_api_key(scope)
 
 
-def require_api_key(scope: str = "read", compat: bool = False):
+def require_api_key(scope: str = "read", compat: bool = False, core_jwt: bool = True):
     """Decorator for /api/v1 views: authenticate the caller and keep it on `g.api_caller`.
 
     `compat` marks the endpoints the Ambacar PWA calls without credentials (AUTH_MODE=compat;
-    client-contract-pwa.md §1.3): nothing else answers an anonymous caller."""
+    client-contract-pwa.md §1.3): nothing else answers an anonymous caller. `core_jwt=False` keeps
+    the core's tokens out of Avisos' own administration (webhooks): an API key is needed there."""
 
     def decorator(view):
         limited = rate_limited(scope)(view)
 
         @wraps(view)
         def wrapper(*args, **kwargs):
-            g.api_caller = authenticate(scope, compat)
+            g.api_caller = authenticate(scope, compat, core_jwt)
             return limited(*args, **kwargs)
 
         wrapper.required_scope = scope

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.api import api_v1
 from app.api.auth import require_api_key
 from app.api.openapi import doc
+from app.api.schemas.common import FlatErrorBody
 from app.api.schemas.events import DispatchAccepted, EventStatusOut
 from app.errors import ApiError
 from app.extensions import db
@@ -26,7 +27,7 @@ def _json_body():
 
 @api_v1.post("/notifications/events/dispatch/")
 @require_api_key("dispatch", compat=True)
-@doc(("Events",), ok=202, model=DispatchAccepted, json=DispatchRequest, errors=(400, 422))
+@doc(("Events",), ok=202, model=DispatchAccepted, json=DispatchRequest, errors=(400, 422), error_model=FlatErrorBody)
 def dispatch_event():
     """Dispatch a notification event (202: notifications queued). Error bodies carry `error` as a
     readable string here, with `code` and `fields` beside it (docs/CLIENTS.md)."""

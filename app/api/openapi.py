@@ -13,12 +13,13 @@ from flask import Blueprint, current_app, jsonify, render_template_string, url_f
 from spectree import Response, SpecTree
 from spectree.metadata import register_validated_function
 
-from app.api.schemas.common import ErrorBody
+from app.api.schemas.common import ErrorBody, FlatErrorBody
 
 API_DESCRIPTION = (
     "Avisos JSON API, compatible with the reference notification service's contract. "
     "Authenticate with `Authorization: ApiKey <key>` (or `X-API-Key`); scopes: dispatch, read, "
-    "manage, push. Every 4xx answers `{\"error\": {\"code\", \"message\", \"fields\"}, \"detail\"}`."
+    "manage, push. Every 4xx answers `{\"error\": {\"code\", \"message\", \"fields\"}, \"detail\"}`, "
+    "except dispatch, where `error` is a readable string beside `code` and `fields` (docs/CLIENTS.md)."
 )
 
 
@@ -44,14 +45,14 @@ INTERNAL_SECURITY = {"InternalSecret": []}
 
 def doc(tags: tuple[str, ...], ok: int | None = 200, model: Any = None, errors: tuple[int, ...] = (),
         json: Any = None, query: Any = None, auth: bool = True, security: Any = None,
-        other: dict[int, Any] | None = None) -> Any:
+        other: dict[int, Any] | None = None, error_model: Any = ErrorBody) -> Any:
     """Record a route's documentation (summary = the view's docstring). Zero cost per request."""
     codes: dict[str, Any] = {}
     if ok is not None:
         codes[f"HTTP_{ok}"] = model
     for code in (*errors, *(AUTH_ERRORS if auth else ()), 413 if json is not None else None):
         if code is not None:
-            codes[f"HTTP_{code}"] = ErrorBody
+            codes[f"HTTP_{code}"] = error_model
     for code, other_model in (other or {}).items():
         codes[f"HTTP_{code}"] = other_model
     if security is None:

@@ -10,15 +10,15 @@ from sqlalchemy.orm import selectinload
 
 from app.api import api_v1
 from app.api.auth import require_api_key
-from app.api.common import get_or_404, iso, json_object, paginate, parse_body, parse_query, str_or_none
+from app.api.common import get_or_404, iso, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.schemas.common import Page
 from app.api.schemas.orchestration import ConfigFilters, ConfigIn, ConfigOut, MatrixIn
 from app.errors import ApiError
 from app.extensions import db
-from app.models import OrchestrationConfig, PhaseChannelConfig, ServiceType, Workshop
+from app.models import OrchestrationConfig, PhaseChannelConfig, ServiceType
 from app.models.enums import CHANNEL_LABELS, CHANNELS, TARGET_LABELS
-from app.services import matrix, snapshot
+from app.services import matrix, snapshot, template_lookup
 
 TAGS = ("Orchestration",)
 BASE = "/notifications/orchestration/"
@@ -52,15 +52,17 @@ def _query():
     )
 
 
-def _save(config: OrchestrationConfig | None, payload: dict | None = None) -> OrchestrationConfig:
-    body = parse_body(ConfigIn, payload, what="The orchestration config")
+def _save(config: OrchestrationConfig | None, payload: dict | None = None, body: ConfigIn | None = None) -> OrchestrationConfig:
+    body = body or parse_body(ConfigIn, payload, what="The orchestration config")
     problems = {}
     stype = db.session.get(ServiceType, body.service_type)
     if stype is None:
         problems["service_type"] = ["Unknown service type."]
-    if body.taller_id and db.session.get(Workshop, body.taller_id) is None:
-        problems["taller_id"] = ["Unknown workshop."]
-    same = matrix.find_config(body.service_type, body.target, body.taller_id)
+    workshop = template_lookup.find_workshop(body.taller_id) if body.taller_id else None
+    if body.taller_id and workshop is None:
+        problems["taller_id"] = [f"Unknown workshop '{body.taller_id}' (give a workshop's id or code, or null)."]
+    workshop_id = workshop.id if workshop else None
+    same = matrix.find_config(body.service_type, body.target, workshop_id)
     if same is not None and same is not config:
         problems["non_field_errors"] = ["service_type, target and taller_id must be unique together."]
     if problems:
@@ -68,7 +70,7 @@ def _save(config: OrchestrationConfig | None, payload: dict | None = None) -> Or
     if config is None:
         config = OrchestrationConfig()
         db.session.add(config)
-    config.service_type_id, config.target, config.workshop_id = body.service_type, body.target, body.taller_id
+    config.service_type_id, config.target, config.workshop_id = body.service_type, body.target, workshop_id
     config.description, config.is_active = body.description, body.is_active
     try:
         db.session.commit()
@@ -136,7 +138,8 @@ def replace_config(config_id: str):
 def update_config(config_id: str):
     """Update some fields of a config."""
     config = get_or_404(OrchestrationConfig, config_id, "orchestration config")
-    return jsonify(config_json(_save(config, {**_stored(config), **json_object()})))
+    body = parse_patch(ConfigIn, _stored(config), what="The orchestration config")
+    return jsonify(config_json(_save(config, body=body)))
 
 
 @api_v1.delete(BASE + "<config_id>/")

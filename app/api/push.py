@@ -23,6 +23,9 @@ def subscribe():
     """Subscribe a browser: 201 for a new endpoint, 200 for a known one (updated, reactivated, moved
     to this customer, its failure count reset)."""
     body = parse_body(SubscribeIn, what="The subscription")
+    problem = push_subscriptions.endpoint_problem(body.subscription.endpoint)
+    if problem:
+        raise ApiError(400, "validation_error", "The subscription is not valid.", {"subscription.endpoint": [problem]})
     customer = customer_records.find_customer(body.customer_id)
     if customer is None:
         raise ApiError(400, "validation_error", "Unknown customer.", {"customer_id": ["Unknown customer."]})

@@ -46,20 +46,20 @@ def _check_fields(payload: dict) -> None:
 
 
 @api_v1.get("/webhooks/event-types/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def webhook_event_types():
     return jsonify({"event_types": list(outbound.EVENT_TYPES)})
 
 
 @api_v1.get("/webhooks/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def list_webhooks():
     rows = db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at)).all()
     return jsonify({"results": [endpoints.serialise(r) for r in rows], "count": len(rows)})
 
 
 @api_v1.post("/webhooks/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def create_webhook():
     payload = _json_object()
     _check_fields(payload)
@@ -73,13 +73,13 @@ def create_webhook():
 
 
 @api_v1.get("/webhooks/<endpoint_id>/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def get_webhook(endpoint_id: str):
     return jsonify(endpoints.serialise(_endpoint(endpoint_id)))
 
 
 @api_v1.patch("/webhooks/<endpoint_id>/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def update_webhook(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
     payload = _json_object()
@@ -93,14 +93,14 @@ def update_webhook(endpoint_id: str):
 
 
 @api_v1.delete("/webhooks/<endpoint_id>/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def delete_webhook(endpoint_id: str):
     endpoints.delete_endpoint(_endpoint(endpoint_id))
     return "", 204
 
 
 @api_v1.post("/webhooks/<endpoint_id>/rotate-secret/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def rotate_webhook_secret(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
     secret = endpoints.rotate_secret(endpoint)
@@ -108,7 +108,7 @@ def rotate_webhook_secret(endpoint_id: str):
 
 
 @api_v1.get("/webhooks/<endpoint_id>/messages/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def list_webhook_messages(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
     status = request.args.get("status")
@@ -149,7 +149,7 @@ def _message_for(endpoint: WebhookEndpoint, message_id: str) -> WebhookMessage:
 
 
 @api_v1.post("/webhooks/<endpoint_id>/messages/<message_id>/resend/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def resend_webhook_message(endpoint_id: str, message_id: str):
     message = _message_for(_endpoint(endpoint_id), message_id)
     webhook_id = message.webhook_id
@@ -158,7 +158,7 @@ def resend_webhook_message(endpoint_id: str, message_id: str):
 
 
 @api_v1.post("/webhooks/<endpoint_id>/retry-failed/")
-@require_api_key("manage")
+@require_api_key("manage", core_jwt=False)
 def retry_failed_webhook_messages(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
     since = _parse_since(_json_object().get("since"))

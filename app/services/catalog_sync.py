@@ -24,7 +24,7 @@ class PhaseSyncResult:
 
 
 def sync_phases(items: Sequence[dict], full: bool) -> PhaseSyncResult:
-    """Upsert phases by slug; in full mode deactivate the others. Commits once."""
+    """Upsert phases by slug; in full mode deactivate the others. Does not commit."""
     result = PhaseSyncResult()
     existing = {p.slug: p for p in db.session.scalars(select(ServicePhase))}
     for item in items:
@@ -44,8 +44,6 @@ def sync_phases(items: Sequence[dict], full: bool) -> PhaseSyncResult:
             if slug not in sent and phase.is_active:
                 phase.is_active = False
                 result.deactivated.append(slug)
-    db.session.commit()
-    snapshot.invalidate()
     return result
 
 
@@ -59,12 +57,32 @@ def find_vehicle(plate: str) -> Vehicle | None:
     return db.session.scalar(select(Vehicle).where(Vehicle.plate == normalise_plate(plate)))
 
 
-def set_vehicle_phase_order(vehicle: Vehicle, slugs: list[str]) -> Vehicle:
-    """Store the vehicle's phase order (known slugs only); an empty list restores the global order."""
+def set_vehicle_phase_order(vehicle: Vehicle, phases: Sequence[tuple[str, int, bool]], full: bool = True) -> Vehicle:
+    """Store the vehicle's phase order from (slug, order, active) items (known slugs only). `full`
+    replaces the order; otherwise the items move, add or (inactive) remove their phases and the
+    other stored phases keep their places (an item's order is a 1-based position; on a tie the item
+    sent goes first). An empty result restores the global order. Does not commit."""
     known = set(db.session.scalars(select(ServicePhase.slug)))
-    unknown = [s for s in slugs if s not in known]
+    unknown = [slug for slug, _, _ in phases if slug not in known]
     if unknown:
         raise UnknownPhases(unknown)
-    vehicle.phase_order = list(dict.fromkeys(slugs)) or None
-    db.session.commit()
+    sent = {slug for slug, _, _ in phases}
+    kept = [] if full else [(i + 1, 1, i, slug) for i, slug in enumerate(vehicle.phase_order or []) if slug not in sent]
+    placed = [(order, 0, i, slug) for i, (slug, order, active) in enumerate(phases) if active]
+    vehicle.phase_order = [slug for *_, slug in sorted(kept + placed)] or None
     return vehicle
+
+
+def record_task(kind: str, payload: dict, result: dict):
+    """A finished task row for a sync Avisos applied at once, so the reference's task_id answers
+    /api/internal/v1/tasks/{task_id}/status/ like the queued syncs' do. Commits."""
+    from app.models import BackgroundTask
+    from app.models.base import utcnow
+    from app.models.enums import TaskStatus
+
+    now = utcnow()
+    task = BackgroundTask(kind=kind, status=TaskStatus.SUCCESS, payload=payload, result=result, error="",
+                          started_at=now, finished_at=now)
+    db.session.add(task)
+    db.session.commit()
+    return task

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Customer, PushSubscription
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why Avisos will not post to this endpoint, or None. Browsers give https URLs of their push
+    service; an http URL or a private, loopback or link-local address is refused unless its host is in
+    PUSH_ALLOWED_HOSTS (a subscription is a URL anyone with the PWA's origin may register)."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return "Must be an https:// URL with a host."
+    allowed = {h.lower() for h in current_app.config.get("PUSH_ALLOWED_HOSTS") or []}
+    if parts.hostname.lower() in allowed or parts.netloc.lower() in allowed:
+        return None
+    if parts.scheme != "https":
+        return "Must be an https:// URL."
+    try:
+        address = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return None
+    return None if address.is_global else "Must not point at a private, loopback or link-local address."
 
 
 def subscribe(customer: Customer, endpoint: str, p256dh: str, auth: str, user_agent: str = "",

@@ -22,7 +22,7 @@ def event_values(**overrides) -> dict:
         "id": uuid.uuid4(), "correlation_id": "corr-1", "event_type": "appointment_scheduled",
         "service_type_slug": "mantenimiento-preventivo", "subtype_slug": None, "phase_slug": "phase-schedule",
         "target": "clients", "workshop_id": None, "customer_ref": "customer-001",
-        "context": {"nombre": "Carlos", "placa": "ABC123"}, "status": "planned", "api_key_id": None,
+        "context": {"nombre": "Carlos", "placa": "ABC123"}, "channels": ["email"], "status": "planned", "api_key_id": None,
         "idempotency_key": None, "request_hash": "h" * 64, "response": {"success": True, "errors": []},
         "created_at": now, "planned_at": now,
     }

@@ -27,6 +27,22 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class FlatErrorBody(BaseModel):
+    """Errors of the dispatch endpoint, where the reference's clients read `error` as a string (the
+    Ambacar PWA shows `data.error || data.detail`): one readable sentence in `error` and `detail`,
+    the code and fields beside them."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "error": "The event references unknown data (service_type_id: Unknown service type 'x'.)",
+        "detail": "The event references unknown data (service_type_id: Unknown service type 'x'.)",
+        "code": "validation_error", "fields": {"service_type_id": ["Unknown service type 'x'."]}}]})
+
+    error: str
+    detail: str
+    code: str = Field(examples=["validation_error"])
+    fields: dict[str, list[str] | str] = Field(default_factory=dict)
+
+
 class Page(BaseModel, Generic[T]):
     count: int
     next: str | None

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 Target = Literal["clients", "staff"]
 
 
 class ConfigIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
         "service_type": "0b9f6a8e-2f55-4b6e-9c1c-5b8f0b1c2d3e", "target": "clients", "taller_id": None,
         "description": "Clientes - mantenimiento", "is_active": True}]})
 
     service_type: uuid.UUID = Field(validation_alias=AliasChoices("service_type", "service_type_id"))
     target: Target = "clients"
-    taller_id: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("taller_id", "workshop_id"))
+    taller_id: str | None = Field(default=None, max_length=100, validation_alias=AliasChoices("taller_id", "workshop_id"),
+                                  description="A workshop's id or code; null = global")
     description: str = Field(default="", max_length=2000)
     is_active: StrictBool = True
+    READ_ONLY: ClassVar[frozenset[str]] = frozenset({
+        "id", "service_type_name", "target_display", "phase_configs", "created_at", "updated_at"})
 
 
 class PhaseConfigOut(BaseModel):
@@ -61,7 +64,15 @@ class ConfigFilters(BaseModel):
 
 
 class MatrixCellIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
+    READ_ONLY: ClassVar[frozenset[str]] = frozenset({
+        "id", "phase_name", "phase_slug", "phase_order", "channel_display", "template_name"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_read_only(cls, data: Any) -> Any:
+        # A cell of the config's own representation may be sent back as it is.
+        return {k: v for k, v in data.items() if k not in cls.READ_ONLY} if isinstance(data, dict) else data
 
     phase: str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("phase", "phase_id"),
                        description="Phase id or slug")
@@ -74,7 +85,7 @@ class MatrixCellIn(BaseModel):
 class MatrixIn(BaseModel):
     """The whole matrix (or any cells of it) in one atomic request."""
 
-    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"configs": [
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"configs": [
         {"phase": "phase-schedule", "channel": "email", "enabled": True, "template": None},
         {"phase": "phase-schedule", "channel": "whatsapp", "enabled": False, "template": None}]}]})
 

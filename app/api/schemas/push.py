@@ -21,7 +21,7 @@ class BrowserSubscription(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https://")
+    endpoint: str = Field(min_length=8, max_length=2000, description="The push service's https URL")
     expirationTime: int | float | None = Field(default=None, ge=0)
     keys: PushKeys
 
