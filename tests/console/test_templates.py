@@ -253,3 +253,14 @@ def test_list_shows_readable_target_and_time(signed_in, setup):
     cells = [c.strip() for c in html.split('<td class="col-target">')[1:]]
     assert cells and all(c.startswith("Clientes") for c in cells)
     assert "+00:00" not in html
+
+
+def test_admin_marks_a_template_as_default(signed_in, setup):
+    template = template_of(setup)
+    admin = signed_in("admin")
+    response = admin.post(f"/admin/template/edit/?id={template.id}", data=form_data(setup, is_default="y"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(NotificationTemplate, template.id).is_default is True
+    listing = admin.get("/admin/template/").get_data(as_text=True)
+    assert "Por defecto" in listing

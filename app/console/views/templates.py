@@ -64,6 +64,12 @@ def _format_active(view, context, model, name) -> Markup:
     return Markup('<span class="badge badge-secondary">{}</span>').format(_("Inactiva"))
 
 
+def _format_default(view, context, model, name) -> Markup:
+    if model.is_default:
+        return Markup('<span class="badge badge-info">{}</span>').format(_("Por defecto"))
+    return Markup("")
+
+
 def _format_target(view, context, model, name) -> str:
     return _(TARGET_LABELS.get(model.target, model.target))
 
@@ -96,10 +102,11 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         "service_type",
         "phase",
         "workshop",
+        "is_default",
         "is_active",
         "updated_at",
     )
-    column_sortable_list = ("name", "channel", "target", "is_active", "updated_at")
+    column_sortable_list = ("name", "channel", "target", "is_default", "is_active", "updated_at")
     column_default_sort = ("name", False)
     column_searchable_list = ("name", "subject", "body")
     column_labels: ClassVar[dict] = {
@@ -107,21 +114,21 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         "service_type": _l("Tipo de servicio"), "subtype": _l("Subtipo"), "phase": _l("Fase"),
         "event_type": _l("Evento"), "workshop": _l("Taller"), "subject": _l("Asunto / título"),
         "body": _l("Texto"), "html_body": _l("HTML del email (opcional)"), "is_active": _l("Activa"),
-        "updated_at": _l("Modificada"), "created_at": _l("Creada"),
+        "is_default": _l("Por defecto"), "updated_at": _l("Modificada"), "created_at": _l("Creada"),
     }  # fmt: skip
     column_formatters: ClassVar[dict] = {
-        "channel": _format_channel, "is_active": _format_active, "workshop": _format_scope,
+        "channel": _format_channel, "is_active": _format_active, "is_default": _format_default, "workshop": _format_scope,
         "target": _format_target, "updated_at": _format_time, "created_at": _format_time,
     }  # fmt: skip
     column_formatters_detail: ClassVar[dict] = column_formatters
     column_details_list = (
         "name", "channel", "target", "service_type", "subtype", "phase", "event_type", "workshop",
-        "subject", "body", "html_body", "is_active", "created_at", "updated_at",
+        "subject", "body", "html_body", "is_default", "is_active", "created_at", "updated_at",
     )  # fmt: skip
 
     form_columns = (
         "name", "channel", "target", "service_type", "subtype", "phase", "event_type", "workshop",
-        "subject", "body", "html_body", "is_active",
+        "subject", "body", "html_body", "is_default", "is_active",
     )  # fmt: skip
     form_choices: ClassVar[dict] = {"channel": channel_choices(), "target": target_choices()}
     form_widget_args: ClassVar[dict] = {
@@ -140,6 +147,8 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         "phase": {"query_factory": lambda: ServicePhase.query.order_by(ServicePhase.order)},
         "event_type": {"description": _l("Solo para plantillas de evento, p. ej. maintenance_reminder.")},
         "html_body": {"description": _l("Déjelo vacío para construir el HTML a partir del texto.")},
+        "is_default": {"description": _l("Se marca como «Por defecto» y aparece primero al elegir plantilla en la "
+                                         "matriz y en la aplicación del cliente; no cambia cuál usa el envío.")},
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -154,6 +163,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
             UUIDEqualFilter(NotificationTemplate.workshop_id, _l("Taller"), workshop_options),
             FilterEmpty(NotificationTemplate.workshop_id, _l("Global (sin taller)")),
             BooleanEqualFilter(NotificationTemplate.is_active, _l("Activa")),
+            BooleanEqualFilter(NotificationTemplate.is_default, _l("Por defecto")),
         ]
         super().__init__(*args, **kwargs)
 
