@@ -52,7 +52,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.errors import register_error_handlers
     from app.health import health_bp
     from app.public import public_bp
-    from jobs.runtime import init_jobs
+    from app.queue import init_queue
 
     register_error_handlers(app)
     register_api(app)
@@ -60,7 +60,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     init_console(app)
     register_commands(app)
-    init_jobs(app)
+    init_queue(app)
     return app
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from app.extensions import db
-from jobs.runtime import runner
+from app.queue import runner
 
 health_bp = Blueprint("health", __name__)
 

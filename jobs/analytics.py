@@ -8,7 +8,7 @@ their figures (docs/CONSOLE.md, "Analítica").
 from __future__ import annotations
 
 from app.services import analytics_rollup
-from jobs.runtime import job_entry
+from jobs.entry import job_entry
 
 
 @job_entry

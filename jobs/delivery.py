@@ -1,26 +1,19 @@
-"""Delivery jobs. Lanes batch many messages per job; `send_notification` handles one row by id."""
+"""Delivery jobs (queue `notifications`). Lanes batch many messages per job; `send_notification`
+handles one row by id (a scheduled retry or a staff resend)."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from app.services import delivery
-from jobs.runtime import job_entry, runner
+from jobs.entry import job_entry
 
 
 @job_entry
 def deliver_lane(lane: int) -> dict:
-    """Drain due notifications in batches. The lane marker is cleared before the table is read,
-    so any row committed while this job waited in the queue is seen."""
-    runner().release_lane(lane)
-    config = current_app.config
-    totals = delivery.deliver_due(config["DELIVERY_BATCH_SIZE"], config["DELIVERY_JOB_BUDGET_SECONDS"])
-    if totals.pop("more"):
-        runner().request_delivery()
-    return totals
+    """Drain due notifications in batches (the lane's marker is cleared first)."""
+    return delivery.drain_lane(lane)
 
 
 @job_entry
 def send_notification(notification_id: str) -> bool:
-    """Claim and send one notification (a due retry or a staff resend)."""
+    """Claim and send one notification."""
     return delivery.deliver_one(notification_id)

@@ -7,31 +7,17 @@ and enqueues one `run_sync_source` per due source; "Sincronizar ahora" in the co
 
 from __future__ import annotations
 
-import uuid
-
 from app.services import pull_sync
-from jobs.runtime import job_entry, runner
+from jobs.entry import job_entry
 
 
 @job_entry
 def run_due_sources() -> int:
     """Enqueue a run for every active source whose next run is due. Returns how many."""
-    ids = pull_sync.due_source_ids()
-    for source_id in ids:
-        request_run(str(source_id), "schedule")
-    return len(ids)
+    return pull_sync.start_due_sources()
 
 
 @job_entry
 def run_sync_source(source_id: str, trigger: str = "schedule") -> dict | None:
     """Run one source; returns the run's counts (None when it was already running or is gone)."""
-    run = pull_sync.run_source(uuid.UUID(source_id), trigger)
-    if run is None:
-        return None
-    return {"status": run.status, "rows_read": run.rows_read, "rows_upserted": run.rows_upserted,
-            "rows_rejected": run.rows_rejected, "error": run.error}
-
-
-def request_run(source_id: str, trigger: str) -> bool:
-    """Hand a source's run to the job runner (after the caller's commit)."""
-    return runner().enqueue("sync", run_sync_source, source_id, trigger)
+    return pull_sync.run_source_summary(source_id, trigger)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.services.webhooks import delivery
-from jobs.runtime import job_entry
+from jobs.entry import job_entry
 
 
 @job_entry

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.config import ROOT
+from app.queue import runner
 
 
 @click.command("worker")
@@ -20,11 +21,10 @@ def worker_command(burst: bool, queues: str) -> None:
     """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker)."""
     from rq import SimpleWorker
 
-    from jobs.runtime import runner
-
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker is needed.")
+    jobs.preload()
     worker = SimpleWorker([jobs.queue(q.strip()) for q in queues.split(",")], connection=jobs.redis)
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
@@ -39,8 +39,6 @@ def worker_command(burst: bool, queues: str) -> None:
 def scheduler_command() -> None:
     """RQ's cron scheduler with jobs/cron.py (run exactly one)."""
     from rq.cron import CronScheduler
-
-    from jobs.runtime import runner
 
     jobs = runner()
     if jobs.mode != "rq":

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import User
 from app.models.access import ROLES
 from app.models.base import utcnow
+from app.queue import start_embedded_scheduler
 
 DEMO_ADMIN_EMAIL = "admin@avisos.local"
 
@@ -106,8 +107,6 @@ def serve_command(host: str, port: int) -> None:
 
 
 def _serve(host: str, port: int) -> None:
-    from jobs.embedded import start_embedded_scheduler
-
     app = current_app._get_current_object()
     if app.config["JOBS_MODE"] != "rq":
         start_embedded_scheduler(app)

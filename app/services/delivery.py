@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
+from app.queue import SEND_NOTIFICATION, enqueue_at, release_lane, request_delivery
 from app.services import outbound, planner
 from app.services.channel_pool import get_channel
 from app.services.recipients import active_push_targets
@@ -275,14 +276,10 @@ def add_fallback(notification_id: uuid.UUID) -> Notification | None:
 
 
 def _after_commit(row_id: uuid.UUID, attempts: int, retry_at, queued_fallback: bool) -> None:
-    from jobs.delivery import send_notification
-    from jobs.runtime import runner
-
     if retry_at is not None:
-        runner().enqueue_at(retry_at, "notifications", send_notification, str(row_id),
-                            job_id=f"retry-{row_id}-{attempts}")
+        enqueue_at(retry_at, "notifications", SEND_NOTIFICATION, str(row_id), job_id=f"retry-{row_id}-{attempts}")
     if queued_fallback:
-        runner().request_delivery()
+        request_delivery()
 
 
 def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
@@ -301,6 +298,18 @@ def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
         if time.monotonic() >= deadline:
             totals["more"] = 1
             return totals
+
+
+def drain_lane(lane: int) -> dict[str, int]:
+    """A delivery lane's job: drain due notifications in batches. The lane marker is cleared before
+    the table is read, so any row committed while the job waited in the queue is seen; a lane that
+    stops on its time budget asks for another."""
+    release_lane(lane)
+    config = current_app.config
+    totals = deliver_due(config["DELIVERY_BATCH_SIZE"], config["DELIVERY_JOB_BUDGET_SECONDS"])
+    if totals.pop("more"):
+        request_delivery()
+    return totals
 
 
 def deliver_one(notification_id: str) -> bool:

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus
+from app.queue import request_delivery
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
 from app.services import outbound, pg_direct, planner
@@ -28,7 +29,6 @@ from app.services.dispatch_request import DispatchRequest, parse_dispatch
 from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
 from app.services.recipients import load_customer, load_customers
 from app.services.snapshot import Snapshot, get_snapshot
-from jobs.runtime import runner
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
 def announce_stored(stored: Sequence[StoredEvent]) -> None:
     """After the commit: wake a delivery lane once, and publish notification.queued for each row."""
     if any(s.response["notifications_queued"] for s in stored):
-        runner().request_delivery()
+        request_delivery()
     _publish_queued([row for s in stored for row in s.rows])
 
 
@@ -323,5 +323,5 @@ def plan_waiting_events(customer_ref: str) -> int:
         planner.plan_waiting_event(event, load_customer(customer_ref, plate) if plate else customer, snap)
     db.session.commit()
     if events:
-        runner().request_delivery()
+        request_delivery()
     return len(events)

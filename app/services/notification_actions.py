@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
+from app.queue import SEND_NOTIFICATION, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,6 @@ def _ids(values: Iterable[str | uuid.UUID]) -> list[uuid.UUID]:
 
 def resend(ids: Iterable[str | uuid.UUID], actor: str = "") -> ActionResult:
     """Re-queue failed rows for a new cycle of attempts and hand each to a delivery job."""
-    from jobs.delivery import send_notification
-    from jobs.runtime import runner
-
     result = ActionResult()
     fresh_cycle = 1 + len(current_app.config["RETRY_BACKOFF_SECONDS"])
     now = utcnow()
@@ -57,7 +55,7 @@ def resend(ids: Iterable[str | uuid.UUID], actor: str = "") -> ActionResult:
     db.session.commit()
     for row_id in result.done:
         log.info("notification %s resent by %s", row_id, actor or "staff")
-        runner().enqueue("notifications", send_notification, str(row_id), job_id=f"resend-{row_id}-{now.timestamp():.0f}")
+        enqueue("notifications", SEND_NOTIFICATION, str(row_id), job_id=f"resend-{row_id}-{now.timestamp():.0f}")
     return result
 
 

@@ -27,6 +27,7 @@ from app.config import normalise_database_url
 from app.extensions import db
 from app.models import SyncRun, SyncSource
 from app.models.base import utcnow
+from app.queue import RUN_SYNC_SOURCE, enqueue
 from app.services import outbound, sync
 from app.services.pull_sync_query import (
     ENTITIES,
@@ -138,6 +139,28 @@ def due_source_ids() -> list[uuid.UUID]:
         SyncSource.active.is_(True), or_(SyncSource.next_run_at.is_(None), SyncSource.next_run_at <= now))))
     db.session.commit()
     return ids
+
+
+def start_due_sources() -> int:
+    """Enqueue a run for every active source whose next run is due. Returns how many."""
+    ids = due_source_ids()
+    for source_id in ids:
+        request_run(str(source_id), "schedule")
+    return len(ids)
+
+
+def request_run(source_id: str, trigger: str) -> bool:
+    """Hand a source's run to the `sync` queue (after the caller's commit)."""
+    return enqueue("sync", RUN_SYNC_SOURCE, source_id, trigger)
+
+
+def run_source_summary(source_id: str, trigger: str = "schedule") -> dict | None:
+    """run_source for a job: the run's counts (None when it was already running or is gone)."""
+    run = run_source(uuid.UUID(source_id), trigger)
+    if run is None:
+        return None
+    return {"status": run.status, "rows_read": run.rows_read, "rows_upserted": run.rows_upserted,
+            "rows_rejected": run.rows_rejected, "error": run.error}
 
 
 def run_source(source_id: uuid.UUID, trigger: str = "schedule", budget: float = RUN_BUDGET_SECONDS) -> SyncRun | None:

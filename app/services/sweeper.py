@@ -13,7 +13,10 @@ from app.extensions import db
 from app.models import DeliveryAttempt, DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
+from app.queue import request_delivery
 from app.services.delivery import add_fallback
+from app.services.sync_tasks import requeue_lost_tasks
+from app.services.webhooks.delivery import deliver_due as deliver_due_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +105,6 @@ def count_due() -> dict[str, int]:
 def sweep() -> dict[str, int]:
     """retry_failed_notifications: recover stuck rows, plan or expire waiting events, re-enqueue lost
     sync tasks, and wake the delivery lanes."""
-    from jobs.runtime import runner
-
-    from jobs.sync import requeue_lost_tasks
-    from app.services.webhooks.delivery import deliver_due as deliver_due_webhooks
-
     recovered = recover_stuck_sending()
     planned_late = plan_late_customers()
     expired = expire_waiting_events()
@@ -114,7 +112,7 @@ def sweep() -> dict[str, int]:
     due = count_due()
     if due["due_retries"] or due["queued"]:
         for _ in range(max(1, current_app.config["DELIVERY_LANES"])):
-            runner().request_delivery()
+            request_delivery()
     due.update(deliver_due_webhooks())
     result = {"recovered_stuck": recovered, "planned_late_customers": planned_late, "expired_waiting": expired,
               "requeued_sync_tasks": requeued_syncs, **due}

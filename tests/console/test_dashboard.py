@@ -52,7 +52,7 @@ def test_dashboard_reads_queue_depths_and_workers_from_rq(make_app, redis_url, m
 
     rq_app = make_app(REDIS_URL=redis_url, JOBS_MODE="rq", RQ_DASHBOARD_REDIS_URL=redis_url)
     with rq_app.app_context():
-        from jobs.runtime import runner
+        from app.queue import runner
 
         runner().queue("maintenance").enqueue("builtins.print", "x")
         from app.cli.setup import upsert_user

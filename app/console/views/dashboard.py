@@ -7,7 +7,7 @@ from flask_admin import AdminIndexView, expose
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
 from app.services import analytics
-from app.services.queue_status import queue_status
+from app.queue import queue_status
 
 
 class DashboardView(RoleAccessMixin, AdminIndexView):

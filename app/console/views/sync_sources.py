@@ -20,7 +20,6 @@ from app.models import SyncSource
 from app.models.sync_sources import UnreadableSecret
 from app.services import pull_sync
 from app.services.pull_sync_sources import DEFAULTS, SourceInput, mapping_text, save_source
-from jobs.pull_sync import request_run
 
 RUNS_SHOWN = 50
 
@@ -103,7 +102,7 @@ class SyncSourcesView(RoleAccessMixin, BaseView):
     @expose("/<uuid:source_id>/run", methods=["POST"])
     def run_now(self, source_id: uuid.UUID):
         source = _source(source_id)
-        if request_run(str(source.id), "manual"):
+        if pull_sync.request_run(str(source.id), "manual"):
             db.session.expire_all()  # in-process runners run it in another session: reload on the next read
             flash(_("Sincronización solicitada; el resultado aparecerá en el historial."), "success")
         else:

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
 from app.models.webhooks import WebhookMessageStatus as M
+from app.queue import DELIVER_WEBHOOK, DELIVER_WEBHOOK_BATCH, enqueue, enqueue_at
 from app.services.webhooks import endpoints, signing
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,8 @@ def queue_messages(rows: list[dict]) -> list[uuid.UUID]:
 
 
 def _enqueue(ids: list[uuid.UUID]) -> None:
-    from jobs.runtime import runner
-    from jobs.webhooks import deliver_webhook_batch
-
     for start in range(0, len(ids), BATCH):
-        runner().enqueue("webhooks", deliver_webhook_batch, [str(i) for i in ids[start:start + BATCH]])
+        enqueue("webhooks", DELIVER_WEBHOOK_BATCH, [str(i) for i in ids[start:start + BATCH]])
 
 
 def _claim(message_id: uuid.UUID, now: datetime) -> bool:
@@ -175,11 +173,8 @@ def _note_failure(endpoint_id: uuid.UUID, at: datetime) -> bool:
 
 
 def _after_record(key: uuid.UUID, number: int, retry_at: datetime | None, disabled: uuid.UUID | None) -> None:
-    from jobs.runtime import runner
-    from jobs.webhooks import deliver_webhook
-
     if retry_at is not None:
-        runner().enqueue_at(retry_at, "webhooks", deliver_webhook, str(key), job_id=f"webhook-{key}-{number}")
+        enqueue_at(retry_at, "webhooks", DELIVER_WEBHOOK, str(key), job_id=f"webhook-{key}-{number}")
     if disabled is not None:
         from app.services import live, outbound
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from jobs.runtime import QUEUES, runner
+from rq import Worker
+
+from app.queue.names import QUEUES
+from app.queue.runner import JobRunner, runner
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ def queue_status() -> dict[str, Any]:
         return {"mode": "rq", "available": False, "queues": [], "workers": [], "error": type(err).__name__}
 
 
-def _queue(jobs, name: str) -> dict[str, Any]:
+def _queue(jobs: JobRunner, name: str) -> dict[str, Any]:
     queue = jobs.queue(name)
     return {
         "name": name,
@@ -38,9 +41,7 @@ def _queue(jobs, name: str) -> dict[str, Any]:
     }
 
 
-def _workers(jobs) -> list[dict[str, Any]]:
-    from rq import Worker
-
+def _workers(jobs: JobRunner) -> list[dict[str, Any]]:
     workers = []
     for worker in Worker.all(connection=jobs.redis):
         workers.append({

@@ -1,4 +1,4 @@
-"""Coalesced delivery wakes (jobs/coalescer.py, JobRunner.request_delivery in rq mode)."""
+"""Coalesced delivery wakes (app/queue/coalescer.py, DeliveryLanes.request in rq mode)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification
-from jobs.coalescer import Coalescer
+from app.queue.coalescer import Coalescer
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"

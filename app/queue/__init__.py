@@ -1,0 +1,64 @@
+"""The one place jobs are enqueued: RQ queues when REDIS_URL is set, a thread pool or inline without.
+Jobs are named by their dotted path in jobs/ (names.py); app/ never imports jobs/.
+
+- enqueue / enqueue_at: hand a job over (never raises: the database row is the truth, the sweeper heals).
+- request_delivery:     wake a delivery lane, coalesced per process (lanes.py, coalescer.py).
+- SCHEDULE:             the periodic jobs (RQ cron in production, start_embedded_scheduler without Redis).
+- queue_status:         depths and workers for the console.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.queue.names import (
+    CHECK_MAINTENANCE_REMINDERS,
+    DELIVER_LANE,
+    DELIVER_WEBHOOK,
+    DELIVER_WEBHOOK_BATCH,
+    JOB_NAMES,
+    JOB_TIMEOUTS,
+    QUEUES,
+    REFRESH_ANALYTICS_ROLLUP,
+    RETRY_FAILED_NOTIFICATIONS,
+    RUN_DUE_SOURCES,
+    RUN_SYNC_SOURCE,
+    SEND_NOTIFICATION,
+    SWEEP_WEBHOOKS,
+    SYNC_CUSTOMERS,
+    SYNC_VEHICLES,
+)
+from app.queue.runner import Job, JobRunner, init_queue, resolve_job, runner
+from app.queue.schedule import SCHEDULE, Periodic
+from app.queue.scheduler import start_embedded_scheduler
+from app.queue.status import queue_status
+
+
+def enqueue(queue: str, job: Job, *args: Any, job_id: str | None = None) -> bool:
+    """Run `job(*args)` on `queue` (after the caller's commit). False when it could not be handed over."""
+    return runner().enqueue(queue, job, *args, job_id=job_id)
+
+
+def enqueue_at(when: datetime, queue: str, job: Job, *args: Any, job_id: str | None = None) -> bool:
+    """Run `job(*args)` at `when` (without Redis: a timer, or left to the sweeper inline)."""
+    return runner().enqueue_at(when, queue, job, *args, job_id=job_id)
+
+
+def request_delivery() -> None:
+    """Make sure a delivery lane will look for queued rows soon."""
+    runner().request_delivery()
+
+
+def release_lane(lane: int) -> None:
+    """Clear a lane's marker (its job does so before it reads the table)."""
+    runner().release_lane(lane)
+
+
+__all__ = [
+    "CHECK_MAINTENANCE_REMINDERS", "DELIVER_LANE", "DELIVER_WEBHOOK", "DELIVER_WEBHOOK_BATCH", "JOB_NAMES",
+    "JOB_TIMEOUTS", "QUEUES", "REFRESH_ANALYTICS_ROLLUP", "RETRY_FAILED_NOTIFICATIONS", "RUN_DUE_SOURCES",
+    "RUN_SYNC_SOURCE", "SCHEDULE", "SEND_NOTIFICATION", "SWEEP_WEBHOOKS", "SYNC_CUSTOMERS", "SYNC_VEHICLES",
+    "Job", "JobRunner", "Periodic", "enqueue", "enqueue_at", "init_queue", "queue_status", "release_lane",
+    "request_delivery", "resolve_job", "runner", "start_embedded_scheduler",
+]
