@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from app.services.webhooks import delivery
+from app import integrations
 from jobs.entry import job_entry
 
 
 @job_entry
 def deliver_webhook(message_id: str) -> str | None:
     """Send one message if it is due (a scheduled retry)."""
-    return delivery.send_message(message_id)
+    return integrations.send_webhook(message_id)
 
 
 @job_entry
@@ -17,7 +17,7 @@ def deliver_webhook_batch(message_ids: list[str]) -> dict[str, int]:
     """Send freshly queued messages one after another; returns counts per resulting status."""
     counts: dict[str, int] = {}
     for message_id in message_ids:
-        status = delivery.send_message(message_id) or "skipped"
+        status = integrations.send_webhook(message_id) or "skipped"
         counts[status] = counts.get(status, 0) + 1
     return counts
 
@@ -25,4 +25,4 @@ def deliver_webhook_batch(message_ids: list[str]) -> dict[str, int]:
 @job_entry
 def sweep_webhooks() -> dict[str, int]:
     """Every minute (cron) or sweeper run: recover stuck messages and enqueue due retries."""
-    return delivery.deliver_due()
+    return integrations.deliver_due_webhooks()

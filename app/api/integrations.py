@@ -7,7 +7,7 @@ from flask import jsonify, request
 from app.api import api_v1
 from app.api.auth import require_api_key
 from app.errors import ApiError
-from app.services import integration_summary
+from app import integrations
 
 MAX_HOURS = 24 * 90
 
@@ -15,8 +15,8 @@ MAX_HOURS = 24 * 90
 @api_v1.get("/integrations/summary/")
 @require_api_key("read")
 def integrations_summary():
-    hours = request.args.get("hours", str(integration_summary.DEFAULT_HOURS))
+    hours = request.args.get("hours", str(integrations.SUMMARY_DEFAULT_HOURS))
     if not hours.isdigit() or not 1 <= int(hours) <= MAX_HOURS:
         raise ApiError(400, "validation_error", f"hours must be an integer from 1 to {MAX_HOURS}.",
                        {"hours": [f"An integer from 1 to {MAX_HOURS}."]})
-    return jsonify(integration_summary.summary(int(hours)))
+    return jsonify(integrations.integration_summary(int(hours)))

@@ -12,9 +12,9 @@ from app.api.auth import require_api_key
 from app.errors import ApiError
 from app.extensions import db
 from app.models import WebhookEndpoint, WebhookMessage
+from app.models.base import iso_utc
 from app.models.webhooks import WebhookMessageStatus
-from app.services import outbound
-from app.services.webhooks import delivery, endpoints
+from app import integrations
 
 FIELDS = ("url", "event_types", "description", "active")
 
@@ -27,13 +27,13 @@ def _json_object() -> dict:
 
 
 def _endpoint(endpoint_id: str) -> WebhookEndpoint:
-    endpoint = endpoints.get_endpoint(endpoint_id)
+    endpoint = integrations.get_endpoint(endpoint_id)
     if endpoint is None:
         raise ApiError(404, "not_found", "No webhook endpoint with that id.", {"id": ["Unknown webhook endpoint."]})
     return endpoint
 
 
-def _invalid(err: endpoints.EndpointInputError) -> ApiError:
+def _invalid(err: integrations.EndpointInputError) -> ApiError:
     return ApiError(400, "validation_error", "The webhook endpoint is invalid.", err.fields)
 
 
@@ -48,14 +48,14 @@ def _check_fields(payload: dict) -> None:
 @api_v1.get("/webhooks/event-types/")
 @require_api_key("manage", core_jwt=False)
 def webhook_event_types():
-    return jsonify({"event_types": list(outbound.EVENT_TYPES)})
+    return jsonify({"event_types": list(integrations.EVENT_TYPES)})
 
 
 @api_v1.get("/webhooks/")
 @require_api_key("manage", core_jwt=False)
 def list_webhooks():
     rows = db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at)).all()
-    return jsonify({"results": [endpoints.serialise(r) for r in rows], "count": len(rows)})
+    return jsonify({"results": [integrations.serialise_endpoint(r) for r in rows], "count": len(rows)})
 
 
 @api_v1.post("/webhooks/")
@@ -64,18 +64,18 @@ def create_webhook():
     payload = _json_object()
     _check_fields(payload)
     try:
-        endpoint, secret = endpoints.create_endpoint(payload.get("url"), payload.get("event_types"),
+        endpoint, secret = integrations.create_endpoint(payload.get("url"), payload.get("event_types"),
                                                      payload.get("description", ""), payload.get("active", True))
-    except endpoints.EndpointInputError as err:
+    except integrations.EndpointInputError as err:
         raise _invalid(err) from None
     # The only response that ever carries the secret.
-    return jsonify({**endpoints.serialise(endpoint), "secret": secret}), 201
+    return jsonify({**integrations.serialise_endpoint(endpoint), "secret": secret}), 201
 
 
 @api_v1.get("/webhooks/<endpoint_id>/")
 @require_api_key("manage", core_jwt=False)
 def get_webhook(endpoint_id: str):
-    return jsonify(endpoints.serialise(_endpoint(endpoint_id)))
+    return jsonify(integrations.serialise_endpoint(_endpoint(endpoint_id)))
 
 
 @api_v1.patch("/webhooks/<endpoint_id>/")
@@ -85,17 +85,17 @@ def update_webhook(endpoint_id: str):
     payload = _json_object()
     _check_fields(payload)
     try:
-        endpoints.update_endpoint(endpoint, payload)
-    except endpoints.EndpointInputError as err:
+        integrations.update_endpoint(endpoint, payload)
+    except integrations.EndpointInputError as err:
         db.session.rollback()
         raise _invalid(err) from None
-    return jsonify(endpoints.serialise(endpoint))
+    return jsonify(integrations.serialise_endpoint(endpoint))
 
 
 @api_v1.delete("/webhooks/<endpoint_id>/")
 @require_api_key("manage", core_jwt=False)
 def delete_webhook(endpoint_id: str):
-    endpoints.delete_endpoint(_endpoint(endpoint_id))
+    integrations.delete_endpoint(_endpoint(endpoint_id))
     return "", 204
 
 
@@ -103,8 +103,8 @@ def delete_webhook(endpoint_id: str):
 @require_api_key("manage", core_jwt=False)
 def rotate_webhook_secret(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
-    secret = endpoints.rotate_secret(endpoint)
-    return jsonify({**endpoints.serialise(endpoint), "secret": secret})
+    secret = integrations.rotate_secret(endpoint)
+    return jsonify({**integrations.serialise_endpoint(endpoint), "secret": secret})
 
 
 @api_v1.get("/webhooks/<endpoint_id>/messages/")
@@ -126,7 +126,7 @@ def list_webhook_messages(endpoint_id: str):
 
 
 def _message(message: WebhookMessage) -> dict:
-    iso = endpoints._iso
+    iso = iso_utc
     return {
         "id": message.webhook_id, "event_type": message.event_type, "status": message.status,
         "attempts": message.attempts, "next_attempt_at": iso(message.next_attempt_at),
@@ -153,7 +153,7 @@ def _message_for(endpoint: WebhookEndpoint, message_id: str) -> WebhookMessage:
 def resend_webhook_message(endpoint_id: str, message_id: str):
     message = _message_for(_endpoint(endpoint_id), message_id)
     webhook_id = message.webhook_id
-    delivery.resend(message)
+    integrations.resend_webhook(message)
     return jsonify({"status": "queued", "id": webhook_id}), 202
 
 
@@ -162,7 +162,7 @@ def resend_webhook_message(endpoint_id: str, message_id: str):
 def retry_failed_webhook_messages(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
     since = _parse_since(_json_object().get("since"))
-    count = delivery.retry_failed_since(endpoint, since)
+    count = integrations.retry_failed_webhooks(endpoint, since)
     return jsonify({"status": "queued", "count": count}), 202
 
 

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from flask import Blueprint, Flask, Response, current_app
 from flask_login import current_user
 
+from app import integrations
 from app.console.security import has_role
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 stream_bp = Blueprint("live_stream", __name__)
@@ -27,13 +29,10 @@ RECONNECT_MS = 5000
 def stream() -> Response:
     if not has_role(current_user, "viewer"):
         return Response("Inicie sesión para recibir actualizaciones en vivo.", status=401, mimetype="text/plain")
-    from app.extensions import db
-    from app.services import live
-
-    if not live.enabled():
+    if not integrations.live_enabled():
         return Response(status=204)
     try:
-        feed = live.subscribe(KEEPALIVE_SECONDS)
+        feed = integrations.live_subscribe(KEEPALIVE_SECONDS)
         first = next(feed)  # connects and subscribes now, so a dead Redis is a 204, not a broken stream
     except Exception as err:  # noqa: BLE001 - no feed means no live updates, never an error page
         log.warning("live feed unavailable: %s", err)

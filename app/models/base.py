@@ -39,6 +39,11 @@ class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 with `Z` for UTC (the JSON the integrations send); None stays None."""
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -2,7 +2,7 @@
 delivery receipts providers send us.
 
 The signing secret must sign, so it is stored encrypted (Fernet, key derived from SECRET_KEY; see
-app/services/webhooks/secrets.py) and shown only once, when created or rotated.
+app/integrations/webhooks/signing.py) and shown only once, when created or rotated.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class WebhookEndpoint(UUIDPrimaryKey, Timestamps, db.Model):
 
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str] = mapped_column(String(255), default="")
-    # Subscribed event types (a list of strings from app.services.outbound.EVENT_TYPES).
+    # Subscribed event types (a list of strings from app.integrations.EVENT_TYPES).
     event_types: Mapped[list] = mapped_column(db.JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     secret_encrypted: Mapped[str] = mapped_column(Text)

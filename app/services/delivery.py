@@ -25,7 +25,8 @@ from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.queue import SEND_NOTIFICATION, enqueue_at, release_lane, request_delivery
-from app.services import outbound, planner
+from app import integrations
+from app.services import planner
 from app.services.channel_pool import get_channel
 from app.services.recipients import active_push_targets
 from app.services.snapshot import get_snapshot
@@ -105,7 +106,7 @@ class Claimed:
 
     def event_data(self, status: str, **extra) -> dict:
         """The `data` of an outbound notification.* event for this row."""
-        return outbound.notification_data(self, status=status, attempt=self.attempts, **extra)
+        return integrations.notification_data(self, status=status, attempt=self.attempts, **extra)
 
 
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
@@ -148,7 +149,7 @@ class _Pending:
         for action in self.after:
             action()
         if self.events:
-            outbound.publish(self.events)
+            integrations.publish(self.events)
         self.attempts.clear()
         self.sent.clear()
         self.after.clear()

@@ -24,7 +24,8 @@ from app.models.enums import NotificationStatus
 from app.queue import request_delivery
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
-from app.services import outbound, pg_direct, planner
+from app import integrations
+from app.services import pg_direct, planner
 from app.services.dispatch_request import DispatchRequest, parse_dispatch
 from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
 from app.services.recipients import load_customer, load_customers
@@ -280,10 +281,10 @@ def announce_stored(stored: Sequence[StoredEvent]) -> None:
 
 def _publish_queued(rows: list[dict]) -> None:
     """notification.queued for each queued row of an accepted event (after its commit)."""
-    events = [("notification.queued", outbound.notification_data(r, recipient=r["recipient"]))
+    events = [("notification.queued", integrations.notification_data(r, recipient=r["recipient"]))
               for r in rows if r["status"] == NotificationStatus.QUEUED]
     if events:
-        outbound.publish(events)
+        integrations.publish(events)
 
 
 def _response(event, waiting: bool, rows: list[dict], errors: list[str]) -> dict:

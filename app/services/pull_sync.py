@@ -28,7 +28,8 @@ from app.extensions import db
 from app.models import SyncRun, SyncSource
 from app.models.base import utcnow
 from app.queue import RUN_SYNC_SOURCE, enqueue
-from app.services import outbound, sync
+from app import integrations
+from app.services import sync
 from app.services.pull_sync_query import (
     ENTITIES,
     KEY_FIELD,
@@ -186,7 +187,7 @@ def run_source(source_id: uuid.UUID, trigger: str = "schedule", budget: float = 
         log.warning("pull-sync of source %s failed: %s", source.name, run.error)
     _finish(source, run, started, finished)
     if run.status == "failed":
-        outbound.publish([("sync.failed", {"source": "pull_sync", "source_name": source.name,
+        integrations.publish([("sync.failed", {"source": "pull_sync", "source_name": source.name,
                                            "source_id": str(source.id),
                                            "run_id": str(run.id), "error": run.error})])
     return run
@@ -304,5 +305,5 @@ def _after_commit(source: SyncSource, mapping: Mapping, applied: list[str]) -> N
     if mapping.entity != "customers" or not applied:
         return
     sync.plan_waiting_for(applied)
-    outbound.publish([("customer.synced", {"source": "pull_sync", "source_name": source.name,
+    integrations.publish([("customer.synced", {"source": "pull_sync", "source_name": source.name,
                                            "source_id": str(source.id), "customer_ids": applied})])

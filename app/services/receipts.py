@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Notification, ProviderReceipt
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
-from app.services import outbound
+from app import integrations
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def apply_evolution(payload: dict) -> dict[str, int]:
             events.append(event)
     db.session.commit()
     if events:
-        outbound.publish(events)
+        integrations.publish(events)
     return counts
 
 
@@ -116,7 +116,7 @@ def _plan_fallback(row: Notification) -> None:
 
 def event_data(row: Notification) -> dict:
     """The `data` of a notification.* outbound event."""
-    return outbound.notification_data(row, provider_message_id=row.provider_message_id,
+    return integrations.notification_data(row, provider_message_id=row.provider_message_id,
                                       delivered_at=_iso(row.delivered_at), read_at=_iso(row.read_at))
 
 

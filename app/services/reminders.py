@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import MaintenanceReminder
 from app.models.base import utcnow
 from app.models.enums import ReminderStatus, ReminderType
-from app.services import outbound
+from app import integrations
 from app.services.planner import REMINDER_EVENT
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def _notify(reminder: MaintenanceReminder, today: date, accept_event) -> str:
         reminder.status = ReminderStatus.NOTIFIED
         reminder.notified_count += 1
     db.session.commit()
-    outbound.publish([("reminder.due", {
+    integrations.publish([("reminder.due", {
         "id": str(reminder_id), "customer_id": body.get("customer_id") or reminder_customer_ref(reminder),
         "correlation_id": body.get("correlation_id"), "notifications_queued": body.get("notifications_queued", 0),
     })])

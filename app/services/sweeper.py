@@ -10,13 +10,13 @@ from flask import current_app
 from sqlalchemy import and_, func, select, update
 
 from app.extensions import db
+from app.integrations import deliver_due_webhooks
 from app.models import DeliveryAttempt, DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.queue import request_delivery
 from app.services.delivery import add_fallback
 from app.services.sync_tasks import requeue_lost_tasks
-from app.services.webhooks.delivery import deliver_due as deliver_due_webhooks
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from app.models import BackgroundTask
 from app.models.base import utcnow
 from app.models.enums import TaskStatus
 from app.queue import JOB_TIMEOUTS, SYNC_CUSTOMERS, SYNC_VEHICLES, enqueue
-from app.services import outbound, sync
+from app import integrations
+from app.services import sync
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def run_customers_task(task_id: str) -> dict | None:
     if outcome is None:
         return None
     if outcome.applied:
-        outbound.publish([("customer.synced", {"source": "internal_api", "task_id": str(task_id),
+        integrations.publish([("customer.synced", {"source": "internal_api", "task_id": str(task_id),
                                                "customer_ids": outcome.applied})])
     sync.plan_waiting_for(outcome.applied + outcome.skipped)
     return outcome.result()
@@ -137,7 +138,7 @@ def _mark_failed(key: uuid.UUID, message: str) -> None:
         db.session.rollback()
         log.exception("could not mark sync task %s as failed", key)
         return
-    outbound.publish([("sync.failed", {"task_id": str(key), "source": "internal_api", "error": message[:500]})])
+    integrations.publish([("sync.failed", {"task_id": str(key), "source": "internal_api", "error": message[:500]})])
 
 
 def requeue_lost_tasks(older_than: timedelta = STALE_CLAIM) -> int:

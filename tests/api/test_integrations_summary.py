@@ -6,8 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import BackgroundTask
-from app.services import outbound
-from app.services.webhooks import endpoints
+from app import integrations
 
 URL = "/api/v1/integrations/summary/"
 KEYS = {"total", "successes", "failures", "success_rate", "last_run", "next_run"}
@@ -22,11 +21,11 @@ def test_empty_summary_has_every_integration(client, api_headers):
 
 def test_webhook_attempts_are_counted_with_the_next_retry(app, client, api_headers, webhook_receiver):
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
-    _, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    _, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     webhook_receiver.secrets = [secret]
-    outbound.publish([("notification.sent", {})])
+    integrations.publish([("notification.sent", {})])
     webhook_receiver.fail_next(1)
-    outbound.publish([("notification.sent", {})])
+    integrations.publish([("notification.sent", {})])
 
     hooks = client.get(URL, headers=api_headers).get_json()["webhooks"]
 

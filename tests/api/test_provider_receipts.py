@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app import integrations
 from app.extensions import db
 from app.models import Notification, ProviderReceipt
-from app.services.webhooks import endpoints
 from tests import factories as f
 
 SECRET = "evo-receipts-secret"
@@ -121,7 +121,7 @@ def test_malformed_body_is_a_400(client, sent_whatsapp):
 
 def test_receipts_emit_signed_outbound_events_once(app, client, sent_whatsapp, webhook_receiver):
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
-    _, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.delivered", "notification.read"])
+    _, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.delivered", "notification.read"])
     webhook_receiver.secrets = [secret]
     key_id = sent_whatsapp.provider_message_id
 

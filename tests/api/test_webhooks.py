@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import WebhookEndpoint
-from app.services import outbound
+from app import integrations
 
 BASE = "/api/v1/webhooks/"
 
@@ -45,7 +45,7 @@ def test_create_returns_the_secret_once(client, api_headers, webhook_receiver):
 def test_created_endpoint_receives_signed_events(client, api_headers, webhook_receiver):
     webhook_receiver.secrets = [create(client, api_headers, webhook_receiver.endpoint).get_json()["secret"]]
 
-    outbound.publish([("notification.sent", {"notification_id": "n-9"})])
+    integrations.publish([("notification.sent", {"notification_id": "n-9"})])
 
     [got] = webhook_receiver.received
     assert got.verified and got.json["data"] == {"notification_id": "n-9"}
@@ -107,7 +107,7 @@ def test_rotate_gives_a_new_secret_and_both_sign(client, api_headers, webhook_re
 
     rotated = client.post(BASE + created["id"] + "/rotate-secret/", headers=api_headers).get_json()
     webhook_receiver.secrets = [created["secret"], rotated["secret"]]
-    outbound.publish([("notification.sent", {})])
+    integrations.publish([("notification.sent", {})])
 
     assert rotated["secret"] != created["secret"] and rotated["rotation_expires_at"]
     assert webhook_receiver.received[0].verified_by == (0, 1)
@@ -116,7 +116,7 @@ def test_rotate_gives_a_new_secret_and_both_sign(client, api_headers, webhook_re
 def test_messages_list_and_resend(client, api_headers, webhook_receiver):
     created = create(client, api_headers, webhook_receiver.endpoint).get_json()
     webhook_receiver.secrets = [created["secret"]]
-    outbound.publish([("notification.sent", {})])
+    integrations.publish([("notification.sent", {})])
 
     [message] = client.get(BASE + created["id"] + "/messages/", headers=api_headers).get_json()["results"]
     response = client.post(BASE + created["id"] + f"/messages/{message['id']}/resend/", headers=api_headers)
@@ -144,5 +144,5 @@ def test_delete_removes_the_endpoint(client, api_headers, webhook_receiver):
     endpoint_id = create(client, api_headers, webhook_receiver.endpoint).get_json()["id"]
 
     assert client.delete(BASE + endpoint_id + "/", headers=api_headers).status_code == 204
-    outbound.publish([("notification.sent", {})])
+    integrations.publish([("notification.sent", {})])
     assert webhook_receiver.received == []

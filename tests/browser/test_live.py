@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import outbound
-from app.services.webhooks import endpoints
+from app import integrations
 
 QUEUED = ("notification.queued", {"notification_id": "n-1", "customer_id": "customer-001", "channel": "email"})
 FAILED = ("notification.failed", {"notification_id": "n-2", "customer_id": "customer-001", "channel": "whatsapp"})
@@ -36,7 +35,7 @@ def _open_dashboard(page) -> None:
 def test_two_sessions_see_activity_and_a_failure_toast_live(live_redis, page, second_page, sign_in, webhook_receiver):
     from playwright.sync_api import expect
 
-    _, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.queued"])
+    _, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.queued"])
     webhook_receiver.secrets = [secret]
     sign_in(page, "admin")
     sign_in(second_page, "operator")
@@ -44,8 +43,8 @@ def test_two_sessions_see_activity_and_a_failure_toast_live(live_redis, page, se
         _open_dashboard(tab)
         expect(tab.locator("[data-testid=summary-webhooks] [data-field=total]")).to_have_text("0")
 
-    outbound.publish([QUEUED])
-    outbound.publish([FAILED])
+    integrations.publish([QUEUED])
+    integrations.publish([FAILED])
 
     for tab in (page, second_page):
         expect(tab.locator("[data-testid=summary-webhooks] [data-field=total]")).to_have_text("1")
@@ -63,7 +62,7 @@ def test_page_without_live_regions_offers_a_reload_badge(live_redis, page, sign_
     page.evaluate("document.querySelectorAll('[data-live-refresh]').forEach(e => e.removeAttribute('data-live-refresh'))")
     page.wait_for_function("window.AvisosLive && window.AvisosLive.connected")
 
-    outbound.publish([QUEUED])
+    integrations.publish([QUEUED])
 
     expect(page.locator("[data-testid=live-badge]")).to_contain_text("Nueva actividad (1)")
 

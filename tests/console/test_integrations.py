@@ -11,8 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
-from app.services import outbound
-from app.services.webhooks import endpoints
+from app import integrations
 
 PAGE = "/admin/integrations/"
 
@@ -43,7 +42,7 @@ def test_admin_creates_an_endpoint_and_sees_the_secret_once(signed_in, webhook_r
     secret = re.search(r"(whsec_[A-Za-z0-9+/=]+)", html).group(1)
     webhook_receiver.secrets = [secret]
     assert secret not in admin.get(PAGE).get_data(as_text=True)
-    outbound.publish([("notification.sent", {"notification_id": "n-1"})])
+    integrations.publish([("notification.sent", {"notification_id": "n-1"})])
     assert webhook_receiver.received[0].verified
 
 
@@ -64,7 +63,7 @@ def test_refused_url_is_reported_and_nothing_saved(app, signed_in):
 
 
 def test_rotation_shows_the_new_secret(signed_in, webhook_receiver):
-    endpoint, old = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    endpoint, old = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
 
     html = signed_in("admin").post(PAGE + f"webhooks/{endpoint.id}/rotate").get_data(as_text=True)
 
@@ -73,10 +72,10 @@ def test_rotation_shows_the_new_secret(signed_in, webhook_receiver):
 
 
 def test_log_shows_attempts_and_resend_sends_again(signed_in, webhook_receiver):
-    endpoint, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    endpoint, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     webhook_receiver.secrets = [secret]
     webhook_receiver.fail_next(1, status=503)
-    outbound.publish([("notification.sent", {})])
+    integrations.publish([("notification.sent", {})])
     message = db.session.scalars(select(WebhookMessage)).one()
     admin = signed_in("admin")
 
@@ -89,10 +88,10 @@ def test_log_shows_attempts_and_resend_sends_again(signed_in, webhook_receiver):
 
 def test_retry_failed_since_requeues_failed_messages(app, signed_in, webhook_receiver):
     app.config["WEBHOOK_RETRY_SCHEDULE"] = [0]
-    endpoint, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    endpoint, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     webhook_receiver.secrets = [secret]
     webhook_receiver.fail_next(1)
-    outbound.publish([("notification.sent", {})])
+    integrations.publish([("notification.sent", {})])
     since = (utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 
     signed_in("admin").post(PAGE + f"webhooks/{endpoint.id}/retry-failed", data={"since": since})
@@ -102,7 +101,7 @@ def test_retry_failed_since_requeues_failed_messages(app, signed_in, webhook_rec
 
 
 def test_admins_are_told_when_an_endpoint_was_disabled(signed_in, webhook_receiver):
-    endpoint, _ = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    endpoint, _ = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     endpoint.disabled_at, endpoint.active = utcnow(), False
     db.session.commit()
     admin = signed_in("admin")
@@ -114,7 +113,7 @@ def test_admins_are_told_when_an_endpoint_was_disabled(signed_in, webhook_receiv
 
 
 def test_disable_and_enable(signed_in, webhook_receiver):
-    endpoint, _ = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    endpoint, _ = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     admin = signed_in("admin")
 
     admin.post(PAGE + f"webhooks/{endpoint.id}/active", data={"active": "0"})

@@ -11,8 +11,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import WebhookMessage
 from app.models.base import utcnow
-from app.services import outbound
-from app.services.webhooks import endpoints
+from app import integrations
 
 EVENT = ("notification.sent", {"notification_id": "n-1"})
 
@@ -22,11 +21,11 @@ def rq_app(app, make_app, redis_url):
     """An app whose jobs go to Redis, on the same database as `app`."""
     rq_app = make_app(JOBS_MODE="rq", REDIS_URL=redis_url, WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"])
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
-    outbound.invalidate()
+    integrations.invalidate_subscriptions()
     with rq_app.app_context():
         yield rq_app
         db.session.remove()
-    outbound.invalidate()
+    integrations.invalidate_subscriptions()
 
 
 def run_worker(rq_app) -> None:
@@ -40,10 +39,10 @@ def statuses() -> list[str]:
 
 
 def test_publish_enqueues_and_a_worker_delivers_signed(rq_app, webhook_receiver):
-    _, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    _, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     webhook_receiver.secrets = [secret]
 
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
     assert statuses() == ["pending"] and webhook_receiver.received == []
     run_worker(rq_app)
 
@@ -51,10 +50,10 @@ def test_publish_enqueues_and_a_worker_delivers_signed(rq_app, webhook_receiver)
 
 
 def test_failed_attempt_is_retried_by_the_sweep_after_its_delay(rq_app, webhook_receiver):
-    _, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    _, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     webhook_receiver.secrets = [secret]
     webhook_receiver.fail_next(1)
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
     run_worker(rq_app)
     assert statuses() == ["retrying"]
 
@@ -69,11 +68,11 @@ def test_failed_attempt_is_retried_by_the_sweep_after_its_delay(rq_app, webhook_
 
 
 def test_redis_down_at_publish_leaves_the_message_for_the_sweep(rq_app, make_app, webhook_receiver):
-    _, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    _, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     webhook_receiver.secrets = [secret]
     down = make_app(JOBS_MODE="rq", REDIS_URL="redis://127.0.0.1:1/0", WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"])
     with down.app_context():
-        outbound.publish([EVENT])
+        integrations.publish([EVENT])
         db.session.remove()
     assert statuses() == ["pending"]
 

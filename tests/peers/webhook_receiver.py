@@ -90,9 +90,9 @@ class WebhookReceiver(HttpPeer):
 @pytest.fixture
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     """A started receiver; set `.secrets` to the endpoint's secret(s) after creating the endpoint."""
-    from app.services import outbound
+    from app import integrations
 
     peer = WebhookReceiver().start()
     yield peer
     peer.stop()
-    outbound.invalidate()  # the endpoints pointing here are gone with the test's rows
+    integrations.invalidate_subscriptions()  # the endpoints pointing here are gone with the test's rows

@@ -219,13 +219,13 @@ def test_a_dispatch_waiting_for_a_pulled_customer_is_planned(app, client_db):
 
 def test_synced_customers_and_failed_runs_are_published(app, client_db):
     from app.models import WebhookMessage
-    from app.services import outbound
-    from app.services.webhooks.endpoints import create_endpoint
+    from app import integrations
+    from app.integrations import create_endpoint
 
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
     app.extensions["avisos_jobs"].mode = "manual"  # keep the webhook deliveries queued
     create_endpoint("http://127.0.0.1:9/hook", ["customer.synced", "sync.failed"])
-    outbound.invalidate()
+    integrations.invalidate_subscriptions()
     client_db.user("U1", "Uno", T1)
     source = make_source(app, client_db)
     pull_sync.run_source(source.id)

@@ -18,8 +18,7 @@ from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin, has_role, require_role
 from app.extensions import db
 from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
-from app.services import integration_summary, outbound
-from app.services.webhooks import delivery, endpoints
+from app import integrations
 
 LOG_LIMIT = 100
 
@@ -32,17 +31,17 @@ class IntegrationsView(RoleAccessMixin, BaseView):
     @expose("/")
     def index(self):
         rows = db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at)).all()
-        return self.render("console/integrations.html", summary=integration_summary.summary(),
-                           endpoints=rows, event_types=outbound.EVENT_TYPES, can_write=self.can_write())
+        return self.render("console/integrations.html", summary=integrations.integration_summary(),
+                           endpoints=rows, event_types=integrations.EVENT_TYPES, can_write=self.can_write())
 
     @expose("/webhooks/new", methods=("POST",))
     @require_role("admin")
     def create(self):
         form = request.form
         try:
-            endpoint, secret = endpoints.create_endpoint(form.get("url", ""), form.getlist("event_types"),
+            endpoint, secret = integrations.create_endpoint(form.get("url", ""), form.getlist("event_types"),
                                                          form.get("description", ""))
-        except endpoints.EndpointInputError as err:
+        except integrations.EndpointInputError as err:
             for field, problems in err.fields.items():
                 flash(f"{field}: {' '.join(problems)}", "error")
             return redirect(url_for(".index"))
@@ -52,21 +51,21 @@ class IntegrationsView(RoleAccessMixin, BaseView):
     @require_role("admin")
     def rotate(self, endpoint_id: str):
         endpoint = _endpoint(endpoint_id)
-        secret = endpoints.rotate_secret(endpoint)
+        secret = integrations.rotate_secret(endpoint)
         return self.render("console/webhook_secret.html", endpoint=endpoint, secret=secret, rotated=True)
 
     @expose("/webhooks/<endpoint_id>/active", methods=("POST",))
     @require_role("admin")
     def set_active(self, endpoint_id: str):
         endpoint = _endpoint(endpoint_id)
-        endpoints.set_active(endpoint, request.form.get("active") == "1")
+        integrations.set_active(endpoint, request.form.get("active") == "1")
         flash(_("Endpoint activado.") if endpoint.active else _("Endpoint desactivado."), "success")
         return redirect(url_for(".index"))
 
     @expose("/webhooks/<endpoint_id>/delete", methods=("POST",))
     @require_role("admin")
     def delete(self, endpoint_id: str):
-        endpoints.delete_endpoint(_endpoint(endpoint_id))
+        integrations.delete_endpoint(_endpoint(endpoint_id))
         flash(_("Endpoint eliminado."), "success")
         return redirect(url_for(".index"))
 
@@ -91,7 +90,7 @@ class IntegrationsView(RoleAccessMixin, BaseView):
         message = db.session.get(WebhookMessage, _uuid(message_id))
         if message is None or message.endpoint_id != endpoint.id:
             abort(404)
-        delivery.resend(message)
+        integrations.resend_webhook(message)
         flash(_("Mensaje reenviado."), "success")
         return redirect(url_for(".log", endpoint_id=endpoint_id))
 
@@ -104,7 +103,7 @@ class IntegrationsView(RoleAccessMixin, BaseView):
         except ValueError:
             flash(_("Indique una fecha y hora válidas."), "error")
             return redirect(url_for(".log", endpoint_id=endpoint_id))
-        count = delivery.retry_failed_since(endpoint, since)
+        count = integrations.retry_failed_webhooks(endpoint, since)
         flash(_("%(n)s mensajes fallidos puestos en cola de nuevo.", n=count), "success")
         return redirect(url_for(".log", endpoint_id=endpoint_id))
 

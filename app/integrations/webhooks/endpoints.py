@@ -17,9 +17,9 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import WebhookEndpoint
-from app.models.base import utcnow
-from app.services import outbound
-from app.services.webhooks import signing
+from app.integrations.events import EVENT_TYPES
+from app.integrations.webhooks import signing, subscriptions
+from app.models.base import iso_utc, utcnow
 
 MAX_DESCRIPTION = 255
 MAX_URL = 2000
@@ -87,14 +87,14 @@ def _clean(url, event_types, description) -> tuple[str, list[str], str]:
     elif (problem := url_problem(url)) is not None:
         problems["url"] = [problem]
     if not isinstance(event_types, list) or not event_types or not all(isinstance(e, str) for e in event_types):
-        problems["event_types"] = [f"Una lista no vacía de: {', '.join(outbound.EVENT_TYPES)}."]
-    elif unknown := sorted(set(event_types) - set(outbound.EVENT_TYPES)):
+        problems["event_types"] = [f"Una lista no vacía de: {', '.join(EVENT_TYPES)}."]
+    elif unknown := sorted(set(event_types) - set(EVENT_TYPES)):
         problems["event_types"] = [f"Tipos desconocidos: {', '.join(unknown)}."]
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
         problems["description"] = [f"Texto de hasta {MAX_DESCRIPTION} caracteres."]
     if problems:
         raise EndpointInputError(problems)
-    ordered = [e for e in outbound.EVENT_TYPES if e in set(event_types)]
+    ordered = [e for e in EVENT_TYPES if e in set(event_types)]
     return url, ordered, description.strip()
 
 
@@ -107,7 +107,7 @@ def create_endpoint(url, event_types, description="", active: bool = True) -> tu
                                disabled_reason="")
     db.session.add(endpoint)
     db.session.commit()
-    outbound.invalidate()
+    subscriptions.invalidate()
     return endpoint, secret
 
 
@@ -121,7 +121,7 @@ def update_endpoint(endpoint: WebhookEndpoint, changes: dict) -> WebhookEndpoint
     if "active" in changes:
         set_active(endpoint, bool(changes["active"]), commit=False)
     db.session.commit()
-    outbound.invalidate()
+    subscriptions.invalidate()
     return endpoint
 
 
@@ -132,7 +132,7 @@ def set_active(endpoint: WebhookEndpoint, active: bool, commit: bool = True) -> 
         endpoint.disabled_at, endpoint.disabled_reason, endpoint.failing_since = None, "", None
     if commit:
         db.session.commit()
-        outbound.invalidate()
+        subscriptions.invalidate()
 
 
 def rotate_secret(endpoint: WebhookEndpoint) -> str:
@@ -159,7 +159,7 @@ def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
 def delete_endpoint(endpoint: WebhookEndpoint) -> None:
     db.session.delete(endpoint)
     db.session.commit()
-    outbound.invalidate()
+    subscriptions.invalidate()
 
 
 def get_endpoint(endpoint_id) -> WebhookEndpoint | None:
@@ -176,11 +176,7 @@ def serialise(endpoint: WebhookEndpoint) -> dict:
         "id": str(endpoint.id), "url": endpoint.url, "description": endpoint.description,
         "event_types": list(endpoint.event_types or []), "active": endpoint.active,
         "secret_hint": endpoint.secret_hint,
-        "rotation_expires_at": _iso(endpoint.previous_secret_expires_at),
-        "failing_since": _iso(endpoint.failing_since), "disabled_at": _iso(endpoint.disabled_at),
-        "disabled_reason": endpoint.disabled_reason, "created_at": _iso(endpoint.created_at),
+        "rotation_expires_at": iso_utc(endpoint.previous_secret_expires_at),
+        "failing_since": iso_utc(endpoint.failing_since), "disabled_at": iso_utc(endpoint.disabled_at),
+        "disabled_reason": endpoint.disabled_reason, "created_at": iso_utc(endpoint.created_at),
     }
-
-
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
-from app.services import outbound, sweeper
-from app.services.webhooks import delivery, endpoints
+from app import integrations
+from app.services import sweeper
 
 EVENT = ("notification.sent", {"notification_id": "n-1", "channel": "email", "status": "sent"})
 
@@ -19,14 +19,14 @@ EVENT = ("notification.sent", {"notification_id": "n-1", "channel": "email", "st
 @pytest.fixture(autouse=True)
 def loopback_allowed(app):
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
-    outbound.invalidate()
+    integrations.invalidate_subscriptions()
     yield
-    outbound.invalidate()
+    integrations.invalidate_subscriptions()
 
 
 @pytest.fixture
 def endpoint(webhook_receiver):
-    row, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent", "notification.failed"],
+    row, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent", "notification.failed"],
                                             "ERP")
     webhook_receiver.secrets = [secret]
     return row
@@ -44,14 +44,14 @@ def _time_passes() -> None:
 
 
 def test_secret_is_whsec_and_never_stored_in_clear(app, webhook_receiver):
-    row, secret = endpoints.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
+    row, secret = integrations.create_endpoint(webhook_receiver.endpoint, ["notification.sent"])
     assert secret.startswith("whsec_")
     assert secret not in row.secret_encrypted and secret != row.secret_hint
-    assert endpoints.signing_secrets(row) == [secret]
+    assert integrations.signing_secrets(row) == [secret]
 
 
 def test_published_event_arrives_signed_and_verifiable(app, endpoint, webhook_receiver):
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     [got] = webhook_receiver.received
     assert got.verified
@@ -64,7 +64,7 @@ def test_published_event_arrives_signed_and_verifiable(app, endpoint, webhook_re
 
 def test_every_attempt_is_logged_with_code_duration_and_excerpt(app, endpoint, webhook_receiver):
     webhook_receiver.ok_status = 200
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     [attempt] = db.session.scalars(select(WebhookAttempt)).all()
     assert (attempt.number, attempt.outcome, attempt.status_code) == (1, "ok", 200)
@@ -72,21 +72,21 @@ def test_every_attempt_is_logged_with_code_duration_and_excerpt(app, endpoint, w
 
 
 def test_unsubscribed_event_type_is_not_sent(app, endpoint, webhook_receiver):
-    outbound.publish([("customer.synced", {"customer_id": "C1"})])
+    integrations.publish([("customer.synced", {"customer_id": "C1"})])
 
     assert webhook_receiver.received == [] and _messages() == []
 
 
 def test_publish_with_no_endpoints_writes_nothing(app):
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     assert _messages() == []
 
 
 def test_one_message_per_subscribed_endpoint(app, endpoint, webhook_receiver):
-    endpoints.create_endpoint(webhook_receiver.endpoint + "/2", ["notification.sent"])
+    integrations.create_endpoint(webhook_receiver.endpoint + "/2", ["notification.sent"])
 
-    outbound.publish([EVENT, ("notification.failed", {"notification_id": "n-2"})])
+    integrations.publish([EVENT, ("notification.failed", {"notification_id": "n-2"})])
 
     assert sorted(m.event_type for m in _messages()) == ["notification.failed", "notification.sent",
                                                         "notification.sent"]
@@ -94,7 +94,7 @@ def test_one_message_per_subscribed_endpoint(app, endpoint, webhook_receiver):
 
 def test_failing_receiver_is_retried_on_the_schedule_until_it_recovers(app, endpoint, webhook_receiver):
     webhook_receiver.fail_next(2)
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
     [message] = _messages()
     assert message.status == "retrying"
     assert timedelta(seconds=3) < message.next_attempt_at - utcnow() <= timedelta(seconds=5)
@@ -117,7 +117,7 @@ def test_failing_receiver_is_retried_on_the_schedule_until_it_recovers(app, endp
 
 def test_retry_not_due_yet_is_not_sent(app, endpoint, webhook_receiver):
     webhook_receiver.fail_next(1)
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     sweeper.sweep()
 
@@ -127,9 +127,9 @@ def test_retry_not_due_yet_is_not_sent(app, endpoint, webhook_receiver):
 def test_message_fails_when_the_schedule_is_exhausted(app, endpoint, webhook_receiver):
     app.config["WEBHOOK_RETRY_SCHEDULE"] = [0, 5]
     webhook_receiver.fail_next(5)
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
     _time_passes()
-    delivery.deliver_due()
+    integrations.deliver_due_webhooks()
 
     [message] = _messages()
     assert message.status == "failed" and message.attempts == 2 and message.last_error == "http_500"
@@ -137,13 +137,13 @@ def test_message_fails_when_the_schedule_is_exhausted(app, endpoint, webhook_rec
 
 def test_rotation_signs_with_both_secrets_until_the_grace_period_ends(app, endpoint, webhook_receiver):
     old = webhook_receiver.secrets[0]
-    new = endpoints.rotate_secret(endpoint)
+    new = integrations.rotate_secret(endpoint)
     webhook_receiver.secrets = [old, new]
 
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
     endpoint.previous_secret_expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     assert [r.verified_by for r in webhook_receiver.received] == [(0, 1), (1,)]
 
@@ -153,8 +153,8 @@ def test_endpoint_failing_for_five_days_is_disabled(app, endpoint, webhook_recei
     db.session.commit()
     webhook_receiver.fail_next(1)
 
-    outbound.publish([EVENT])
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
+    integrations.publish([EVENT])
 
     db.session.refresh(endpoint)
     assert endpoint.disabled_at is not None and not endpoint.active
@@ -166,17 +166,17 @@ def test_success_ends_the_failure_streak(app, endpoint, webhook_receiver):
     endpoint.failing_since = utcnow() - timedelta(days=4)
     db.session.commit()
 
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     db.session.refresh(endpoint)
     assert endpoint.failing_since is None and endpoint.disabled_at is None
 
 
 def test_resend_delivers_the_same_message_again(app, endpoint, webhook_receiver):
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
     [message] = _messages()
 
-    delivery.resend(message)
+    integrations.resend_webhook(message)
 
     first, second = webhook_receiver.received
     assert first.headers["webhook-id"] == second.headers["webhook-id"] and first.body == second.body
@@ -186,13 +186,13 @@ def test_resend_delivers_the_same_message_again(app, endpoint, webhook_receiver)
 def test_retry_failed_since_only_retries_failed_messages_from_then(app, endpoint, webhook_receiver):
     app.config["WEBHOOK_RETRY_SCHEDULE"] = [0]
     webhook_receiver.fail_next(2)
-    outbound.publish([EVENT])
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
+    integrations.publish([EVENT])
     old, recent = _messages()
     old.created_at = utcnow() - timedelta(days=2)
     db.session.commit()
 
-    count = delivery.retry_failed_since(endpoint, utcnow() - timedelta(days=1))
+    count = integrations.retry_failed_webhooks(endpoint, utcnow() - timedelta(days=1))
 
     assert count == 1
     assert {m.id: m.status for m in _messages()} == {old.id: "failed", recent.id: "delivered"}
@@ -200,11 +200,11 @@ def test_retry_failed_since_only_retries_failed_messages_from_then(app, endpoint
 
 def test_message_stuck_in_sending_is_recovered_and_sent(app, endpoint, webhook_receiver):
     webhook_receiver.fail_next(1)
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
     db.session.execute(update(WebhookMessage).values(status="sending", claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
 
-    delivery.deliver_due()
+    integrations.deliver_due_webhooks()
 
     assert _messages()[0].status == "delivered"
 
@@ -212,26 +212,26 @@ def test_message_stuck_in_sending_is_recovered_and_sent(app, endpoint, webhook_r
 def test_publish_never_raises_when_redis_is_down(app, endpoint, webhook_receiver):
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
 
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     assert len(webhook_receiver.received) == 1
 
 
 def test_disabled_endpoint_pending_messages_fail_without_sending(app, endpoint, webhook_receiver):
     app.extensions["avisos_jobs"].mode = "manual"
-    outbound.publish([EVENT])
-    endpoints.set_active(endpoint, False)
+    integrations.publish([EVENT])
+    integrations.set_active(endpoint, False)
     app.extensions["avisos_jobs"].mode = "inline"
 
-    delivery.deliver_due()
+    integrations.deliver_due_webhooks()
 
     assert webhook_receiver.received == []
     assert _messages()[0].last_error == "endpoint_disabled"
 
 
 def test_disabled_endpoint_gets_no_new_messages(app, endpoint, webhook_receiver):
-    endpoints.set_active(endpoint, False)
+    integrations.set_active(endpoint, False)
 
-    outbound.publish([EVENT])
+    integrations.publish([EVENT])
 
     assert _messages() == [] and db.session.get(WebhookEndpoint, endpoint.id).active is False

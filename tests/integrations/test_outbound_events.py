@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import WebhookMessage
-from app.services import outbound
-from app.services.webhooks.endpoints import create_endpoint
+from app import integrations
+from app.integrations import create_endpoint
 from tests import factories as f
 
 NOTIFICATION_FIELDS = {"notification_id", "correlation_id", "event_type", "customer_id", "channel", "status"}
@@ -19,7 +19,7 @@ def subscribed(app):
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
     app.extensions["avisos_jobs"].mode = "manual"  # keep deliveries and webhook sends queued
     create_endpoint("http://127.0.0.1:9/hook", ["notification.queued", "customer.synced"])
-    outbound.invalidate()
+    integrations.invalidate_subscriptions()
     f.basic_setup()
     f.customer(email="carlos@example.com", whatsapp="0991234567")
     db.session.commit()
@@ -44,4 +44,4 @@ def test_notification_data_has_the_same_fields_from_a_row_dict_and_an_orm_row(ap
     row = Notification(channel="email", customer_ref="c-1", correlation_id="k", event_type="custom", status="sent")
     values = {"id": row.id, "channel": "email", "customer_ref": "c-1", "correlation_id": "k",
               "event_type": "custom", "status": "sent"}
-    assert outbound.notification_data(row).keys() == outbound.notification_data(values).keys() == NOTIFICATION_FIELDS
+    assert integrations.notification_data(row).keys() == integrations.notification_data(values).keys() == NOTIFICATION_FIELDS

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from time import monotonic
 
 from flask import current_app
+from redis import Redis
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,6 @@ def _client(url: str):
     with _lock:
         client = _clients.get(url)
         if client is None:
-            from redis import Redis
-
             client = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
             _clients[url] = client
         return client
@@ -140,8 +139,6 @@ def subscribe(poll_seconds: float = 15.0) -> Iterator[str | None]:
 
     Raises redis errors on connect; the caller decides what a dead feed means to its client.
     """
-    from redis import Redis
-
     url = current_app.config["REDIS_URL"]
     client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=poll_seconds + 5, health_check_interval=30)
     pubsub = client.pubsub(ignore_subscribe_messages=True)

@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import BackgroundTask, ProviderReceipt, WebhookAttempt, WebhookEndpoint, WebhookMessage
-from app.models.base import utcnow
+from app.models import (
+    BackgroundTask, ProviderReceipt, SyncRun, SyncSource, WebhookAttempt, WebhookEndpoint, WebhookMessage,
+)
+from app.models.base import iso_utc, utcnow
 from app.models.enums import TaskStatus
 from app.models.webhooks import WebhookMessageStatus
 
@@ -23,14 +25,10 @@ DEFAULT_HOURS = 24
 SYNC_KINDS = ("sync_customers", "sync_vehicles")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def _block(total: int, successes: int, failures: int, last_run, next_run, **extra) -> dict:
     rate = round(100.0 * successes / total, 1) if total else None
     return {"total": total, "successes": successes, "failures": failures, "success_rate": rate,
-            "last_run": _iso(last_run), "next_run": _iso(next_run), **extra}
+            "last_run": iso_utc(last_run), "next_run": iso_utc(next_run), **extra}
 
 
 def _counts(column, ok_condition, fail_condition, when_column, since, *where):
@@ -67,10 +65,6 @@ def internal_sync(since: datetime) -> dict:
 
 
 def pull_sync(since: datetime) -> dict:
-    try:
-        from app.models.sync_sources import SyncRun, SyncSource
-    except ImportError:  # pull-sync not installed in this build
-        return _block(0, 0, 0, None, None, sources=0)
     total, ok, failed, last = _counts(SyncRun.id, SyncRun.status == "success", SyncRun.status == "failed",
                                       SyncRun.started_at, since)
     next_run = db.session.scalar(select(func.min(SyncSource.next_run_at)).where(SyncSource.active.is_(True)))
@@ -82,7 +76,7 @@ def summary(hours: int = DEFAULT_HOURS) -> dict:
     """Every integration's figures over the last `hours`."""
     since = utcnow() - timedelta(hours=hours)
     return {
-        "window_hours": hours, "since": _iso(since),
+        "window_hours": hours, "since": iso_utc(since),
         "webhooks": webhooks(since), "provider_receipts": provider_receipts(since),
         "internal_sync": internal_sync(since), "pull_sync": pull_sync(since),
     }

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from redis import Redis
 
-from app.services import live
+from app.integrations import live
 from tests.clock import ManualClock
 
 DEAD_REDIS_URL = "redis://127.0.0.1:1/11"  # nothing listens on port 1

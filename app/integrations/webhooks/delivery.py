@@ -24,7 +24,9 @@ from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
 from app.models.webhooks import WebhookMessageStatus as M
 from app.queue import DELIVER_WEBHOOK, DELIVER_WEBHOOK_BATCH, enqueue, enqueue_at
-from app.services.webhooks import endpoints, signing
+from app.integrations import live
+from app.integrations.events import envelope
+from app.integrations.webhooks import endpoints, signing, subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -176,12 +178,10 @@ def _after_record(key: uuid.UUID, number: int, retry_at: datetime | None, disabl
     if retry_at is not None:
         enqueue_at(retry_at, "webhooks", DELIVER_WEBHOOK, str(key), job_id=f"webhook-{key}-{number}")
     if disabled is not None:
-        from app.services import live, outbound
-
-        outbound.invalidate()
+        subscriptions.invalidate()
         endpoint = db.session.get(WebhookEndpoint, disabled)
         log.warning("webhook endpoint %s disabled after failing continuously", disabled)
-        live.publish([outbound.envelope("webhook.endpoint_disabled",
+        live.publish([envelope("webhook.endpoint_disabled",
                                         {"endpoint_id": str(disabled), "url": endpoint.url if endpoint else ""})])
 
 
