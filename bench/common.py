@@ -39,7 +39,7 @@ REDIS_URL = "redis://127.0.0.1:6379/9"
 SERVICE_TYPE = "mantenimiento-preventivo"
 PHASE = "phase-schedule"
 TARGET = "clients"
-# The variables the seeded phase-schedule templates use (app/seed_data/templates.py,
+# The variables the seeded phase-schedule templates use (app/catalog/seed_data/templates.py,
 # PHASE_VARIABLES["phase-schedule"]); Fase, Taller, Servicio and Enlace are filled by Avisos.
 CONTEXT = {"nombre": "Carlos Mendoza", "placa": "ABC123", "vehiculo": "Haval H6 2024",
            "fecha": "20 de Enero, 2026", "hora": "14:30"}

@@ -132,11 +132,11 @@ def _clean_database(app) -> None:
 
 def _reset_process_caches() -> None:
     from app.api.auth import forget_cached_keys
-    from app.services import snapshot
+    from app import catalog
     from app.services.channel_pool import close_all
 
     forget_cached_keys()
-    snapshot.invalidate()
+    catalog.invalidate_snapshot()
     close_all()
 
 

@@ -10,7 +10,8 @@ from app.api.common import parse_body
 from app.api.openapi import INTERNAL_SECURITY, doc
 from app.api.schemas.internal import PhasesSyncIn, PhasesSyncOut, VehiclePhasesIn, VehiclePhasesOut
 from app.errors import ApiError
-from app.services import catalog_sync, snapshot
+from app import catalog
+from app.services import sync_tasks
 
 TAGS = ("Internal",)
 
@@ -28,10 +29,10 @@ def sync_phases():
     if body.sync_mode == "full" and not slugs:
         raise ApiError(400, "validation_error", "A full sync needs at least one phase.",
                        {"phases": ["Empty in full mode would deactivate every phase."]})
-    result = catalog_sync.sync_phases([p.model_dump() for p in body.phases], full=body.sync_mode == "full")
+    result = catalog.sync_phases([p.model_dump() for p in body.phases], full=body.sync_mode == "full")
     outcome = {"created": result.created, "updated": result.updated, "deactivated": result.deactivated}
-    task = catalog_sync.record_task("sync_phases", body.model_dump(mode="json"), outcome)
-    snapshot.invalidate()
+    task = sync_tasks.record_task("sync_phases", body.model_dump(mode="json"), outcome)
+    catalog.invalidate_snapshot()
     return jsonify({"status": "accepted", "message": "Global phases sync applied.", "task_id": str(task.id),
                     "phases_count": len(slugs), "sync_mode": body.sync_mode, **outcome}), 202
 
@@ -43,7 +44,7 @@ def sync_phases():
 def sync_vehicle_phases(plate: str):
     """Set a vehicle's own phase order (full: replace; partial: the phases sent; an empty result
     restores the global order). Applied at once, answered with the reference's 202 fields."""
-    vehicle = catalog_sync.find_vehicle(plate)
+    vehicle = catalog.find_vehicle(plate)
     if vehicle is None:
         raise ApiError(404, "not_found", f"No vehicle with plate '{plate}'.")
     body = parse_body(VehiclePhasesIn, what="The phase order")
@@ -52,11 +53,11 @@ def sync_vehicle_phases(plate: str):
     if len({slug for slug, _, _ in items}) != len(items):
         raise ApiError(400, "validation_error", "The phase order is not valid.", {"phases": ["Each phase may appear once."]})
     try:
-        vehicle = catalog_sync.set_vehicle_phase_order(vehicle, items, full=body.sync_mode == "full")
-    except catalog_sync.UnknownPhases as err:
+        vehicle = catalog.set_vehicle_phase_order(vehicle, items, full=body.sync_mode == "full")
+    except catalog.UnknownPhases as err:
         raise ApiError(400, "validation_error", str(err), {"phases": [f"Unknown phase: {s}" for s in err.slugs]}) from None
     order = vehicle.phase_order or []
-    task = catalog_sync.record_task("sync_vehicle_phases", {"plate": vehicle.plate, **body.model_dump(mode="json")},
+    task = sync_tasks.record_task("sync_vehicle_phases", {"plate": vehicle.plate, **body.model_dump(mode="json")},
                                     {"plate": vehicle.plate, "phase_order": order})
     return jsonify({"status": "accepted", "message": "Vehicle phases sync applied.", "task_id": str(task.id),
                     "plate": vehicle.plate, "phases_count": len(items), "phase_order": order}), 202

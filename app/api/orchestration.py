@@ -1,5 +1,5 @@
 """Orchestration configs: CRUD with filters, the whole matrix in one request, phase initialisation.
-Matrix edits go through app/services/matrix.py (shared with the console)."""
+Matrix edits go through app/catalog/matrix.py (shared with the console)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import OrchestrationConfig, PhaseChannelConfig, ServiceType
 from app.models.enums import CHANNEL_LABELS, CHANNELS, TARGET_LABELS
-from app.services import matrix, snapshot, template_lookup
+from app import catalog
 
 TAGS = ("Orchestration",)
 BASE = "/notifications/orchestration/"
@@ -58,11 +58,11 @@ def _save(config: OrchestrationConfig | None, payload: dict | None = None, body:
     stype = db.session.get(ServiceType, body.service_type)
     if stype is None:
         problems["service_type"] = ["Unknown service type."]
-    workshop = template_lookup.find_workshop(body.taller_id) if body.taller_id else None
+    workshop = catalog.find_workshop(body.taller_id) if body.taller_id else None
     if body.taller_id and workshop is None:
         problems["taller_id"] = [f"Unknown workshop '{body.taller_id}' (give a workshop's id or code, or null)."]
     workshop_id = workshop.id if workshop else None
-    same = matrix.find_config(body.service_type, body.target, workshop_id)
+    same = catalog.find_config(body.service_type, body.target, workshop_id)
     if same is not None and same is not config:
         problems["non_field_errors"] = ["service_type, target and taller_id must be unique together."]
     if problems:
@@ -78,7 +78,7 @@ def _save(config: OrchestrationConfig | None, payload: dict | None = None, body:
         db.session.rollback()
         raise ApiError(400, "validation_error", "A config for this service type, target and workshop exists.",
                        {"non_field_errors": ["service_type, target and taller_id must be unique together."]}) from None
-    snapshot.invalidate()
+    catalog.invalidate_snapshot()
     return config
 
 
@@ -150,7 +150,7 @@ def delete_config(config_id: str):
     config = get_or_404(OrchestrationConfig, config_id, "orchestration config")
     db.session.delete(config)
     db.session.commit()
-    snapshot.invalidate()
+    catalog.invalidate_snapshot()
     return "", 204
 
 
@@ -164,8 +164,8 @@ def update_matrix(config_id: str):
     cells = [{"phase_id": c.phase, "channel": c.channel, "enabled": c.enabled,
               "template_id": str_or_none(c.template)} for c in body.configs]
     try:
-        config = matrix.update_matrix(config.id, cells)
-    except matrix.MatrixError as err:
+        config = catalog.update_matrix(config.id, cells)
+    except catalog.MatrixError as err:
         fields = {key.replace("cells", "configs", 1).replace(".phase_id", ".phase").replace(".template_id", ".template"):
                   [message] for key, message in err.errors.items()}
         raise ApiError(400, "validation_error", "The matrix is not valid; nothing was changed.", fields) from None
@@ -179,6 +179,6 @@ def update_matrix(config_id: str):
 def initialize_phases(config_id: str):
     """Create the missing phase x channel cells (switched off, automatic template)."""
     config = get_or_404(OrchestrationConfig, config_id, "orchestration config")
-    matrix.initialize_phases(config.id)
+    catalog.initialize_phases(config.id)
     db.session.expire_all()
     return jsonify(config_json(db.session.scalar(_query().where(OrchestrationConfig.id == config.id))))

@@ -24,7 +24,7 @@ from app.models import NotificationTemplate
 from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
 from app.orchestration.rendering import MissingVariables, extract_variables, normalise_name
 from app.orchestration.variables import VARIABLES
-from app.services import template_lookup
+from app import catalog
 
 TAGS = ("Templates",)
 BASE = "/notifications/templates/"
@@ -43,7 +43,7 @@ def template_json(t: NotificationTemplate) -> dict:
         "phase_id": phase, "phase": phase, "phase_name": t.phase.name if t.phase else None,
         "taller_id": str_or_none(t.workshop_id), "subject": t.subject or "", "body": t.body,
         "html_body": t.html_body or "", "variables": extract_variables(t.subject or "", t.body, t.html_body or ""),
-        "preview": template_lookup.sample_preview(t.body), "is_default": t.is_default, "is_active": t.is_active,
+        "preview": catalog.sample_preview(t.body), "is_default": t.is_default, "is_active": t.is_active,
         "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
     }
 
@@ -51,8 +51,8 @@ def template_json(t: NotificationTemplate) -> dict:
 def _save(template: NotificationTemplate | None, body: TemplateIn | None = None) -> NotificationTemplate:
     body = body or parse_body(TemplateIn, what="The template")
     try:
-        return template_lookup.save_template(template, body.model_dump())
-    except template_lookup.TemplateInvalid as err:
+        return catalog.save_template(template, body.model_dump())
+    except catalog.TemplateInvalid as err:
         raise ApiError(400, "validation_error", "The template is not valid.", err.fields) from None
 
 
@@ -62,7 +62,7 @@ def _save(template: NotificationTemplate | None, body: TemplateIn | None = None)
 def list_templates():
     """List templates (filters: channel, target, service_type_id, phase_id, taller_id, is_active)."""
     filters = parse_query(TemplateFilters)
-    query = template_lookup.list_query(filters.model_dump())
+    query = catalog.list_templates_query(filters.model_dump())
     return jsonify(paginate(query, template_json, filters.page, filters.page_size))
 
 
@@ -97,7 +97,7 @@ def replace_template(template_id: str):
 def update_template(template_id: str):
     """Update some fields of a template."""
     template = get_or_404(NotificationTemplate, template_id, "template")
-    body = parse_patch(TemplateIn, template_lookup.stored_values(template), what="The template")
+    body = parse_patch(TemplateIn, catalog.template_values(template), what="The template")
     return jsonify(template_json(_save(template, body)))
 
 
@@ -106,7 +106,7 @@ def update_template(template_id: str):
 @doc(TAGS, ok=204, errors=(404,))
 def delete_template(template_id: str):
     """Delete a template."""
-    template_lookup.delete_template(get_or_404(NotificationTemplate, template_id, "template"))
+    catalog.delete_template(get_or_404(NotificationTemplate, template_id, "template"))
     return "", 204
 
 
@@ -125,7 +125,7 @@ def preview_template():
         raise ApiError(400, "validation_error", "Send template_id or body.",
                        {"body": ["Required when template_id is not given."]})
     try:
-        result = template_lookup.preview(subject, text, html_body, channel, body.context, body.use_sample_context)
+        result = catalog.render_preview(subject, text, html_body, channel, body.context, body.use_sample_context)
     except MissingVariables as err:
         raise ApiError(400, "missing_variables", "Missing variables: " + ", ".join(err.names),
                        {"context": [f"Missing variable: {name}" for name in err.names],
@@ -152,5 +152,5 @@ def template_for_context():
     """Active templates for service type + phase + channel + target (+ subtype, workshop), the one
     dispatch would use first; [] when none matches."""
     q = parse_query(ForContextQuery)
-    found = template_lookup.for_context(q.service_type, q.phase, q.channel, q.target, q.subtype, q.taller_id)
+    found = catalog.templates_for_context(q.service_type, q.phase, q.channel, q.target, q.subtype, q.taller_id)
     return jsonify([template_json(t) for t in found])

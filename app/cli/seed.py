@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def seed_initial_data_command(force: bool) -> None:
     """Load the initial data; safe to re-run (only what is missing is created)."""
-    from app.services.seeding import seed_initial_data
+    from app.catalog import seed_initial_data
 
     report = seed_initial_data(force=force)
     click.echo(report.summary())

@@ -83,7 +83,7 @@ def quickstart_command(host: str, port: int, no_serve: bool) -> None:
     """Embedded mode in one step: migrate, load the initial data, create a demo admin, serve."""
     from flask_migrate import upgrade
 
-    from app.services.seeding import seed_initial_data
+    from app.catalog import seed_initial_data
 
     upgrade()
     report = seed_initial_data(force=False)

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from typing import Collection, Iterable, Sequence
 
 CHANNEL_ORDER_DEFAULT = ("whatsapp", "email", "push")
+# Event types whose templates are chosen by event type rather than by phase.
+REMINDER_EVENT = "maintenance_reminder"
+CUSTOM_EVENT = "custom"  # carries its own subject and body in the context
+EVENT_TEMPLATE_TYPES = frozenset({REMINDER_EVENT, CUSTOM_EVENT})
 
 
 @dataclass(frozen=True)

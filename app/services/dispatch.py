@@ -25,11 +25,11 @@ from app.queue import request_delivery
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
 from app import integrations
+from app.catalog import Snapshot, get_snapshot
 from app.services import pg_direct, planner
 from app.services.dispatch_request import DispatchRequest, parse_dispatch
 from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
 from app.services.recipients import load_customer, load_customers
-from app.services.snapshot import Snapshot, get_snapshot
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from flask import current_app
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from app.catalog import Snapshot
 from app.extensions import db
 from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
@@ -23,7 +24,6 @@ from app.orchestration.planning import (
 )
 from app.orchestration.rendering import MissingVariables, normalise_name, render_message
 from app.services.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
-from app.services.snapshot import Snapshot
 
 # Rendered messages of one event (one context), keyed by render_key().
 RenderCache = dict[tuple[str, str, bool], Any]

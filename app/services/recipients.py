@@ -16,13 +16,13 @@ from flask import current_app
 from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from app.catalog import WorkshopInfo
 from app.channels.base import PushTarget
 from app.extensions import db
 from app.models import ChannelPreference, Customer, PushSubscription, Vehicle
 from app.orchestration.contacts import is_valid_email, normalise_phone
 from app.orchestration.planning import Contacts, Preference
 from app.services import pg_direct
-from app.services.snapshot import WorkshopInfo
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,17 @@ def _mark_failed(key: uuid.UUID, message: str) -> None:
     integrations.publish([("sync.failed", {"task_id": str(key), "source": "internal_api", "error": message[:500]})])
 
 
+def record_task(kind: str, payload: dict, result: dict) -> BackgroundTask:
+    """A finished task row for a sync Avisos applied at once, so the reference's task_id answers
+    /api/internal/v1/tasks/{task_id}/status/ like the queued syncs' do. Commits."""
+    now = utcnow()
+    task = BackgroundTask(kind=kind, status=TaskStatus.SUCCESS, payload=payload, result=result, error="",
+                          started_at=now, finished_at=now)
+    db.session.add(task)
+    db.session.commit()
+    return task
+
+
 def requeue_lost_tasks(older_than: timedelta = STALE_CLAIM) -> int:
     """Enqueue again the sync tasks a lost enqueue or a dead worker left behind (for the sweeper).
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from app.services.seeding import seed_initial_data
+from app.catalog import seed_initial_data
 from tests.api.pwa import CUSTOMER_ID, ORIGIN, V, Pwa, core_token
 from tests.api.test_pwa_contract import PHASE_EVENT, REGISTRATION
 from tests.conftest import BASE_OVERRIDES

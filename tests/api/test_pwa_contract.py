@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import MaintenanceReminder, Notification, NotificationTemplate, Vehicle
-from app.services.seeding import seed_initial_data
+from app.catalog import seed_initial_data
 from tests.api.pwa import (
     CUSTOMER, CUSTOMER_ID, PREFERENCE, PREVIEW_ORIGIN, REMINDER, TEMPLATE, VEHICLE, V, Pwa, check_fields,
     core_token, is_bool, is_date, is_datetime, is_int, is_number, is_page, is_str, is_uuid, nullable, pwa_settings,

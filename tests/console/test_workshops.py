@@ -54,7 +54,7 @@ def test_admin_switches_a_channel_on(signed_in, shop):
 
 
 def test_switch_change_reaches_the_orchestration_snapshot(signed_in, shop):
-    from app.services.snapshot import get_snapshot
+    from app.catalog import get_snapshot
 
     assert get_snapshot().workshop(str(shop.id)).channels["whatsapp"] is False
     data = workshop_form(code=shop.code, name=shop.name, whatsapp_enabled="y")

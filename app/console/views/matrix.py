@@ -18,7 +18,7 @@ from app.console.views.lookups import parse_uuid
 from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, ServicePhase, ServiceType, Workshop
 from app.models.enums import CHANNEL_LABELS, CHANNELS, TARGET_LABELS, TARGETS
-from app.services import matrix
+from app import catalog
 
 ERROR_TEXT = {
     "unknown phase": _l("Fase desconocida."),
@@ -79,7 +79,7 @@ def build_grid(config: OrchestrationConfig) -> list[list[Cell]]:
     ).all()
     stored = {(c.phase_id, c.channel): c for c in config.cells}
     options: dict[tuple, list[NotificationTemplate]] = {}
-    for template in db.session.scalars(matrix.matching_templates_query(config)):
+    for template in db.session.scalars(catalog.matching_templates_query(config)):
         options.setdefault((template.phase_id, template.channel), []).append(template)
     rows = []
     for phase in phases:
@@ -131,11 +131,11 @@ class MatrixView(RoleAccessMixin, BaseView):
 
     def _page(self, selection: Selection, grid: list | None = None, status: int = 200, config=None):
         if config is None and selection.service_type_id:
-            config = matrix.find_config(selection.service_type_id, selection.target, selection.workshop_id)
+            config = catalog.find_config(selection.service_type_id, selection.target, selection.workshop_id)
         global_exists = bool(
             selection.workshop_id
             and selection.service_type_id
-            and matrix.find_config(selection.service_type_id, selection.target, None)
+            and catalog.find_config(selection.service_type_id, selection.target, None)
         )
         html = self.render(
             "console/matrix.html",
@@ -160,14 +160,14 @@ class MatrixView(RoleAccessMixin, BaseView):
     def save(self):
         selection = read_selection(request.form)
         try:
-            config = matrix.get_config(request.form.get("config_id"))
-        except matrix.ConfigNotFound:
+            config = catalog.get_config(request.form.get("config_id"))
+        except catalog.ConfigNotFound:
             flash(_("La configuración ya no existe."), "error")
             return redirect(url_for(".index", **selection.args()))
         grid = build_grid(config)
         try:
-            matrix.update_matrix(config.id, cells_from_form(grid, request.form))
-        except matrix.MatrixError as err:
+            catalog.update_matrix(config.id, cells_from_form(grid, request.form))
+        except catalog.MatrixError as err:
             db.session.rollback()
             attach_errors(grid, err.errors)
             flash(_("No se guardó ningún cambio: revise las celdas marcadas."), "error")
@@ -180,8 +180,8 @@ class MatrixView(RoleAccessMixin, BaseView):
     def initialize(self):
         selection = read_selection(request.form)
         try:
-            created = matrix.initialize_phases(request.form.get("config_id"))
-        except matrix.ConfigNotFound:
+            created = catalog.initialize_phases(request.form.get("config_id"))
+        except catalog.ConfigNotFound:
             flash(_("La configuración ya no existe."), "error")
         else:
             flash(_("Fases inicializadas: %(count)s celdas nuevas (apagadas).", count=created), "success")
@@ -192,8 +192,8 @@ class MatrixView(RoleAccessMixin, BaseView):
     def copy(self):
         selection = read_selection(request.form)
         try:
-            matrix.copy_from_global(selection.service_type_id, selection.target, selection.workshop_id)
-        except matrix.MatrixError:
+            catalog.copy_from_global(selection.service_type_id, selection.target, selection.workshop_id)
+        except catalog.MatrixError:
             db.session.rollback()
             flash(
                 _("No se pudo copiar: falta la configuración global o el taller ya tiene la suya."), "error"
@@ -207,8 +207,8 @@ class MatrixView(RoleAccessMixin, BaseView):
     def create(self):
         selection = read_selection(request.form)
         try:
-            matrix.create_config(selection.service_type_id, selection.target, selection.workshop_id)
-        except matrix.MatrixError:
+            catalog.create_config(selection.service_type_id, selection.target, selection.workshop_id)
+        except catalog.MatrixError:
             db.session.rollback()
             flash(_("No se pudo crear la configuración."), "error")
         else:

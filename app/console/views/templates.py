@@ -31,7 +31,8 @@ from app.extensions import db
 from app.models import NotificationTemplate, ServicePhase, ServiceType
 from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
 from app.orchestration.variables import VARIABLES
-from app.services import snapshot, template_tools
+from app import catalog
+from app.services import provider_checks
 
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -47,7 +48,7 @@ WARNING_TEXT = {
 
 def preview_json(channel: str, subject: str, body: str, html_body: str) -> dict:
     """The preview for the editor, with warnings in the console's language."""
-    result = template_tools.preview(channel, subject, body, html_body).as_dict()
+    result = catalog.editor_preview(channel, subject, body, html_body).as_dict()
     for warning in result["warnings"]:
         warning["message"] = str(WARNING_TEXT.get(warning["code"], warning["code"]))
     return result
@@ -188,10 +189,10 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         return not problems
 
     def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        snapshot.invalidate()
+        catalog.invalidate_snapshot()
 
     def after_model_delete(self, model: Any) -> None:
-        snapshot.invalidate()
+        catalog.invalidate_snapshot()
 
     @expose("/preview/", methods=("POST",))
     @require_role("viewer")
@@ -209,7 +210,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         if template_id is None or db.session.get(NotificationTemplate, template_id) is None:
             flash(_("La plantilla no existe."), "error")
             return redirect(url_for(".index_view"))
-        copy = template_tools.duplicate_template(template_id, suffix=" " + _("(copia)"))
+        copy = catalog.duplicate_template(template_id, suffix=" " + _("(copia)"))
         flash(_("Plantilla duplicada. La copia está inactiva hasta que la revise."), "success")
         return redirect(url_for(".edit_view", id=copy.id))
 
@@ -227,7 +228,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         if problem:
             flash(problem, "error")
             return redirect(back)
-        result = template_tools.send_test(template, address)
+        result = provider_checks.send_template_test(template, address)
         if result.ok:
             flash(_("Prueba enviada a %(address)s.", address=address), "success")
         else:
@@ -241,7 +242,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         for raw in ids:
             template_id = parse_uuid(raw)
             if template_id and db.session.get(NotificationTemplate, template_id):
-                template_tools.duplicate_template(template_id, suffix=" " + _("(copia)"))
+                catalog.duplicate_template(template_id, suffix=" " + _("(copia)"))
                 count += 1
         flash(_("%(count)s plantilla(s) duplicadas (inactivas).", count=count), "success")
 
@@ -261,11 +262,11 @@ def template_form_problems(form: Any) -> dict[str, str]:
     if form.channel.data == "email" and not (form.subject.data or "").strip():
         problems["subject"] = _("Los emails necesitan un asunto.")
     if form.channel.data == "whatsapp":
-        length = template_tools.preview("whatsapp", "", form.body.data or "").length
-        if length > template_tools.WHATSAPP_MAX_CHARS:
+        length = catalog.editor_preview("whatsapp", "", form.body.data or "").length
+        if length > catalog.WHATSAPP_MAX_CHARS:
             problems["body"] = _(
                 "El texto de WhatsApp tiene %(length)s caracteres; el máximo es %(max)s.",
-                length=length, max=template_tools.WHATSAPP_MAX_CHARS,
+                length=length, max=catalog.WHATSAPP_MAX_CHARS,
             )  # fmt: skip
     return problems
 

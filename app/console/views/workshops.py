@@ -18,7 +18,7 @@ from app.console.views.lookups import Matches, PlainErrorsMixin, UUIDKeyMixin, p
 from app.extensions import db
 from app.models import Workshop
 from app.models.enums import CHANNEL_LABELS, CHANNELS
-from app.services import snapshot
+from app import catalog
 from app.services.provider_checks import check_provider
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -94,7 +94,7 @@ class WorkshopView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         return valid
 
     def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        snapshot.invalidate()
+        catalog.invalidate_snapshot()
 
     def render(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault("providers", provider_summaries())

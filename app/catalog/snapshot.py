@@ -230,7 +230,7 @@ def load_snapshot(source: Any = None) -> Snapshot:
         snap.workshops[info.id] = info
         snap.workshops[row.code] = info
     n = NotificationTemplate.__table__.c
-    snap.templates = [_template_data(row) for row in run(select(
+    snap.templates = [template_data(row) for row in run(select(
         n.id, n.name, n.channel, n.target, n.subject, n.body, n.html_body, n.service_type_id, n.subtype_id,
         n.phase_id, n.event_type, n.workshop_id, n.is_active,
     ).where(n.is_active))]
@@ -256,7 +256,7 @@ def _template_key(target: str, phase_id: str | None, event_type: str | None) -> 
     return (target, phase_id) if phase_id else (target, f"event:{event_type}")
 
 
-def _template_data(t: Any) -> TemplateData:
+def template_data(t: Any) -> TemplateData:
     """A template row (ORM entity or Core row with the same column names) as planning data."""
     def sid(value):
         return str(value) if value else None

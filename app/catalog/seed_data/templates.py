@@ -23,9 +23,8 @@ import re
 from dataclasses import dataclass
 
 from app.models.enums import CHANNEL_LABELS
-from app.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES
-
-REMINDER_EVENT = "maintenance_reminder"  # mirrors app.services.planner.REMINDER_EVENT
+from app.catalog.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES
+from app.orchestration.planning import REMINDER_EVENT
 
 AVISOS_VARIABLES = frozenset({"Fase", "Taller", "Servicio", "Enlace"})
 PHASE_VARIABLES: dict[str, frozenset[str]] = {
@@ -35,7 +34,7 @@ PHASE_VARIABLES: dict[str, frozenset[str]] = {
     "phase-quality": frozenset({"Nombre", "Placa", "Vehículo"}),
     "phase-delivery": frozenset({"Nombre", "Placa", "Vehículo"}),
 }
-# Avisos fills every one of these for maintenance reminders (app.services.reminders).
+# Avisos fills every one of these for maintenance reminders (app/records/reminder_check.py).
 REMINDER_VARIABLES = frozenset({"Nombre", "Placa", "Vehículo", "Servicio", "Fecha", "Kilometraje", "Taller", "Enlace"})
 
 TARGET_SUFFIX = {"clients": "cliente", "staff": "personal"}

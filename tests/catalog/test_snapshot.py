@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import NotificationTemplate, PhaseChannelConfig, Workshop
-from app.services import snapshot
+from app.catalog import snapshot
 from tests import factories
 from tests.clock import ManualClock
 
@@ -248,7 +248,7 @@ def test_snapshot_values_match_the_orm_rows(app):
     snap = snapshot.load_snapshot()
     orm_templates = db.session.scalars(select(NotificationTemplate)).all()
     assert sorted(snap.templates, key=lambda t: t.id) == sorted(
-        (snapshot._template_data(t) for t in orm_templates), key=lambda t: t.id)
+        (snapshot.template_data(t) for t in orm_templates), key=lambda t: t.id)
     info = snap.workshop(str(shop.id))
     assert info == snapshot.WorkshopInfo(
         str(shop.id), shop.code, shop.name, shop.staff_email, shop.staff_whatsapp,

@@ -1,5 +1,6 @@
 """Tools for staff editing templates: a live preview with sample values, warnings (unknown
-variables, texts too long for their channel), duplicating a template and sending a test."""
+variables, texts too long for their channel) and duplicating a template. Sending a test goes out
+through delivery (app/delivery/checks.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from app.channels.base import Message, SendResult
 from app.channels.push import DEFAULT_TITLE, MAX_PAYLOAD_BYTES, encode_payload
-from app.channels.registry import build_channel
 from app.extensions import db
 from app.models import NotificationTemplate
 from app.orchestration.rendering import (
@@ -23,8 +22,7 @@ from app.orchestration.rendering import (
     text_to_html,
 )
 from app.orchestration.variables import SAMPLE_CONTEXT
-from app.services import snapshot
-from app.services.recipients import active_push_targets, load_customer
+from app.catalog import snapshot
 
 WHATSAPP_MAX_CHARS = 4096
 SUBJECT_MAX_CHARS = 255
@@ -144,9 +142,9 @@ def duplicate_template(template_id: uuid.UUID, suffix: str = " (copia)") -> Noti
     return copy
 
 
-def send_test(template: NotificationTemplate, address: str) -> SendResult:
-    """Render the template with sample values and send it once to `address` (for push: a
-    customer_id whose subscriptions receive it). Unknown variables go out as written."""
+def sample_message(template: NotificationTemplate) -> tuple[str, str, str]:
+    """(subject, body, email HTML) of the template rendered with sample values, as a test send
+    carries them; unknown variables stay as written."""
     lookup, _ = sample_lookup(template.subject or "", template.body or "", template.html_body or "")
     subject = substitute(template.subject or "", lookup)
     body = substitute(template.body or "", lookup)
@@ -157,19 +155,4 @@ def send_test(template: NotificationTemplate, address: str) -> SendResult:
             if template.html_body
             else text_to_html(html.escape(body))
         )
-    message = Message(
-        notification_id=str(uuid.uuid4()), channel=template.channel, recipient=address, subject=subject,
-        body=body, html_body=email_html,
-        payload={"url": current_app.config["FRONTEND_URL"], "tag": "avisos-test"},
-        push_targets=_push_targets(address) if template.channel == "push" else (),
-    )  # fmt: skip
-    adapter = build_channel(template.channel, current_app.config)
-    try:
-        return adapter.send(message)
-    finally:
-        adapter.close()
-
-
-def _push_targets(customer_ref: str):
-    customer = load_customer(customer_ref)
-    return active_push_targets(customer.id) if customer else ()
+    return subject, body, email_html

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models.enums import CHANNELS, TARGET_LABELS
-from app.seed_data.catalog import PHASE_SLUGS, SERVICE_TYPES
+from app.catalog.seed_data.catalog import PHASE_SLUGS, SERVICE_TYPES
 
 ALL = frozenset(CHANNELS)
 

@@ -20,7 +20,7 @@ from app.models import (
     ServiceType,
 )
 from app.models.enums import CHANNELS, TARGETS
-from app.services import snapshot
+from app.catalog import snapshot
 
 
 class MatrixError(Exception):

@@ -11,10 +11,9 @@ from app.models.enums import CHANNELS
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import extract_variables, missing_variables, render_message
 from app.orchestration.variables import SAMPLE_CONTEXT
-from app.seed_data.catalog import PHASE_SLUGS, SUBTYPES, TYPE_SLUGS
-from app.seed_data.templates import OPTIONAL_VARIABLES, all_templates, allowed_variables
-from app.services.seeding import seed_initial_data
-from app.services.snapshot import load_snapshot
+from app.catalog.seed_data.catalog import PHASE_SLUGS, SUBTYPES, TYPE_SLUGS
+from app.catalog.seed_data.templates import OPTIONAL_VARIABLES, all_templates, allowed_variables
+from app.catalog import load_snapshot, seed_initial_data
 
 SCHEDULE_WHATSAPP = "Mantenimiento Preventivo · Agendar Cita · WhatsApp (cliente)"
 

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, PhaseChannelConfig, ServicePhase, ServiceType
-from app.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES, PhaseSeed, ServiceTypeSeed
-from app.seed_data.matrix import ConfigSeed, config_seeds
-from app.seed_data.templates import TemplateSeed, all_templates
-from app.services import snapshot
+from app.catalog import snapshot
+from app.catalog.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES, PhaseSeed, ServiceTypeSeed
+from app.catalog.seed_data.matrix import ConfigSeed, config_seeds
+from app.catalog.seed_data.templates import TemplateSeed, all_templates
 
 # kind -> (label, grammatical gender of the label) for the Spanish summary
 KINDS: dict[str, tuple[str, str]] = {

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
-from app.models import NotificationTemplate
-from app.services import template_tools
+from app.catalog import template_tools
 from tests import factories
 
 
@@ -77,17 +75,3 @@ def test_duplicate_of_unknown_template_raises(app):
 
     with pytest.raises(LookupError):
         template_tools.duplicate_template(uuid.uuid4())
-
-
-def test_send_test_whatsapp_reaches_evolution(setup, peers_configured):
-    template = setup.templates["mantenimiento-preventivo:phase-repair:whatsapp"]
-    result = template_tools.send_test(template, "+593991112233")
-    assert result.ok
-    sent = peers_configured["evolution"].sent[-1]
-    assert "Carlos Mendoza" in str(sent)
-
-
-def test_send_test_email_fails_cleanly_without_a_server(setup):
-    result = template_tools.send_test(setup.templates["mantenimiento-preventivo:phase-repair:email"], "a@b.ec")
-    assert not result.ok and result.outcome in ("transient", "permanent")
-    assert db.session.query(NotificationTemplate).count() == 30

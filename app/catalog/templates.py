@@ -18,8 +18,8 @@ from app.orchestration.rendering import (
     RenderedMessage, build_lookup, extract_variables, normalise_name, render_message, substitute,
 )
 from app.orchestration.variables import SAMPLE_CONTEXT
-from app.services import snapshot
-from app.services.snapshot import _template_data
+from app.catalog import snapshot
+from app.catalog.snapshot import template_data
 
 WRITABLE = ("name", "channel", "target", "event_type", "subject", "body", "html_body", "is_default", "is_active")
 
@@ -187,8 +187,8 @@ def for_context(service_type: str, phase: str, channel: str, target: str, subtyp
     ).options(selectinload(NotificationTemplate.service_type), selectinload(NotificationTemplate.subtype),
               selectinload(NotificationTemplate.phase))).all()
     cell = _cell_template(spec, channel)
-    chosen = choose_template([_template_data(t) for t in candidates], spec, channel, cell)
-    data = {str(t.id): _template_data(t) for t in candidates}
+    chosen = choose_template([template_data(t) for t in candidates], spec, channel, cell)
+    data = {str(t.id): template_data(t) for t in candidates}
 
     def rank(t: NotificationTemplate) -> tuple:
         return (chosen is not None and str(t.id) == chosen.id, template_precedence(data[str(t.id)], spec, cell),

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ServicePhase, Vehicle
 from app.orchestration.contacts import normalise_plate
-from app.services import snapshot
 
 
 @dataclass
@@ -71,18 +70,3 @@ def set_vehicle_phase_order(vehicle: Vehicle, phases: Sequence[tuple[str, int, b
     placed = [(order, 0, i, slug) for i, (slug, order, active) in enumerate(phases) if active]
     vehicle.phase_order = [slug for *_, slug in sorted(kept + placed)] or None
     return vehicle
-
-
-def record_task(kind: str, payload: dict, result: dict):
-    """A finished task row for a sync Avisos applied at once, so the reference's task_id answers
-    /api/internal/v1/tasks/{task_id}/status/ like the queued syncs' do. Commits."""
-    from app.models import BackgroundTask
-    from app.models.base import utcnow
-    from app.models.enums import TaskStatus
-
-    now = utcnow()
-    task = BackgroundTask(kind=kind, status=TaskStatus.SUCCESS, payload=payload, result=result, error="",
-                          started_at=now, finished_at=now)
-    db.session.add(task)
-    db.session.commit()
-    return task

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OrchestrationConfig, PhaseChannelConfig
-from app.services import matrix
+from app.catalog import matrix
 from tests import factories
 
 
@@ -164,7 +164,7 @@ def test_unknown_config_raises_config_not_found(app):
 
 
 def test_update_matrix_refreshes_the_snapshot(setup):
-    from app.services.snapshot import get_snapshot
+    from app.catalog import get_snapshot
 
     app_snapshot = get_snapshot()
     key = (str(setup.types["mantenimiento-preventivo"].id), "clients", None)
