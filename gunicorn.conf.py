@@ -38,9 +38,9 @@ def post_fork(server, worker):
 
 def worker_exit(server, worker):
     """Before the worker goes: answer the events its dispatch writer holds, carry out a pending
-    delivery wake and push the dispatch rate limit's local counts (app/services/dispatch_writer.py,
+    delivery wake and push the dispatch rate limit's local counts (app/dispatch/writer.py,
     app/queue/lanes.py, app/api/limits.py). Each step is best effort: an exiting worker must not fail."""
-    from app.services.dispatch_writer import stop_dispatch_writer
+    from app.dispatch import stop_dispatch_writer
     from wsgi import app
 
     steps = (

@@ -143,7 +143,7 @@ class Config:
         self.SNAPSHOT_TTL_SECONDS = env_float("SNAPSHOT_TTL_SECONDS", 5.0)
         # A snapshot is rebuilt at least this often even when its fingerprint query sees no change.
         self.SNAPSHOT_MAX_AGE_SECONDS = env_float("SNAPSHOT_MAX_AGE_SECONDS", 300.0)
-        # Group commit of API dispatches (app/services/dispatch_writer.py): auto = on for PostgreSQL.
+        # Group commit of API dispatches (app/dispatch/writer.py): auto = on for PostgreSQL.
         self.DISPATCH_GROUP_COMMIT = os.environ.get("DISPATCH_GROUP_COMMIT", "auto")
         self.DISPATCH_GROUP_MAX = env_int("DISPATCH_GROUP_MAX", 64)
         self.DISPATCH_WRITER_THREADS = env_int("DISPATCH_WRITER_THREADS", 1)

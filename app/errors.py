@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, has_request_context, jsonify, request
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +28,21 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.fields = fields or {}
+
+
+def pydantic_fields(err: ValidationError) -> dict[str, list[str]]:
+    """Pydantic's errors by field name. A model-level error written "field: message" is filed under
+    that field; an unknown field is reported as not accepted."""
+    fields: dict[str, list[str]] = {}
+    for item in err.errors():
+        name = ".".join(str(p) for p in item["loc"]) or "body"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "This field is not accepted here."
+        elif not item["loc"] and ": " in message and message.split(": ", 1)[0].isidentifier():
+            name, message = message.split(": ", 1)
+        fields.setdefault(name, []).append(message)
+    return fields
 
 
 FLAT_ERROR_PATHS = frozenset({"/api/v1/notifications/events/dispatch/"})

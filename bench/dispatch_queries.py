@@ -122,7 +122,7 @@ def profile_dispatches(client, api_key: str, events: int, customers: int) -> dic
     for (file, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
         if "/work/main/app/" in file or "/work/main/jobs/" in file:
             app_rows.append((f"{func} ({_short(file)})", round(100 * ct / total, 1)))
-        if func == "accept_event" and file.endswith("app/services/dispatch.py"):
+        if func == "accept_event" and file.endswith("app/dispatch/accept.py"):
             for (cfile, _cline, cfunc), timing in stats.all_callees[(file, _line, func)].items():
                 callees.append((f"{cfunc} ({_short(cfile)})", round(1000 * timing[3] / events, 3)))
     return {"app_cumulative_pct": sorted(app_rows, key=lambda r: -r[1])[:20],

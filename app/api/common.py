@@ -12,9 +12,8 @@ from pydantic import AliasChoices, BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
-from app.errors import ApiError
+from app.errors import ApiError, pydantic_fields
 from app.extensions import db
-from app.services.dispatch_request import pydantic_fields
 
 M = TypeVar("M", bound=BaseModel)
 

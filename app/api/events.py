@@ -11,11 +11,11 @@ from app.api.auth import require_api_key
 from app.api.openapi import doc
 from app.api.schemas.common import FlatErrorBody
 from app.api.schemas.events import DispatchAccepted, EventStatusOut
+from app.dispatch import DispatchRequest, accept_event
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Notification
-from app.services.dispatch import accept_event
-from app.services.dispatch_request import CUSTOM_EVENT, DispatchRequest
+from app.orchestration.planning import CUSTOM_EVENT
 
 
 def _json_body():

@@ -86,7 +86,7 @@ def openapi_document() -> dict:
     return document
 
 
-# The dispatch model lives with the hot path (app/services/dispatch_request.py); its example is added here.
+# The dispatch model lives with the hot path (app/dispatch/request.py); its example is added here.
 DISPATCH_EXAMPLE = {
     "event_type": "appointment_scheduled", "service_type_id": "mantenimiento-preventivo",
     "phase_id": "phase-schedule", "customer_id": "customer-001", "target": "clients",

@@ -25,10 +25,9 @@ from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.queue import SEND_NOTIFICATION, enqueue_at, release_lane, request_delivery
-from app import catalog, integrations
-from app.services import planner
+from app import catalog, dispatch, integrations
 from app.services.channel_pool import get_channel
-from app.services.recipients import active_push_targets
+from app.services.push_subscriptions import active_push_targets
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +265,7 @@ def add_fallback(notification_id: uuid.UUID) -> Notification | None:
     """Plan the failed row's fallback into the session (not committed); None when there is none."""
     row = db.session.get(Notification, notification_id, populate_existing=True)
     try:
-        fallback = planner.fallback_row(row, catalog.get_snapshot())
+        fallback = dispatch.fallback_row(row, catalog.get_snapshot())
     except Exception:  # noqa: BLE001 - a fallback that cannot be planned must not lose the failure record
         log.exception("fallback planning failed for notification %s", notification_id)
         return None

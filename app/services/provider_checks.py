@@ -8,10 +8,10 @@ import uuid
 from flask import current_app
 
 from app import catalog
-from app.channels.base import CheckResult, Message, PushTarget, SendResult
+from app.channels.base import CheckResult, Message, SendResult
 from app.channels.registry import build_channel
 from app.models import NotificationTemplate
-from app.services.recipients import active_push_targets, load_customer
+from app.services.push_subscriptions import push_targets_for
 
 TEST_SUBJECT = "Prueba de Avisos"
 TEST_BODY = "Este es un mensaje de prueba de Avisos. Si lo recibió, el canal está bien configurado."
@@ -41,15 +41,10 @@ def _send_once(channel: str, address: str, subject: str, body: str, html_body: s
     message = Message(
         notification_id=str(uuid.uuid4()), channel=channel, recipient=address, subject=subject, body=body,
         html_body=html_body, payload={"url": current_app.config["FRONTEND_URL"], "tag": "avisos-test"},
-        push_targets=_push_targets(address) if channel == "push" else (),
+        push_targets=push_targets_for(address) if channel == "push" else (),
     )
     adapter = build_channel(channel, current_app.config)
     try:
         return adapter.send(message)
     finally:
         adapter.close()
-
-
-def _push_targets(customer_ref: str) -> tuple[PushTarget, ...]:
-    customer = load_customer(customer_ref)
-    return active_push_targets(customer.id) if customer else ()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.channels.base import PushTarget
 from app.extensions import db
 from app.models import Customer, PushSubscription
 
@@ -57,6 +59,19 @@ def unsubscribe(endpoint: str) -> bool:
     db.session.delete(row)
     db.session.commit()
     return True
+
+
+def active_push_targets(customer_id: uuid.UUID) -> tuple[PushTarget, ...]:
+    """The customer's active browser subscriptions, as the push adapter takes them."""
+    subs = db.session.scalars(select(PushSubscription).where(
+        PushSubscription.customer_id == customer_id, PushSubscription.is_active))
+    return tuple(PushTarget(str(s.id), s.endpoint, s.p256dh, s.auth) for s in subs)
+
+
+def push_targets_for(customer_ref: str) -> tuple[PushTarget, ...]:
+    """The active subscriptions of the customer with this customer_id (none for an unknown one)."""
+    customer_id = db.session.scalar(select(Customer.id).where(Customer.customer_id == customer_ref))
+    return active_push_targets(customer_id) if customer_id else ()
 
 
 def active_count(customer: Customer) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from app.dispatch import accept_event
 from app.errors import ApiError
 from app.extensions import db
 from app.models import MaintenanceReminder
@@ -53,8 +54,6 @@ def cancel_reminders(ids: Iterable[uuid.UUID]) -> int:
 def notify_now(reminder_id: uuid.UUID) -> tuple[bool, str]:
     """Dispatch the reminder's event now, whatever its due date. Returns (queued, detail).
     Repeated clicks within the same minute are one event (idempotency key per minute)."""
-    from app.services.dispatch import accept_event
-
     reminder = db.session.get(MaintenanceReminder, reminder_id)
     if reminder is None:
         return False, "not_found"

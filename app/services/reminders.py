@@ -12,13 +12,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.dispatch import accept_event
 from app.errors import ApiError
 from app.extensions import db
 from app.models import MaintenanceReminder
 from app.models.base import utcnow
 from app.models.enums import ReminderStatus, ReminderType
+from app.orchestration.planning import REMINDER_EVENT
 from app import integrations
-from app.services.planner import REMINDER_EVENT
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,6 @@ def reminder_payload(reminder: MaintenanceReminder, today: date) -> dict:
 def check_maintenance_reminders(force: bool = False) -> dict:
     """Run the daily check. Scheduled runs wait for REMINDER_HOUR (local time); `force` runs now.
     A reminder is never notified twice on the same local day."""
-    from app.services.dispatch import accept_event
-
     today, now_local = local_today()
     if not force and now_local.hour < current_app.config["REMINDER_HOUR"]:
         return {"skipped": f"before {current_app.config['REMINDER_HOUR']}:00 {current_app.config['TIMEZONE']}"}

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, func, select, update
 
+from app.dispatch import expire_waiting_events, plan_late_customers
 from app.extensions import db
 from app.integrations import deliver_due_webhooks
 from app.models import DeliveryAttempt, DispatchEvent, Notification
@@ -50,43 +51,6 @@ def recover_stuck_sending() -> int:
         add_fallback(row.id)
     db.session.commit()
     return len(stuck)
-
-
-def plan_late_customers() -> int:
-    """Events stored as waiting while their customer's sync was committing: plan them now."""
-    from app.models import Customer
-    from app.services.dispatch import plan_waiting_events
-
-    refs = db.session.scalars(
-        select(DispatchEvent.customer_ref).distinct()
-        .join(Customer, Customer.customer_id == DispatchEvent.customer_ref)
-        .where(DispatchEvent.status == "waiting_for_customer")
-    ).all()
-    db.session.commit()
-    return sum(plan_waiting_events(ref) for ref in refs)
-
-
-def expire_waiting_events() -> int:
-    """Events whose customer never appeared within CUSTOMER_WAIT_SECONDS fail, visibly, with the reason."""
-    wait = current_app.config["CUSTOMER_WAIT_SECONDS"]
-    cutoff = utcnow() - timedelta(seconds=wait)
-    events = db.session.scalars(
-        select(DispatchEvent).where(DispatchEvent.status == "waiting_for_customer", DispatchEvent.created_at < cutoff)
-        .with_for_update(skip_locked=True)
-    ).all()
-    now = utcnow()
-    for event in events:
-        event.status = "expired"
-        db.session.execute(
-            update(Notification).where(Notification.event_id == event.id,
-                                       Notification.status == S.WAITING_FOR_CUSTOMER)
-            .values(status=S.FAILED, failed_at=now, updated_at=now, error_code="customer_not_found",
-                    error_reason=f"Customer '{event.customer_ref}' was not synced within {wait // 60} min "
-                                 f"({wait} s) of the event.")
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
-    return len(events)
 
 
 def count_due() -> dict[str, int]:

@@ -22,14 +22,13 @@ from typing import Annotated, Any, ClassVar, Iterable, Sequence, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 from sqlalchemy import select
 
-from app.errors import ApiError
+from app.dispatch import plan_waiting_events
+from app.errors import ApiError, pydantic_fields
 from app.extensions import db
 from app.models import BackgroundTask, Customer, DispatchEvent, Vehicle
 from app.models.base import utcnow
 from app.models.enums import TaskStatus
 from app.orchestration.contacts import is_valid_email, normalise_plate
-from app.services.dispatch import plan_waiting_events
-from app.services.dispatch_request import pydantic_fields
 
 log = logging.getLogger(__name__)
 

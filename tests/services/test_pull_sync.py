@@ -205,7 +205,7 @@ def test_a_source_already_running_is_not_run_twice(app, client_db):
 
 def test_a_dispatch_waiting_for_a_pulled_customer_is_planned(app, client_db):
     from app.models import DispatchEvent
-    from app.services.dispatch import accept_event
+    from app.dispatch import accept_event
     from tests import factories
 
     factories.basic_setup()

@@ -1,4 +1,4 @@
-"""Dispatch responses (the request body is app/services/dispatch_request.DispatchRequest)."""
+"""Dispatch responses (the request body is app/dispatch/request.py's DispatchRequest)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Accept an event: validate, plan, render, store the notification rows in one transaction,
-then hand them to delivery. The 202 is built only after the commit."""
+"""Accept an event: validate, resolve, render, then plan and store the notification rows in one
+transaction and hand them to delivery. The 202 is built only after the commit."""
 
 from __future__ import annotations
 
@@ -16,31 +16,24 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from app import integrations
+from app.catalog import Snapshot, get_snapshot
+from app.dispatch import pg_direct
+from app.dispatch import plan
+from app.dispatch.recipients import load_customers
+from app.dispatch.request import DispatchRequest, parse_dispatch
+from app.dispatch.resolve import ResolvedEvent, resolve
+from app.dispatch.writer import WriterUnavailable, dispatch_writer
 from app.errors import ApiError
 from app.extensions import db
 from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus
-from app.queue import request_delivery
-from app.orchestration.planning import EventSpec, choose_template
+from app.orchestration.planning import CUSTOM_EVENT, EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
-from app import integrations
-from app.catalog import Snapshot, get_snapshot
-from app.services import pg_direct, planner
-from app.services.dispatch_request import DispatchRequest, parse_dispatch
-from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
-from app.services.recipients import load_customer, load_customers
+from app.queue import request_delivery
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ResolvedEvent:
-    spec: EventSpec
-    type_name: str
-    phase_name: str
-    workshop_id: str | None
-    workshop_name: str
 
 
 def request_hash(payload: Any) -> str:
@@ -48,45 +41,23 @@ def request_hash(payload: Any) -> str:
 
 
 def resolve_event(req: DispatchRequest, snap: Snapshot) -> ResolvedEvent:
-    """Slugs to ids; every unknown reference is reported at once (400). A custom event may name no
-    service type (its subject and body come with it)."""
-    fields: dict[str, list[str]] = {}
-    stype = snap.types.get(req.service_type_id) if req.service_type_id else None
-    subtype = snap.types.get(req.subtype_id) if req.subtype_id else None
-    if req.service_type_id and stype is None:
-        fields["service_type_id"] = [f"Unknown service type '{req.service_type_id}'."]
-    elif stype is not None and stype.parent_id is not None:  # a subtype slug given as the type
-        subtype, stype = stype, snap.types_by_id.get(stype.parent_id)
-    if req.subtype_id and (subtype is None or stype is None or subtype.parent_id != stype.id):
-        fields["subtype_id"] = [f"Unknown subtype '{req.subtype_id}' for this service type."]
-    phase = snap.phases.get(req.phase_id) if req.phase_id else None
-    if req.phase_id and phase is None:
-        fields["phase_id"] = [f"Unknown phase '{req.phase_id}'."]
-    if not req.phase_id and req.event_type not in planner.EVENT_TEMPLATE_TYPES:
-        fields["phase_id"] = ["This field is required."]
-    workshop = snap.workshop(req.taller_id)
-    if req.taller_id and workshop is None:
-        fields["taller_id"] = [f"Unknown workshop '{req.taller_id}'."]
-    if fields:
-        raise ApiError(400, "validation_error", "The event references unknown data.", fields)
-    spec = EventSpec(
-        event_type=req.event_type, target=req.target, service_type_id=stype.id if stype else None,
-        subtype_id=subtype.id if subtype else None, phase_id=phase.id if phase else None,
-        workshop_id=workshop.id if workshop else None,
-    )
-    name = (subtype or stype).name if stype else ""
-    return ResolvedEvent(spec, name, phase.name if phase else "", spec.workshop_id, workshop.name if workshop else "")
+    """Slugs to ids; every unknown reference is reported at once (400)."""
+    resolved, problems = resolve(req.event_type, req.target, req.service_type_id, req.subtype_id, req.phase_id,
+                                 req.taller_id, snap)
+    if problems:
+        raise ApiError(400, "validation_error", "The event references unknown data.", problems)
+    return resolved
 
 
 def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
-                    req_channels: list[str] | None = None) -> planner.RenderCache:
+                    req_channels: list[str] | None = None) -> plan.RenderCache:
     """Every template this event could use (the matrix's channels for the phase; every channel for
     event-type templates) must render with the given context. Reports all missing names at once.
 
     Returns what it rendered, so planning does not render the same templates again."""
     spec = resolved.spec
-    templates = planner.templates_for(spec, context, snap)
-    if spec.event_type == planner.CUSTOM_EVENT and not any(t.body.strip() for t in templates):
+    templates = plan.templates_for(spec, context, snap)
+    if spec.event_type == CUSTOM_EVENT and not any(t.body.strip() for t in templates):
         raise ApiError(400, "validation_error", "A custom event needs context.body.",
                        {"context.body": ["This field is required for event_type 'custom'."]})
     if spec.phase_id:
@@ -96,14 +67,14 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
     else:
         channels = [(c, None) for c in ("whatsapp", "email", "push") if req_channels is None or c in req_channels]
     missing: dict[str, list[str]] = {}
-    rendered: planner.RenderCache = {}
+    rendered: plan.RenderCache = {}
     for channel, cell_template in channels:
         template = choose_template(templates, spec, channel, cell_template)
         if template is None:
             continue
         try:
             with_html = channel == "email"
-            rendered[planner.render_key(template, with_html)] = render_message(
+            rendered[plan.render_key(template, with_html)] = render_message(
                 template.subject, template.body, context, html_template=template.html_body, with_html=with_html)
         except MissingVariables as err:
             for name in err.names:
@@ -136,9 +107,9 @@ def _find_idempotent(api_key_id, key: str) -> DispatchEvent | None:
 class PreparedEvent:
     """A validated, rendered event ready to be planned against its customer and stored."""
 
-    event: planner.EventRecord
+    event: plan.EventRecord
     plate: str | None
-    rendered: planner.RenderCache
+    rendered: plan.RenderCache
     spec: EventSpec
     context: dict  # the caller's context with what Avisos fills (Fase, Taller, ...)
     api_key_id: Any
@@ -151,7 +122,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     """The dispatch use case. Returns (status, body); raises ApiError for client errors.
 
     With `group_commit` (the API endpoint), the event is stored by this process's dispatch writer
-    together with other requests' events (app/services/dispatch_writer.py); otherwise in the
+    together with other requests' events (app/dispatch/writer.py); otherwise in the
     caller's session and transaction, committed here.
     """
     # The request hash and the stored response only serve a repeat with the same Idempotency-Key.
@@ -191,16 +162,16 @@ def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_ha
     req = parse_dispatch(payload)
     snap = get_snapshot()
     resolved = resolve_event(req, snap)
-    context = planner.event_context(req.context, resolved.phase_name, resolved.type_name,
+    context = plan.event_context(req.context, resolved.phase_name, resolved.type_name,
                                     resolved.workshop_name or None)
     rendered = check_templates(resolved, context, snap, req.channels)
-    event = planner.EventRecord(
+    event = plan.EventRecord(
         id=uuid.uuid4(), correlation_id=req.correlation_id or str(uuid.uuid4()), event_type=req.event_type,
         service_type_slug=req.service_type_id, subtype_slug=req.subtype_id, phase_slug=req.phase_id,
-        target=req.target, workshop_id=uuid.UUID(resolved.workshop_id) if resolved.workshop_id else None,
+        target=req.target, workshop_id=uuid.UUID(resolved.spec.workshop_id) if resolved.spec.workshop_id else None,
         customer_ref=req.customer_id, context=dict(req.context), channels=req.channels,
     )
-    return PreparedEvent(event, planner.event_plate(req.context), rendered, resolved.spec, context, api_key_id,
+    return PreparedEvent(event, plan.event_plate(req.context), rendered, resolved.spec, context, api_key_id,
                          idempotency_key, body_hash)
 
 
@@ -218,7 +189,7 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
     then calls announce_stored.
 
     This is the hot path: no ORM entities, and on PostgreSQL the statements go through psycopg
-    (services/pg_direct.py): on the session's connection, or on `connection`, a dispatch writer's
+    (app/dispatch/pg_direct.py): on the session's connection, or on `connection`, a dispatch writer's
     autocommit connection (one SELECT, one INSERT statement). Raises (nothing committed) when
     storing fails; the caller rolls back.
     """
@@ -233,9 +204,9 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
         customer = customers.get((event.customer_ref, prepared.plate))
         waiting = customer is None and event.target == "clients"
         if waiting:
-            event_rows, errors = [planner.waiting_placeholder(event)], []
+            event_rows, errors = [plan.waiting_placeholder(event)], []
         else:
-            event_rows, errors = planner.plan_rows(event, customer, snap, prepared.rendered,
+            event_rows, errors = plan.plan_rows(event, customer, snap, prepared.rendered,
                                                    (prepared.spec, prepared.context))
         response = _response(event, waiting, event_rows, errors)
         events.append({
@@ -306,23 +277,3 @@ def _response(event, waiting: bool, rows: list[dict], errors: list[str]) -> dict
     elif not queued:
         body["message"] = "The event was accepted but resolved to no channel."
     return body
-
-
-def plan_waiting_events(customer_ref: str) -> int:
-    """Plan the events that were waiting for this customer (called after a customer sync)."""
-    customer = load_customer(customer_ref)
-    if customer is None:
-        return 0
-    events = db.session.scalars(
-        select(DispatchEvent).where(DispatchEvent.status == "waiting_for_customer",
-                                    DispatchEvent.customer_ref == customer_ref)
-        .with_for_update(skip_locked=True)
-    ).all()
-    snap = get_snapshot()
-    for event in events:
-        plate = planner.event_plate(event.context)
-        planner.plan_waiting_event(event, load_customer(customer_ref, plate) if plate else customer, snap)
-    db.session.commit()
-    if events:
-        request_delivery()
-    return len(events)

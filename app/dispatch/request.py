@@ -6,11 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
 
-from app.errors import ApiError
+from app.errors import ApiError, pydantic_fields
 from app.models.enums import TARGETS
-
-
-CUSTOM_EVENT = "custom"
+from app.orchestration.planning import CUSTOM_EVENT
 
 
 class DispatchRequest(BaseModel):
@@ -55,22 +53,8 @@ class DispatchRequest(BaseModel):
         return value
 
 
-def pydantic_fields(err: ValidationError) -> dict[str, list[str]]:
-    """Pydantic's errors by field name. A model-level error written "field: message" is filed under
-    that field; an unknown field is reported as not accepted."""
-    fields: dict[str, list[str]] = {}
-    for item in err.errors():
-        name = ".".join(str(p) for p in item["loc"]) or "body"
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "This field is not accepted here."
-        elif not item["loc"] and ": " in message and message.split(": ", 1)[0].isidentifier():
-            name, message = message.split(": ", 1)
-        fields.setdefault(name, []).append(message)
-    return fields
-
-
 def parse_dispatch(payload: Any) -> DispatchRequest:
+    """The validated dispatch body; 400 naming every problem."""
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_body", "The body must be a JSON object.", {"body": ["Expected a JSON object."]})
     try:

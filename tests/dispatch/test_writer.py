@@ -1,4 +1,4 @@
-"""Group commit of API dispatches (app/services/dispatch_writer.py)."""
+"""Group commit of API dispatches (app/dispatch/writer.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import DispatchEvent, Notification
-from app.services.dispatch_writer import EXTENSION_KEY, DispatchWriter, group_commit_enabled, stop_dispatch_writer
+from app.dispatch.writer import EXTENSION_KEY, DispatchWriter, group_commit_enabled, stop_dispatch_writer
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"
@@ -247,7 +247,7 @@ def test_failing_after_commit_work_does_not_stop_the_writer(app):
 def test_a_writer_connection_the_server_dropped_is_replaced_without_failing_a_request(grouped, api_headers):
     from sqlalchemy import text
 
-    from app.services import pg_direct
+    from app.dispatch import pg_direct
 
     if not pg_direct.active():
         pytest.skip("the writer's own connection is PostgreSQL's path")
@@ -269,7 +269,7 @@ def test_requests_waiting_on_the_writer_hold_no_pooled_connection(app, make_app,
     connection while waiting on the writer, and a writer needing one of the pool's waited for them
     until the pool timed out."""
     from app.api.auth import forget_cached_keys
-    from app.services import pg_direct
+    from app.dispatch import pg_direct
 
     if not pg_direct.active():
         pytest.skip("pool limits apply to PostgreSQL's engine")

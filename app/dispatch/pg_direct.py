@@ -4,7 +4,7 @@ Storing accepted events takes a customers SELECT, two multi-row INSERTs and a CO
 SQLAlchemy's execution machinery each cost the web process more CPU than the database spent on it
 (docs/PERFORMANCE.md), so on PostgreSQL they go through psycopg, in one of two ways:
 
-- The dispatch writer threads (services/dispatch_writer.py) own an autocommit connection each
+- The dispatch writer threads (app/dispatch/writer.py) own an autocommit connection each
   (`writer_connection`). A batch is two statements, two round trips and no transaction block: one
   SELECT (`fetch_all`), then one INSERT for every row of every table (`insert_committed`, the
   tables joined by data-modifying WITH clauses), which PostgreSQL commits as it completes.

@@ -20,18 +20,15 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.contacts import normalise_plate
 from app.orchestration.planning import (
-    EventSpec, PlannedMessage, TemplateData, plan_deliveries, plan_fallback,
+    CUSTOM_EVENT, REMINDER_EVENT, EventSpec, PlannedMessage, TemplateData, plan_deliveries, plan_fallback,
 )
 from app.orchestration.rendering import MissingVariables, normalise_name, render_message
-from app.services.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
+from app.dispatch.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
+from app.dispatch.resolve import resolve_stored
 
 # Rendered messages of one event (one context), keyed by render_key().
 RenderCache = dict[tuple[str, str, bool], Any]
 
-REMINDER_EVENT = "maintenance_reminder"
-CUSTOM_EVENT = "custom"
-# Event types whose templates are chosen by event type rather than by phase.
-EVENT_TEMPLATE_TYPES = {REMINDER_EVENT, CUSTOM_EVENT}
 
 
 def event_context(context: dict[str, Any], phase_name: str, type_name: str, workshop_name: str | None) -> dict:
@@ -77,20 +74,12 @@ def waiting_placeholder(event) -> dict:
     return notification_values(event, None, channel=None, recipient="", status=NotificationStatus.WAITING_FOR_CUSTOMER)
 
 
-def spec_of(event, snap: Snapshot) -> tuple[EventSpec, str, str, str | None]:
-    """Re-resolve a stored event's slugs (validated when it was accepted; a custom event may have
-    no service type)."""
-    stype = snap.types[event.service_type_slug] if event.service_type_slug else None
-    subtype = snap.types.get(event.subtype_slug) if event.subtype_slug else None
-    if stype is not None and stype.parent_id:
-        subtype, stype = stype, snap.types_by_id[stype.parent_id]
-    phase = snap.phases.get(event.phase_slug) if event.phase_slug else None
-    workshop_id = str(event.workshop_id) if event.workshop_id else None
-    workshop = snap.workshop(workshop_id)
-    spec = EventSpec(event.event_type, event.target, stype.id if stype else None, subtype.id if subtype else None,
-                     phase.id if phase else None, workshop_id)
-    type_name = (subtype or stype).name if stype else ""
-    return spec, type_name, phase.name if phase else "", workshop.name if workshop else None
+def _stored_spec_and_context(event, snap: Snapshot) -> tuple[EventSpec, dict]:
+    """A stored event's spec and full context (resolved again from its slugs)."""
+    resolved = resolve_stored(event, snap)
+    context = event_context(event.context or {}, resolved.phase_name, resolved.type_name,
+                            resolved.workshop_name or None)
+    return resolved.spec, context
 
 
 def templates_for(spec: EventSpec, context: dict, snap: Snapshot) -> list[TemplateData]:
@@ -144,11 +133,7 @@ def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot, rendered: Re
     skipped = outside_vehicle_phases(event, customer)
     if skipped:
         return [], [skipped]
-    if resolved is not None:
-        spec, context = resolved
-    else:
-        spec, type_name, phase_name, workshop_name = spec_of(event, snap)
-        context = event_context(event.context or {}, phase_name, type_name, workshop_name)
+    spec, context = resolved if resolved is not None else _stored_spec_and_context(event, snap)
     recipient = recipient_for(event, customer, snap)
     type_ids = [t for t in (spec.subtype_id, spec.service_type_id) if t]
     cells = None
@@ -195,8 +180,7 @@ def fallback_row(failed: Notification, snap: Snapshot) -> Notification | None:
     customer = load_customer(event.customer_ref, event_plate(event.context))
     if event.target == "clients" and customer is None:
         return None
-    spec, type_name, phase_name, workshop_name = spec_of(event, snap)
-    context = event_context(event.context or {}, phase_name, type_name, workshop_name)
+    spec, context = _stored_spec_and_context(event, snap)
     recipient = recipient_for(event, customer, snap)
     used = {n.channel for n in _event_rows(event) if n.channel}
     shop = snap.workshop(spec.workshop_id)

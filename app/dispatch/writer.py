@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "avisos_dispatch_writer"
@@ -152,8 +154,6 @@ class DispatchWriter:
             log.exception("dispatch writer: cleanup failed")
 
     def _store(self, batch: list[tuple[Any, _Handoff]]) -> None:
-        from app.extensions import db
-
         with self._count_lock:
             self.batches += 1
             self.items += len(batch)
@@ -177,8 +177,6 @@ class DispatchWriter:
                 db.session.remove()
 
     def _store_one_by_one(self, batch: list[tuple[Any, _Handoff]]) -> None:
-        from app.extensions import db
-
         for item, handoff in batch:
             try:
                 result = self.store([item])[0]

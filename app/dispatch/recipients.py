@@ -17,12 +17,11 @@ from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.catalog import WorkshopInfo
-from app.channels.base import PushTarget
+from app.dispatch import pg_direct
 from app.extensions import db
 from app.models import ChannelPreference, Customer, PushSubscription, Vehicle
 from app.orchestration.contacts import is_valid_email, normalise_phone
 from app.orchestration.planning import Contacts, Preference
-from app.services import pg_direct
 
 
 @dataclass(frozen=True)
@@ -131,13 +130,6 @@ def load_customers(wanted: Iterable[tuple[str, str | None]],
 def load_customer(customer_ref: str, plate: str | None = None) -> CustomerInfo | None:
     """One customer (see load_customers)."""
     return load_customers([(customer_ref, plate)]).get((customer_ref, plate))
-
-
-def active_push_targets(customer_id: uuid.UUID) -> tuple[PushTarget, ...]:
-    """The customer's active browser subscriptions, as the push adapter takes them."""
-    subs = db.session.scalars(select(PushSubscription).where(
-        PushSubscription.customer_id == customer_id, PushSubscription.is_active))
-    return tuple(PushTarget(str(s.id), s.endpoint, s.p256dh, s.auth) for s in subs)
 
 
 def customer_recipient(customer: CustomerInfo) -> Recipient:

@@ -1,0 +1,23 @@
+"""An event comes in: accept it (validate the body, resolve its slugs, check that every template it
+may use renders), plan who gets what on which channel, and store the event with its notification
+rows in one commit before answering 202; delivery is woken after that commit.
+
+- accept_event:           the dispatch use case (request.py -> resolve.py -> accept.py -> plan.py)
+- plan_waiting_events, plan_late_customers, expire_waiting_events: events waiting for their customer
+- fallback_row:           the next channel's message for a failed one, planned like the first
+
+Tuning behind accept_event: API dispatches are stored by this process's group-commit writer
+(writer.py), on PostgreSQL with psycopg statements (pg_direct.py); customers are read without the
+ORM (recipients.py).
+"""
+
+from app.dispatch.accept import accept_event, store_events
+from app.dispatch.plan import fallback_row
+from app.dispatch.request import DispatchRequest, parse_dispatch
+from app.dispatch.waiting import expire_waiting_events, plan_late_customers, plan_waiting_events
+from app.dispatch.writer import stop_dispatch_writer
+
+__all__ = [
+    "DispatchRequest", "accept_event", "expire_waiting_events", "fallback_row", "parse_dispatch",
+    "plan_late_customers", "plan_waiting_events", "stop_dispatch_writer", "store_events",
+]
