@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.services import reminders, sweeper
+from app import records
+from app.services import sweeper
 from jobs.entry import job_entry
 
 
@@ -15,4 +16,4 @@ def retry_failed_notifications() -> dict:
 @job_entry
 def check_maintenance_reminders() -> dict:
     """Hourly; does its daily work once REMINDER_HOUR has passed in TIMEZONE (a missed hour catches up)."""
-    return reminders.check_maintenance_reminders(force=False)
+    return records.check_maintenance_reminders(force=False)

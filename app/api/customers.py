@@ -25,7 +25,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import ChannelPreference, Customer
 from app.models.enums import CHANNEL_LABELS
-from app.services import customer_records as records
+from app import records
 
 TAGS = ("Customers",)
 BASE = "/notifications/customers/"

@@ -11,7 +11,7 @@ from app.api.common import iso, parse_body
 from app.api.openapi import doc
 from app.api.schemas.push import PushStatusOut, SubscribeIn, SubscriptionOut, UnsubscribeIn, VapidKeyOut
 from app.errors import ApiError
-from app.services import customer_records, push_subscriptions
+from app import records
 
 TAGS = ("Push",)
 
@@ -23,15 +23,15 @@ def subscribe():
     """Subscribe a browser: 201 for a new endpoint, 200 for a known one (updated, reactivated, moved
     to this customer, its failure count reset)."""
     body = parse_body(SubscribeIn, what="The subscription")
-    problem = push_subscriptions.endpoint_problem(body.subscription.endpoint)
+    problem = records.endpoint_problem(body.subscription.endpoint)
     if problem:
         raise ApiError(400, "validation_error", "The subscription is not valid.", {"subscription.endpoint": [problem]})
-    customer = customer_records.find_customer(body.customer_id)
+    customer = records.find_customer(body.customer_id)
     if customer is None:
         raise ApiError(400, "validation_error", "Unknown customer.", {"customer_id": ["Unknown customer."]})
     agent = body.user_agent or request.headers.get("User-Agent", "")
     browser = body.subscription
-    row, created = push_subscriptions.subscribe(customer, browser.endpoint, browser.keys.p256dh, browser.keys.auth,
+    row, created = records.subscribe(customer, browser.endpoint, browser.keys.p256dh, browser.keys.auth,
                                                 agent, body.expires_at)
     return jsonify({"id": str(row.id), "customer_id": customer.customer_id, "endpoint": row.endpoint,
                     "is_active": row.is_active, "last_used_at": iso(row.last_success_at),
@@ -45,7 +45,7 @@ def subscribe():
 def unsubscribe():
     """Remove the subscription with this endpoint (JSON body `{endpoint}`)."""
     body = parse_body(UnsubscribeIn, what="The request")
-    if not push_subscriptions.unsubscribe(body.endpoint):
+    if not records.unsubscribe(body.endpoint):
         raise ApiError(404, "not_found", "No subscription with this endpoint.")
     return "", 204
 
@@ -55,10 +55,10 @@ def unsubscribe():
 @doc(TAGS, model=PushStatusOut, errors=(404,))
 def push_status(customer_id: str):
     """Whether the customer has an active push subscription."""
-    customer = customer_records.find_customer(customer_id)
+    customer = records.find_customer(customer_id)
     if customer is None:
         raise ApiError(404, "not_found", f"No customer with customer_id '{customer_id}'.")
-    count = push_subscriptions.active_count(customer)
+    count = records.active_count(customer)
     return jsonify({"has_subscription": count > 0, "subscription_count": count})
 
 

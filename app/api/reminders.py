@@ -13,7 +13,7 @@ from app.api.schemas.customers import ReminderFilters, ReminderIn, ReminderOut
 from app.errors import ApiError
 from app.models import MaintenanceReminder
 from app.models.enums import ReminderType
-from app.services import customer_records as records
+from app import records
 
 TAGS = ("Reminders",)
 BASE = "/notifications/reminders/"

@@ -12,7 +12,7 @@ from app.api.schemas.common import Page
 from app.api.schemas.customers import VehicleFilters, VehicleIn, VehicleOut
 from app.errors import ApiError
 from app.models import Vehicle
-from app.services import customer_records as records
+from app import records
 
 TAGS = ("Vehicles",)
 BASE = "/notifications/vehicles/"

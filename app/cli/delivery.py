@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app import records
 from app.config import ROOT
 from app.queue import runner
 
@@ -61,9 +62,7 @@ def retry_failed_command() -> None:
 @with_appcontext
 def check_reminders_command() -> None:
     """Dispatch maintenance reminders that are due now (by date or by kilometres)."""
-    from app.services.reminders import check_maintenance_reminders
-
-    click.echo(json.dumps(check_maintenance_reminders(force=True), indent=2))
+    click.echo(json.dumps(records.check_maintenance_reminders(force=True), indent=2))
 
 
 @click.command("send-test")

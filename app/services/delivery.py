@@ -24,10 +24,10 @@ from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
+from app.records import active_push_targets
 from app.queue import SEND_NOTIFICATION, enqueue_at, release_lane, request_delivery
 from app import catalog, dispatch, integrations
 from app.services.channel_pool import get_channel
-from app.services.push_subscriptions import active_push_targets
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,7 @@ from app.console.views.lookups import (
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, PushSubscription, Vehicle
 from app.models.enums import CHANNEL_LABELS, CHANNELS
-from app.services.customer_records import effective_preferences, set_preferences
-from app.services.customer_timeline import customer_timeline
+from app.records import customer_timeline, effective_preferences, set_preferences
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()-]{6,20}$"

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
 from app.models.enums import ReminderStatus, ReminderType
 from app.orchestration.contacts import normalise_plate
-from app.services import reminder_actions
+from app import records
 
 CUSTOMER_SEARCH = ("customer_id", "first_name", "last_name", "email")
 STATUS_LABELS = {
@@ -218,12 +218,12 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
 
     @action("complete", _l("Marcar completado"), _l("¿Marcar los recordatorios seleccionados como completados?"))
     def action_complete(self, ids: list[str]) -> None:
-        count = reminder_actions.complete_reminders(_uuids(ids))
+        count = records.complete_reminders(_uuids(ids))
         flash(_("%(count)s recordatorio(s) marcados como completados.", count=count), "success")
 
     @action("cancel", _l("Cancelar"), _l("¿Cancelar los recordatorios seleccionados?"))
     def action_cancel(self, ids: list[str]) -> None:
-        count = reminder_actions.cancel_reminders(_uuids(ids))
+        count = records.cancel_reminders(_uuids(ids))
         flash(_("%(count)s recordatorio(s) cancelados.", count=count), "success")
 
     @expose("/row-action/", methods=("POST",))
@@ -236,13 +236,13 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
         if reminder_id is None or db.session.get(MaintenanceReminder, reminder_id) is None:
             flash(_("El recordatorio no existe."), "error")
         elif operation == "complete":
-            reminder_actions.complete_reminders([reminder_id])
+            records.complete_reminders([reminder_id])
             flash(_("Recordatorio marcado como completado."), "success")
         elif operation == "cancel":
-            reminder_actions.cancel_reminders([reminder_id])
+            records.cancel_reminders([reminder_id])
             flash(_("Recordatorio cancelado."), "success")
         elif operation == "notify":
-            flash_notify_outcome(*reminder_actions.notify_now(reminder_id))
+            flash_notify_outcome(*records.notify_now(reminder_id))
         else:
             flash(_("Acción desconocida."), "error")
         return redirect(back)

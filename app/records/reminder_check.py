@@ -1,5 +1,6 @@
-"""Maintenance reminders: find the ones due (by date or by kilometres) and dispatch a
-`maintenance_reminder` event for each, with every variable Avisos knows filled in."""
+"""Maintenance reminders that come due: find them (by date or by kilometres) and dispatch a
+`maintenance_reminder` event for each, with every variable Avisos knows filled in (the hourly
+check), or for one reminder now (staff's "notify now")."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import integrations
 from app.dispatch import accept_event
 from app.errors import ApiError
 from app.extensions import db
@@ -19,7 +21,7 @@ from app.models import MaintenanceReminder
 from app.models.base import utcnow
 from app.models.enums import ReminderStatus, ReminderType
 from app.orchestration.planning import REMINDER_EVENT
-from app import integrations
+from app.records.reminders import CLOSED
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +104,13 @@ def check_maintenance_reminders(force: bool = False) -> dict:
         if notified_today(reminder, today):
             result["skipped_today"] += 1
             continue
-        outcome = _notify(reminder, today, accept_event)
+        outcome = _notify(reminder, today)
         result[outcome] += 1
     result["overdue"] = mark_overdue(today)
     return result
 
 
-def _notify(reminder: MaintenanceReminder, today: date, accept_event) -> str:
+def _notify(reminder: MaintenanceReminder, today: date) -> str:
     reminder_id = reminder.id
     try:
         _, body = accept_event(reminder_payload(reminder, today), api_key_id=SYSTEM_CALLER,
@@ -144,3 +146,29 @@ def mark_overdue(today: date) -> int:
     db.session.commit()
     return len(rows)
 
+
+def notify_now(reminder_id: uuid.UUID) -> tuple[bool, str]:
+    """Dispatch the reminder's event now, whatever its due date. Returns (queued, detail).
+    Repeated clicks within the same minute are one event (idempotency key per minute)."""
+    reminder = db.session.get(MaintenanceReminder, reminder_id)
+    if reminder is None:
+        return False, "not_found"
+    if reminder.status in CLOSED:
+        return False, "closed"
+    today, _ = local_today()
+    payload = reminder_payload(reminder, today)
+    payload["correlation_id"] = f"reminder-{reminder.id}-manual-{utcnow():%Y%m%dT%H%M}"
+    try:
+        _, body = accept_event(payload, api_key_id=SYSTEM_CALLER, idempotency_key=payload["correlation_id"])
+    except ApiError as err:
+        db.session.rollback()
+        log.warning("reminder %s could not be dispatched: %s %s", reminder_id, err.code, err.fields)
+        return False, err.code
+    reminder = db.session.get(MaintenanceReminder, reminder_id)
+    reminder.last_notified_at = utcnow()
+    queued = body.get("notifications_queued", 0)
+    if queued:
+        reminder.status = ReminderStatus.NOTIFIED
+        reminder.notified_count += 1
+    db.session.commit()
+    return bool(queued), "queued" if queued else "no_channel"

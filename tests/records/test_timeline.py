@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.models import DispatchEvent, Notification
-from app.services.customer_timeline import customer_timeline
+from app.records import customer_timeline
 from tests import factories
 
 

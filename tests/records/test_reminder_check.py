@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import MaintenanceReminder, Notification
-from app.services.reminders import check_maintenance_reminders
+from app.records import check_maintenance_reminders
 from tests import factories as f
 
 
