@@ -7,17 +7,17 @@ and enqueues one `run_sync_source` per due source; "Sincronizar ahora" in the co
 
 from __future__ import annotations
 
-from app.services import pull_sync
+from app import sync
 from jobs.entry import job_entry
 
 
 @job_entry
 def run_due_sources() -> int:
     """Enqueue a run for every active source whose next run is due. Returns how many."""
-    return pull_sync.start_due_sources()
+    return sync.start_due_sources()
 
 
 @job_entry
 def run_sync_source(source_id: str, trigger: str = "schedule") -> dict | None:
     """Run one source; returns the run's counts (None when it was already running or is gone)."""
-    return pull_sync.run_source_summary(source_id, trigger)
+    return sync.run_source_summary(source_id, trigger)

@@ -1,18 +1,18 @@
-"""Sync jobs (queue `sync`): apply a queued customer or vehicle sync task (app/services/sync_tasks.py)."""
+"""Sync jobs (queue `sync`): apply a queued customer or vehicle sync task (app/sync/tasks.py)."""
 
 from __future__ import annotations
 
-from app.services import sync_tasks
+from app import sync
 from jobs.entry import job_entry
 
 
 @job_entry
 def sync_customers(task_id: str) -> dict | None:
     """Apply a customer sync task, then plan the dispatches that were waiting for those customers."""
-    return sync_tasks.run_customers_task(task_id)
+    return sync.run_customers_task(task_id)
 
 
 @job_entry
 def sync_vehicles(task_id: str) -> dict | None:
     """Apply a vehicle sync task."""
-    return sync_tasks.run_vehicles_task(task_id)
+    return sync.run_vehicles_task(task_id)

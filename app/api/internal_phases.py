@@ -11,7 +11,7 @@ from app.api.openapi import INTERNAL_SECURITY, doc
 from app.api.schemas.internal import PhasesSyncIn, PhasesSyncOut, VehiclePhasesIn, VehiclePhasesOut
 from app.errors import ApiError
 from app import catalog
-from app.services import sync_tasks
+from app import sync
 
 TAGS = ("Internal",)
 
@@ -31,7 +31,7 @@ def sync_phases():
                        {"phases": ["Empty in full mode would deactivate every phase."]})
     result = catalog.sync_phases([p.model_dump() for p in body.phases], full=body.sync_mode == "full")
     outcome = {"created": result.created, "updated": result.updated, "deactivated": result.deactivated}
-    task = sync_tasks.record_task("sync_phases", body.model_dump(mode="json"), outcome)
+    task = sync.record_task("sync_phases", body.model_dump(mode="json"), outcome)
     catalog.invalidate_snapshot()
     return jsonify({"status": "accepted", "message": "Global phases sync applied.", "task_id": str(task.id),
                     "phases_count": len(slugs), "sync_mode": body.sync_mode, **outcome}), 202
@@ -57,7 +57,7 @@ def sync_vehicle_phases(plate: str):
     except catalog.UnknownPhases as err:
         raise ApiError(400, "validation_error", str(err), {"phases": [f"Unknown phase: {s}" for s in err.slugs]}) from None
     order = vehicle.phase_order or []
-    task = sync_tasks.record_task("sync_vehicle_phases", {"plate": vehicle.plate, **body.model_dump(mode="json")},
+    task = sync.record_task("sync_vehicle_phases", {"plate": vehicle.plate, **body.model_dump(mode="json")},
                                     {"plate": vehicle.plate, "phase_order": order})
     return jsonify({"status": "accepted", "message": "Vehicle phases sync applied.", "task_id": str(task.id),
                     "plate": vehicle.plate, "phases_count": len(items), "phase_order": order}), 202

@@ -13,7 +13,7 @@ from app.api.auth import require_internal_secret
 from app.errors import ApiError
 from app.models import BackgroundTask
 from app.models.enums import TaskStatus
-from app.services import sync, sync_tasks
+from app import sync
 
 
 def _json_body():
@@ -42,7 +42,7 @@ def _accepted(task_id: str, key: str, values: list[str], many: bool, noun: str) 
 @require_internal_secret
 def sync_customers():
     items, many = sync.parse_customers(_json_body())
-    task_id = sync_tasks.queue_sync(sync.CUSTOMERS_KIND, items)
+    task_id = sync.queue_sync(sync.CUSTOMERS_KIND, items)
     return jsonify(_accepted(task_id, "customer_id", [i.customer_id for i in items], many, "customer")), 202
 
 
@@ -50,7 +50,7 @@ def sync_customers():
 @require_internal_secret
 def sync_vehicles():
     items, many = sync.parse_vehicles(_json_body())
-    task_id = sync_tasks.queue_sync(sync.VEHICLES_KIND, items)
+    task_id = sync.queue_sync(sync.VEHICLES_KIND, items)
     return jsonify(_accepted(task_id, "plate", [i.plate for i in items], many, "vehicle")), 202
 
 

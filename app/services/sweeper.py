@@ -16,8 +16,8 @@ from app.models import DeliveryAttempt, DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.queue import request_delivery
+from app.sync import requeue_lost_tasks
 from app.services.delivery import add_fallback
-from app.services.sync_tasks import requeue_lost_tasks
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, SyncRun, SyncSource
-from tests.services.test_pull_sync import T1, SourceDb
+from tests.sync.test_pull import T1, SourceDb
 
 PASSWORD_IN_URL = "clave-muy-secreta"
 

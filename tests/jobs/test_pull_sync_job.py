@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Customer, SyncRun, SyncSource
 from app.models.base import utcnow
-from app.services import pull_sync
+from app import sync
 from jobs import pull_sync as jobs
-from tests.services.test_pull_sync import T1, SourceDb, make_source
+from tests.sync.test_pull import T1, SourceDb, make_source
 
 
 def test_due_sources_run_and_are_scheduled_again(app, tmp_path):
@@ -46,7 +46,7 @@ def test_an_rq_worker_runs_a_requested_sync(app, make_app, redis_url, tmp_path):
     source_id = str(make_source(app, client).id)
     rq_app = make_app(JOBS_MODE="rq", REDIS_URL=redis_url)
     with rq_app.app_context():
-        assert pull_sync.request_run(source_id, "manual")
+        assert sync.request_run(source_id, "manual")
         runner = rq_app.extensions["avisos_jobs"]
         SimpleWorker([runner.queue("sync")], connection=runner.redis).work(burst=True, with_scheduler=False)
         db.session.remove()

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import BackgroundTask, Customer
 from app.models.base import utcnow
 from app.models.enums import TaskStatus
-from app.services import sync, sync_tasks
+from app import sync
 from jobs import sync as jobs
 
 CARLOS = {"customer_id": "customer-001", "first_name": "Carlos", "email": "carlos@example.com"}
@@ -108,7 +108,7 @@ def test_unique_key_race_with_another_writer_is_applied_again_as_an_update(app, 
 
 
 def test_started_task_of_a_dead_worker_is_claimed_again(app):
-    task_id = make_task([CARLOS], status=TaskStatus.STARTED, started_at=utcnow() - sync_tasks.STALE_CLAIM - timedelta(1))
+    task_id = make_task([CARLOS], status=TaskStatus.STARTED, started_at=utcnow() - sync.STALE_CLAIM - timedelta(1))
     assert jobs.sync_customers(task_id)["created"] == 1
 
 
@@ -121,6 +121,6 @@ def test_recently_started_task_is_left_to_its_worker(app):
 def test_requeue_lost_tasks_runs_old_pending_tasks_only(app):
     old = make_task([CARLOS], created_at=utcnow() - timedelta(hours=1))
     recent = make_task([{"customer_id": "customer-002"}])
-    assert sync_tasks.requeue_lost_tasks(older_than=timedelta(minutes=10)) == 1
+    assert sync.requeue_lost_tasks(older_than=timedelta(minutes=10)) == 1
     assert task(old).status == TaskStatus.SUCCESS
     assert task(recent).status == TaskStatus.PENDING

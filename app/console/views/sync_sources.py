@@ -18,8 +18,9 @@ from app.console.security import RoleAccessMixin
 from app.extensions import db
 from app.models import SyncSource
 from app.models.sync_sources import UnreadableSecret
-from app.services import pull_sync
-from app.services.pull_sync_sources import DEFAULTS, SourceInput, mapping_text, save_source
+from app import sync
+from app.sync import PULL_DEFAULT_COLUMNS as DEFAULTS
+from app.sync import SourceInput, mapping_text, save_source
 
 RUNS_SHOWN = 50
 
@@ -84,15 +85,15 @@ class SyncSourcesView(RoleAccessMixin, BaseView):
         source = _source(source_id)
         runs = source.runs.limit(RUNS_SHOWN).all()
         return self.render("console/sync_source_detail.html", source=source, runs=runs,
-                           mappings=pull_sync.mappings(source))
+                           mappings=sync.mappings(source))
 
     @expose("/<uuid:source_id>/test", methods=["POST"])
     def test_connection(self, source_id: uuid.UUID):
         source = _source(source_id)
         try:
-            check = pull_sync.check_connection(source.get_url(), pull_sync.mappings(source))
+            check = sync.check_connection(source.get_url(), sync.mappings(source))
         except UnreadableSecret:
-            check = pull_sync.ConnectionCheck(False, [_("No se puede descifrar la URL guardada; vuelva a escribirla.")])
+            check = sync.ConnectionCheck(False, [_("No se puede descifrar la URL guardada; vuelva a escribirla.")])
         if check.ok:
             flash(_("Conexión correcta: las tablas y columnas existen."), "success")
         for message in check.messages:
@@ -102,7 +103,7 @@ class SyncSourcesView(RoleAccessMixin, BaseView):
     @expose("/<uuid:source_id>/run", methods=["POST"])
     def run_now(self, source_id: uuid.UUID):
         source = _source(source_id)
-        if pull_sync.request_run(str(source.id), "manual"):
+        if sync.request_run(str(source.id), "manual"):
             db.session.expire_all()  # in-process runners run it in another session: reload on the next read
             flash(_("Sincronización solicitada; el resultado aparecerá en el historial."), "success")
         else:

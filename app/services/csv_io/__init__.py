@@ -2,7 +2,7 @@
 
 reading.py parses a file (UTF-8 with or without BOM, ';' or ',' separated); schemas.py turns each
 row into a validated item or errors by line and column; importing.py validates a whole file and
-upserts it by natural key with the sync rules of app/services/sync.py; exporting.py streams CSV.
+upserts it by natural key with the sync rules of app/sync/upserts.py; exporting.py streams CSV.
 """
 
 from app.services.csv_io.exporting import EXPORTS, export_rows

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Customer
-from app.services import sync
+from app import sync
 from app.services.csv_io import reminders
 from app.services.csv_io.reading import CsvTable
 from app.services.csv_io.schemas import SCHEMAS, RowError, header_errors, parse_row

@@ -1,6 +1,6 @@
 """Row schemas: the columns of each importable entity and how a row of text becomes an item.
 
-Customers and vehicles validate with the sync API's own models (app/services/sync.py), so a CSV
+Customers and vehicles validate with the sync API's own models (app/sync/payloads.py), so a CSV
 row obeys the same rules as a JSON item. A column missing from the file keeps the stored value;
 an empty cell clears it (the JSON contract's explicit null).
 """
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 from app.models.enums import ReminderStatus
 from app.orchestration.contacts import normalise_plate
 from app.services.csv_io.reading import EXTRA_CELLS
-from app.services.sync import INT32_MAX, CustomerSync, VehicleSync
+from app.sync import INT32_MAX, CustomerSync, VehicleSync
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _INTEGER = re.compile(r"^[+-]?\d+$")

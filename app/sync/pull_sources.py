@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError
 from app.extensions import db
 from app.models import SyncSource
 from app.models.sync_sources import DEFAULT_CUSTOMER_COLUMNS, DEFAULT_VEHICLE_COLUMNS
-from app.services.pull_sync_query import Mapping
+from app.sync.pull_query import Mapping
 
 DEFAULTS = {"customers": DEFAULT_CUSTOMER_COLUMNS, "vehicles": DEFAULT_VEHICLE_COLUMNS}
 

@@ -1,5 +1,5 @@
 """Pull-sync: read customers and vehicles changed since the watermark from a client's database,
-upsert them with the sync API's rules (app/services/sync.py) and record the run.
+upsert them with the sync API's rules (app/sync/upserts.py) and record the run.
 
 Batches of `batch_size` rows; the watermark advances in the same commit as the batch's upserts,
 so a crash re-reads at most one batch (the upserts are idempotent). A run holds the source's lock
@@ -29,8 +29,8 @@ from app.models import SyncRun, SyncSource
 from app.models.base import utcnow
 from app.queue import RUN_SYNC_SOURCE, enqueue
 from app import integrations
-from app.services import sync
-from app.services.pull_sync_query import (
+from app.sync.payloads import CustomerSync, SyncItem, VehicleSync
+from app.sync.pull_query import (
     ENTITIES,
     KEY_FIELD,
     Mapping,
@@ -38,6 +38,7 @@ from app.services.pull_sync_query import (
     dump_watermark,
     load_watermark,
 )
+from app.sync.upserts import apply_customers, apply_vehicles, plan_waiting_for
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,8 @@ MAX_REJECTS_KEPT = 20
 CONNECT_TIMEOUT = 10
 _CONNECT_ARGS = {"postgresql": {"connect_timeout": CONNECT_TIMEOUT}, "mysql": {"connect_timeout": CONNECT_TIMEOUT},
                  "mariadb": {"connect_timeout": CONNECT_TIMEOUT}, "mssql": {"timeout": CONNECT_TIMEOUT}}
-MODELS = {"customers": sync.CustomerSync, "vehicles": sync.VehicleSync}
-APPLY = {"customers": sync.apply_customers, "vehicles": sync.apply_vehicles}
+MODELS = {"customers": CustomerSync, "vehicles": VehicleSync}
+APPLY = {"customers": apply_customers, "vehicles": apply_vehicles}
 INTEGER_FIELDS = {"year", "current_kilometers", "next_service_kilometers"}
 
 
@@ -275,7 +276,7 @@ def _count(run: SyncRun, entity: str, read: int, upserted: int, rejects: list[st
     run.details = details
 
 
-def _item(entity: str, row: dict) -> tuple[sync.SyncItem | None, str]:
+def _item(entity: str, row: dict) -> tuple[SyncItem | None, str]:
     values = {name: _coerce(name, value) for name, value in row.items() if name != "updated_at"}
     try:
         return MODELS[entity].model_validate(values), ""
@@ -304,6 +305,6 @@ def _coerce(name: str, value: Any) -> Any:
 def _after_commit(source: SyncSource, mapping: Mapping, applied: list[str]) -> None:
     if mapping.entity != "customers" or not applied:
         return
-    sync.plan_waiting_for(applied)
+    plan_waiting_for(applied)
     integrations.publish([("customer.synced", {"source": "pull_sync", "source_name": source.name,
                                            "source_id": str(source.id), "customer_ids": applied})])

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, select, text
 
 from app.extensions import db
 from app.models import Customer, SyncRun, SyncSource, Vehicle
-from app.services import pull_sync
-from app.services.pull_sync_query import Mapping
+from app.sync import pull as pull_sync
+from app.sync.pull_query import Mapping
 from tests.conftest import IN_CI, PG_ADMIN_URL
 
 T1 = datetime(2026, 5, 1, 10, 0, 0)

@@ -1,4 +1,4 @@
-"""app.services.sync: payload validation and the customer/vehicle upserts (no HTTP, no job)."""
+"""app/sync (payloads.py, upserts.py): payload validation and the customer/vehicle upserts (no HTTP, no job)."""
 
 import uuid
 from datetime import date
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Customer, Vehicle
-from app.services import sync
+from app import sync
 from tests import factories as f
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -21,42 +22,64 @@ from app.models.base import utcnow
 from app.models.enums import TaskStatus
 from app.queue import JOB_TIMEOUTS, SYNC_CUSTOMERS, SYNC_VEHICLES, enqueue
 from app import integrations
-from app.services import sync
+from app.sync.payloads import CUSTOMERS_KIND, VEHICLES_KIND, InvalidStoredPayload, SyncItem, stored_items
+from app.sync.upserts import APPLY, SyncOutcome, plan_waiting_for
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(seconds=2 * JOB_TIMEOUTS["sync"])
 
 
-def queue_sync(kind: str, items) -> str:
+def queue_task(kind: str, items: Sequence[SyncItem]) -> str:
+    """Store the normalised payload as a PENDING task and commit. Returns the task id.
+
+    The caller enqueues the job after this commit, so the job always finds its row.
+    """
+    task = BackgroundTask(id=uuid.uuid4(), kind=kind, status=TaskStatus.PENDING, error="",
+                          payload={"items": [item.stored() for item in items]})
+    db.session.add(task)
+    db.session.commit()
+    return str(task.id)
+
+
+def get_task(task_id: str) -> BackgroundTask | None:
+    """The task with this id; None for an unknown id or one that is not a UUID."""
+    try:
+        key = uuid.UUID(task_id)
+    except (ValueError, TypeError):
+        return None
+    return db.session.get(BackgroundTask, key)
+
+
+def queue_sync(kind: str, items: Sequence[SyncItem]) -> str:
     """Store the sync as a PENDING task, commit, then hand it to the `sync` queue. Returns the task id."""
-    task_id = sync.queue_task(kind, items)
+    task_id = queue_task(kind, items)
     enqueue("sync", JOBS[kind], task_id, job_id=task_id)
     return task_id
 
 
 def run_customers_task(task_id: str) -> dict | None:
     """Apply a customer sync task, then plan the dispatches that were waiting for those customers."""
-    outcome = _run(task_id, sync.CUSTOMERS_KIND)
+    outcome = _run(task_id, CUSTOMERS_KIND)
     if outcome is None:
         return None
     if outcome.applied:
         integrations.publish([("customer.synced", {"source": "internal_api", "task_id": str(task_id),
                                                "customer_ids": outcome.applied})])
-    sync.plan_waiting_for(outcome.applied + outcome.skipped)
+    plan_waiting_for(outcome.applied + outcome.skipped)
     return outcome.result()
 
 
 def run_vehicles_task(task_id: str) -> dict | None:
     """Apply a vehicle sync task."""
-    outcome = _run(task_id, sync.VEHICLES_KIND)
+    outcome = _run(task_id, VEHICLES_KIND)
     return outcome.result() if outcome else None
 
 
-JOBS = {sync.CUSTOMERS_KIND: SYNC_CUSTOMERS, sync.VEHICLES_KIND: SYNC_VEHICLES}
+JOBS = {CUSTOMERS_KIND: SYNC_CUSTOMERS, VEHICLES_KIND: SYNC_VEHICLES}
 
 
-def _run(task_id: str, kind: str) -> sync.SyncOutcome | None:
+def _run(task_id: str, kind: str) -> SyncOutcome | None:
     """Claim, apply and record. Returns None when the task was not run or failed."""
     key = _as_uuid(task_id)
     if key is None or not _claim(key, kind):
@@ -64,7 +87,7 @@ def _run(task_id: str, kind: str) -> sync.SyncOutcome | None:
         return None
     try:
         return _apply_and_record(key, kind)
-    except sync.InvalidStoredPayload as err:
+    except InvalidStoredPayload as err:
         db.session.rollback()
         log.warning("sync task %s has an invalid payload: %s", task_id, err)
         _mark_failed(key, str(err))
@@ -97,13 +120,13 @@ def _claim(key: uuid.UUID, kind: str) -> bool:
     return result.rowcount == 1
 
 
-def _apply_and_record(key: uuid.UUID, kind: str) -> sync.SyncOutcome:
+def _apply_and_record(key: uuid.UUID, kind: str) -> SyncOutcome:
     """Apply the payload and mark the task in one commit. A unique-key race with another writer
     (the same customer created concurrently) is retried once: the second pass finds the row."""
     for attempt in (1, 2):
         task = db.session.get(BackgroundTask, key)
-        items = sync.stored_items(kind, task.payload)
-        outcome = sync.APPLY[kind](items)
+        items = stored_items(kind, task.payload)
+        outcome = APPLY[kind](items)
         _record(task, outcome)
         try:
             db.session.commit()
@@ -116,7 +139,7 @@ def _apply_and_record(key: uuid.UUID, kind: str) -> sync.SyncOutcome:
     raise AssertionError("unreachable")
 
 
-def _record(task: BackgroundTask, outcome: sync.SyncOutcome) -> None:
+def _record(task: BackgroundTask, outcome: SyncOutcome) -> None:
     """SUCCESS when at least one item was applied or acknowledged; FAILURE when every item failed."""
     task.result = outcome.result()
     task.finished_at = utcnow()
