@@ -1,5 +1,5 @@
 """Do concurrent delivery lanes each get batches of DELIVERY_BATCH_SIZE? A check of
-app.services.delivery.claim_due under two planner-statistics states of `notifications`:
+app.delivery.claim_due under two planner-statistics states of `notifications`:
 
 - skewed:   statistics taken while every row was `sent` (a production table whose history is all
             sent rows), then a burst of queued rows: the planner expects ~1 claimable row;
@@ -54,7 +54,7 @@ def lane(index: int, batch: int, send_ms: float, deadline_s: float, out) -> None
     from app import create_app
     from app.extensions import db
     from app.models import Notification
-    from app.services.delivery import claim_due
+    from app.delivery import claim_due
 
     claims = []
     with create_app().app_context():
@@ -110,7 +110,7 @@ def time_single_claims(backlogs: list[int], modes: list[str], batch: int) -> lis
     """One claim_due(batch) per backlog size and statistics state, from this process (warmed up)."""
     os.environ.update(common.app_env())
     from app import create_app
-    from app.services.delivery import claim_due
+    from app.delivery import claim_due
 
     app = create_app()
     timings = []

@@ -47,7 +47,7 @@ def main() -> None:
 def run(args, peers: Peers) -> None:
     os.environ.update(common.app_env({**peers.settings(), "JOBS_MODE": "manual"}))
     from app import create_app
-    from app.services.delivery import claim_due, deliver_claimed, deliver_due
+    from app.delivery import claim_due, deliver_claimed, deliver_due
     from app.dispatch import accept_event
 
     app = create_app()

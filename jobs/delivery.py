@@ -3,7 +3,7 @@ handles one row by id (a scheduled retry or a staff resend)."""
 
 from __future__ import annotations
 
-from app.services import delivery
+from app import delivery
 from jobs.entry import job_entry
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from app import records
-from app.services import sweeper
+from app import delivery, records
 from jobs.entry import job_entry
 
 
 @job_entry
 def retry_failed_notifications() -> dict:
     """Every 15 minutes: recover stuck rows, expire waits, wake delivery for due retries."""
-    return sweeper.sweep()
+    return delivery.sweep()
 
 
 @job_entry

@@ -133,7 +133,7 @@ def _clean_database(app) -> None:
 def _reset_process_caches() -> None:
     from app.api.auth import forget_cached_keys
     from app import catalog
-    from app.services.channel_pool import close_all
+    from app.channels.pool import close_all
 
     forget_cached_keys()
     catalog.invalidate_snapshot()

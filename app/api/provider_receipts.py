@@ -14,14 +14,14 @@ from flask import current_app, jsonify, request
 
 from app.api import internal_v1
 from app.errors import ApiError
-from app.services import receipts
+from app import delivery
 
 
 def _check_secret() -> None:
     expected = current_app.config.get("EVOLUTION_WEBHOOK_SECRET") or ""
     presented = request.args.get("secret") or request.headers.get("X-Webhook-Secret") or ""
     if not expected or not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
-        receipts.log_rejected("evolution")
+        delivery.log_rejected("evolution")
         raise ApiError(401, "invalid_webhook_secret",
                        "Missing or invalid secret (?secret= or X-Webhook-Secret); is EVOLUTION_WEBHOOK_SECRET set?")
 
@@ -35,5 +35,5 @@ def evolution_webhook(event_suffix: str | None = None):
         raise ApiError(400, "malformed_json", "The body must be a JSON object.", {"body": ["Expected a JSON object."]})
     if event_suffix and not payload.get("event"):
         payload["event"] = event_suffix.replace("-", ".")
-    counts = receipts.apply_evolution(payload)
+    counts = delivery.apply_evolution(payload)
     return jsonify({"status": "ok", **counts})

@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app import records
+from app import delivery, records
+from app.channels.pool import close_all
 from app.config import ROOT
 from app.queue import runner
 
@@ -30,8 +31,6 @@ def worker_command(burst: bool, queues: str) -> None:
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
     finally:
-        from app.services.channel_pool import close_all
-
         close_all()
 
 
@@ -53,9 +52,7 @@ def scheduler_command() -> None:
 @with_appcontext
 def retry_failed_command() -> None:
     """Sweep now: re-enqueue due retries, recover rows stuck in queued/sending, expire waits."""
-    from app.services.sweeper import sweep
-
-    click.echo(json.dumps(sweep(), indent=2))
+    click.echo(json.dumps(delivery.sweep(), indent=2))
 
 
 @click.command("check-reminders")
@@ -71,9 +68,7 @@ def check_reminders_command() -> None:
 @with_appcontext
 def send_test_command(channel: str, address: str) -> None:
     """Send one test message to check a provider's configuration; prints the outcome."""
-    from app.services.provider_checks import send_test_message
-
-    result = send_test_message(channel, address)
+    result = delivery.send_test_message(channel, address)
     click.echo(f"{channel}: {result.outcome}")
     if result.provider_message_id:
         click.echo(f"provider message id: {result.provider_message_id}")

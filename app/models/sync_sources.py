@@ -5,7 +5,7 @@ SYNC_ENCRYPTION_KEY or else derived from SECRET_KEY) and never shown after it is
 console shows `url_summary` (backend, host, database) instead.
 
 Watermarks are per entity: {"customers": {"at": <value>, "key": <value>}, ...}, each value tagged
-with its type so it is bound back to the source exactly as it was read (app/services/pull_sync.py).
+with its type so it is bound back to the source exactly as it was read (app/sync/pull.py).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
 from app import integrations
-from app.services import sweeper
+from app import delivery
 
 EVENT = ("notification.sent", {"notification_id": "n-1", "channel": "email", "status": "sent"})
 
@@ -100,13 +100,13 @@ def test_failing_receiver_is_retried_on_the_schedule_until_it_recovers(app, endp
     assert timedelta(seconds=3) < message.next_attempt_at - utcnow() <= timedelta(seconds=5)
 
     _time_passes()
-    sweeper.sweep()
+    delivery.sweep()
     [message] = _messages()
     assert message.status == "retrying"
     assert timedelta(minutes=4) < message.next_attempt_at - utcnow() <= timedelta(minutes=5)
 
     _time_passes()
-    sweeper.sweep()
+    delivery.sweep()
     [message] = _messages()
     assert message.status == "delivered" and message.attempts == 3
     codes = [a.status_code for a in db.session.scalars(select(WebhookAttempt).order_by(WebhookAttempt.number))]
@@ -119,7 +119,7 @@ def test_retry_not_due_yet_is_not_sent(app, endpoint, webhook_receiver):
     webhook_receiver.fail_next(1)
     integrations.publish([EVENT])
 
-    sweeper.sweep()
+    delivery.sweep()
 
     assert len(webhook_receiver.received) == 1
 

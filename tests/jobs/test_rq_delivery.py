@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification
-from app.services import delivery, sweeper
+from app import delivery
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"
@@ -53,7 +53,7 @@ def test_redis_down_at_dispatch_still_accepts_and_sweeper_delivers_later(rq_app,
     res = down.test_client().post(URL, json=f.dispatch_payload(), headers={"X-API-Key": api_key})
     assert res.status_code == 202 and res.get_json()["notifications_queued"] == 2
     assert statuses() == [("email", "queued"), ("whatsapp", "queued")]
-    sweeper.sweep()  # Redis is back: the cron sweep wakes the delivery lanes
+    delivery.sweep()  # Redis is back: the cron sweep wakes the delivery lanes
     run_worker(rq_app)
     assert statuses() == [("email", "sent"), ("whatsapp", "sent")]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import WebhookMessage
 from app.models.base import utcnow
-from app import integrations
+from app import delivery, integrations
 
 EVENT = ("notification.sent", {"notification_id": "n-1"})
 
@@ -76,9 +76,7 @@ def test_redis_down_at_publish_leaves_the_message_for_the_sweep(rq_app, make_app
         db.session.remove()
     assert statuses() == ["pending"]
 
-    from app.services import sweeper
-
-    sweeper.sweep()
+    delivery.sweep()
     run_worker(rq_app)
 
     assert statuses() == ["delivered"]

@@ -275,7 +275,7 @@ def test_sweeper_requeues_a_sync_task_whose_job_was_lost(app):
 
     from app.models import BackgroundTask, Customer
     from app.models.base import utcnow
-    from app.services.sweeper import sweep
+    from app.delivery import sweep
 
     task = BackgroundTask(kind=sync.CUSTOMERS_KIND, payload={"items": [{"customer_id": "lost-1", "email": "l@example.com"}]},
                           created_at=utcnow() - timedelta(minutes=10))

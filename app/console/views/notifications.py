@@ -21,7 +21,8 @@ from app.console.security import RoleModelView, require_role
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification
 from app.models.enums import CHANNELS
-from app.services import analytics, notification_actions
+from app import delivery
+from app.services import analytics
 
 
 class DateRangeFilter(DateBetweenFilter):
@@ -129,21 +130,21 @@ class NotificationView(RoleModelView):
         attempts = db.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.notification_id == row.id)
                                       .order_by(DeliveryAttempt.number, DeliveryAttempt.started_at)).all()
         return self.render(self.details_template, model=row, attempts=attempts,
-                           chain=notification_actions.fallback_chain(row),
-                           can_resend=self.can_write() and row.status in notification_actions.RESENDABLE,
-                           can_cancel=self.can_write() and row.status in notification_actions.CANCELLABLE,
+                           chain=delivery.fallback_chain(row),
+                           can_resend=self.can_write() and row.status in delivery.RESENDABLE,
+                           can_cancel=self.can_write() and row.status in delivery.CANCELLABLE,
                            return_url=url_for(".index_view"))
 
     @expose("/resend/", methods=["POST"])
     @require_role("operator")
     def resend_view(self):
-        return self._single(notification_actions.resend, _("Notificación reenviada."),
+        return self._single(delivery.resend, _("Notificación reenviada."),
                             _("Solo se pueden reenviar notificaciones fallidas."))
 
     @expose("/cancel/", methods=["POST"])
     @require_role("operator")
     def cancel_view(self):
-        return self._single(notification_actions.cancel, _("Notificación cancelada."),
+        return self._single(delivery.cancel, _("Notificación cancelada."),
                             _("Solo se pueden cancelar notificaciones que aún no se han enviado."))
 
     def _single(self, operation, done_message: str, refused_message: str):
@@ -160,14 +161,14 @@ class NotificationView(RoleModelView):
     def action_resend(self, ids: list[str]) -> None:
         if not self.can_write():
             abort(403)
-        result = notification_actions.resend([i for i in map(_uuid, ids) if i], actor=current_user.email)
+        result = delivery.resend([i for i in map(_uuid, ids) if i], actor=current_user.email)
         self._report(result, _("%(n)s notificaciones reenviadas.", n=len(result.done)))
 
     @action("cancel", _l("Cancelar"), _l("¿Cancelar las notificaciones en cola seleccionadas?"))
     def action_cancel(self, ids: list[str]) -> None:
         if not self.can_write():
             abort(403)
-        result = notification_actions.cancel([i for i in map(_uuid, ids) if i], actor=current_user.email)
+        result = delivery.cancel([i for i in map(_uuid, ids) if i], actor=current_user.email)
         self._report(result, _("%(n)s notificaciones canceladas.", n=len(result.done)))
 
     def _report(self, result, message: str) -> None:

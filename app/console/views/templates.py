@@ -32,7 +32,7 @@ from app.models import NotificationTemplate, ServicePhase, ServiceType
 from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
 from app.orchestration.variables import VARIABLES
 from app import catalog
-from app.services import provider_checks
+from app import delivery
 
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -228,7 +228,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         if problem:
             flash(problem, "error")
             return redirect(back)
-        result = provider_checks.send_template_test(template, address)
+        result = delivery.send_template_test(template, address)
         if result.ok:
             flash(_("Prueba enviada a %(address)s.", address=address), "success")
         else:

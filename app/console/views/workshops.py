@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Workshop
 from app.models.enums import CHANNEL_LABELS, CHANNELS
 from app import catalog
-from app.services.provider_checks import check_provider
+from app.delivery import check_provider
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

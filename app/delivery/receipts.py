@@ -17,6 +17,7 @@ from app.models import Notification, ProviderReceipt
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app import integrations
+from app.delivery.record import add_fallback
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,6 @@ def _set_status(row: Notification, target: str) -> None:
 
 
 def _plan_fallback(row: Notification) -> None:
-    from app.services.delivery import add_fallback
-
     db.session.flush()
     add_fallback(row.id)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
-from app.services import delivery, sweeper
+from app import delivery
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"
@@ -114,7 +114,7 @@ def test_transient_failure_then_success_is_sent_once(client, api_headers, peers_
     [row] = rows()
     assert row.status == "retrying" and row.next_retry_at > utcnow() + timedelta(seconds=20)
     make_due_now()
-    sweeper.sweep()
+    delivery.sweep()
     [row] = rows()
     assert row.status == "sent" and row.attempts == 2 and len(evolution.sent) == 1
     outcomes = [a.outcome for a in db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.number))]
@@ -126,7 +126,7 @@ def test_backoff_follows_the_configured_schedule(client, api_headers, peers_conf
     dispatch(client, api_headers)
     first = rows()[0].next_retry_at
     make_due_now()
-    sweeper.sweep()
+    delivery.sweep()
     second = rows()[0]
     gap = (second.next_retry_at - second.updated_at).total_seconds()
     assert 110 <= gap <= 130 and first is not None
@@ -148,7 +148,7 @@ def test_retries_exhausted_fail_and_fall_back(client, api_headers, peers_configu
     dispatch(client, api_headers)
     for _ in range(3):
         make_due_now()
-        sweeper.sweep()
+        delivery.sweep()
     whatsapp = rows("whatsapp")[0]
     assert whatsapp.status == "failed" and whatsapp.attempts == 4
     assert rows("email")[0].status == "sent"
@@ -202,7 +202,7 @@ def test_worker_killed_mid_send_is_recovered_by_the_sweeper(client, api_headers,
     assert len(ids) == 1 and rows()[0].status == "sending"
     db.session.execute(update(Notification).values(claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
-    result = sweeper.sweep()
+    result = delivery.sweep()
     [row] = rows()
     assert result["recovered_stuck"] == 1 and row.status == "sent"
     assert len(peers_configured["smtp"].messages) == 1
@@ -248,7 +248,7 @@ def test_waiting_event_expires_as_failed_with_reason(client, api_headers, email_
 
     db.session.execute(update(DispatchEvent).values(created_at=utcnow() - timedelta(minutes=11)))
     db.session.commit()
-    assert sweeper.sweep()["expired_waiting"] == 1
+    assert delivery.sweep()["expired_waiting"] == 1
     [row] = rows()
     assert row.status == "failed" and row.error_code == "customer_not_found" and "never-synced" in row.error_reason
 
@@ -257,7 +257,7 @@ def test_waiting_event_whose_customer_exists_is_planned_by_the_sweeper(client, a
     dispatch(client, api_headers, customer_id="late-1")
     f.customer("late-1", email="late@example.com")  # committed without going through the sync API
     db.session.commit()
-    assert sweeper.sweep()["planned_late_customers"] == 1
+    assert delivery.sweep()["planned_late_customers"] == 1
     [row] = rows()
     assert row.channel == "email" and row.recipient == "late@example.com"
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, func, select, update
 
+from app.delivery.record import add_fallback
 from app.dispatch import expire_waiting_events, plan_late_customers
 from app.extensions import db
 from app.integrations import deliver_due_webhooks
@@ -17,7 +18,6 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.queue import request_delivery
 from app.sync import requeue_lost_tasks
-from app.services.delivery import add_fallback
 
 log = logging.getLogger(__name__)
 

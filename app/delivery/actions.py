@@ -2,7 +2,7 @@
 
 Resend re-queues the same row for a fresh cycle of attempts (its earlier attempts stay in the
 log, numbered on). A failure after the resend plans a fallback only on a channel the event has not
-used yet (planner.fallback_row), so resending never duplicates a fallback. Both actions are
+used yet (app/dispatch: fallback_row), so resending never duplicates a fallback. Both actions are
 conditional UPDATEs: a row that changed state meanwhile is left alone and reported as skipped.
 """
 

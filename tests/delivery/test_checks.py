@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.models import NotificationTemplate
-from app.services import provider_checks
+from app import delivery
 from tests import factories
 
 
@@ -15,13 +15,13 @@ def setup(app):
 
 def test_send_test_whatsapp_reaches_evolution(setup, peers_configured):
     template = setup.templates["mantenimiento-preventivo:phase-repair:whatsapp"]
-    result = provider_checks.send_template_test(template, "+593991112233")
+    result = delivery.send_template_test(template, "+593991112233")
     assert result.ok
     sent = peers_configured["evolution"].sent[-1]
     assert "Carlos Mendoza" in str(sent)
 
 
 def test_send_test_email_fails_cleanly_without_a_server(setup):
-    result = provider_checks.send_template_test(setup.templates["mantenimiento-preventivo:phase-repair:email"], "a@b.ec")
+    result = delivery.send_template_test(setup.templates["mantenimiento-preventivo:phase-repair:email"], "a@b.ec")
     assert not result.ok and result.outcome in ("transient", "permanent")
     assert db.session.query(NotificationTemplate).count() == 30

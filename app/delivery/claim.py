@@ -1,0 +1,87 @@
+"""Claiming due notifications: one atomic UPDATE moves a row to `sending` with a fresh claim token
+(FOR UPDATE SKIP LOCKED on PostgreSQL), so a row is sent only by the worker that claimed it."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+
+from app import integrations
+from app.extensions import db
+from app.models import Notification
+from app.models.base import utcnow
+from app.models.enums import NotificationStatus as S
+
+
+def _claimable(now):
+    return Notification.status.in_(S.CLAIMABLE) & or_(Notification.next_retry_at.is_(None), Notification.next_retry_at <= now)
+
+
+def claim_due(limit: int) -> tuple[str, list[uuid.UUID]]:
+    """Claim up to `limit` due rows (queued, or retrying whose time has come), oldest first."""
+    now, token = utcnow(), secrets.token_hex(16)
+    # A MATERIALIZED CTE is evaluated once: as a plain IN (subquery), PostgreSQL may re-run the
+    # LIMIT ... SKIP LOCKED subquery per row and claim more than `limit`. The rows are locked by the
+    # CTE, so the UPDATE joins on id alone (re-checking the status there made PostgreSQL scan
+    # every queued row per claim once the table's statistics were stale).
+    due = (select(Notification.id).where(_claimable(now)).order_by(Notification.created_at)
+           .limit(limit).with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
+    ids = list(db.session.scalars(
+        update(Notification).where(Notification.id == due.c.id)
+        .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ))
+    db.session.commit()
+    return token, ids
+
+
+def claim_notification(notification_id: uuid.UUID) -> str | None:
+    """Claim one row by id; None when it is not claimable (already claimed, sent, not yet due)."""
+    now, token = utcnow(), secrets.token_hex(16)
+    claimed = db.session.scalars(
+        update(Notification).where(Notification.id == notification_id, _claimable(now))
+        .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.commit()
+    return token if claimed else None
+
+
+NOTIFICATIONS = Notification.__table__
+_C = NOTIFICATIONS.c
+# What sending and recording read of a claimed row (a Core row: no ORM identity map on the hot path).
+_CLAIMED_COLUMNS = (_C.id, _C.channel, _C.recipient, _C.subject, _C.body, _C.html_body, _C.payload, _C.customer_id,
+                    _C.customer_ref, _C.correlation_id, _C.event_type, _C.attempts, _C.max_attempts, _C.created_at)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What recording needs of a claimed row, read once (commits expire ORM rows)."""
+
+    id: uuid.UUID
+    channel: str
+    attempts: int
+    max_attempts: int
+    customer_ref: str = ""
+    correlation_id: str = ""
+    event_type: str = ""
+
+    @classmethod
+    def of(cls, row) -> "Claimed":
+        return cls(row.id, row.channel, row.attempts, row.max_attempts, row.customer_ref or "",
+                   row.correlation_id or "", row.event_type or "")
+
+    def event_data(self, status: str, **extra) -> dict:
+        """The `data` of an outbound notification.* event for this row."""
+        return integrations.notification_data(self, status=status, attempt=self.attempts, **extra)
+
+
+def claimed_rows(token: str, ids: list[uuid.UUID]) -> list:
+    """The rows this claim holds, oldest first, with what sending and recording read of them."""
+    rows = db.session.execute(select(*_CLAIMED_COLUMNS).where(_C.id.in_(ids), _C.claim_token == token)).all()
+    return sorted(rows, key=lambda r: r.created_at)
