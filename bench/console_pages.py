@@ -98,12 +98,12 @@ def build_rollup(app) -> tuple[float, int]:
     """Rollup of every closed day holding rows (the load spans 60 days back from now)."""
     from datetime import timedelta
 
-    from app.services import analytics, analytics_rollup
+    from app import analytics
 
     with app.app_context():
         last = analytics.today() - timedelta(days=1)
         started = time.perf_counter()
-        written = analytics_rollup.refresh_days(last - timedelta(days=60), last)
+        written = analytics.refresh_days(last - timedelta(days=60), last)
         return time.perf_counter() - started, written
 
 

@@ -7,11 +7,11 @@ their figures (docs/CONSOLE.md, "Analítica").
 
 from __future__ import annotations
 
-from app.services import analytics_rollup
+from app import analytics
 from jobs.entry import job_entry
 
 
 @job_entry
 def refresh_analytics_rollup(days: int | None = None) -> dict:
     """Hourly: recompute the last ANALYTICS_ROLLUP_REFRESH_DAYS closed days of the rollup."""
-    return analytics_rollup.refresh_recent(days)
+    return analytics.refresh_recent(days)

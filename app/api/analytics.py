@@ -1,6 +1,6 @@
 """Analytics. The reference's paths keep the reference's shapes (summary, recent, health: what the
 Ambacar PWA reads); Avisos' richer shapes live on their own paths (report, log, channels), which the
-console's figures and our docs use. Both are computed in SQL (app/services/analytics*.py)."""
+console's figures and our docs use. Both are computed in SQL (app/analytics/)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from app.api.schemas.analytics import (
     SummaryOut,
     SummaryQuery,
 )
-from app.services import analytics, analytics_reference
+from app import analytics
 
 TAGS = ("Analytics",)
 _SEVERITY = ("idle", "healthy", "degraded", "failing")
@@ -32,7 +32,7 @@ _SEVERITY = ("idle", "healthy", "degraded", "failing")
 @doc(TAGS, model=ReferenceSummaryOut, query=SummaryQuery, errors=(400,))
 def summary():
     """The reference's summary of the last `days` days (delivery_rate never null)."""
-    return jsonify(analytics_reference.summary(parse_query(SummaryQuery).days))
+    return jsonify(analytics.reference_summary(parse_query(SummaryQuery).days))
 
 
 @api_v1.get("/analytics/recent/")
@@ -41,7 +41,7 @@ def summary():
 def recent():
     """The newest log rows in the reference's shape (statuses mapped to its seven; limit at most 100)."""
     q = parse_query(ReferenceRecentQuery)
-    return jsonify(analytics_reference.recent(q.limit, q.channel, q.status))
+    return jsonify(analytics.reference_recent(q.limit, q.channel, q.status))
 
 
 @api_v1.get("/analytics/health/")
@@ -49,7 +49,7 @@ def recent():
 @doc(TAGS, model=ReferenceHealthOut)
 def health():
     """Each channel's last 24 hours, keyed by channel (email, whatsapp and push always present)."""
-    return jsonify(analytics_reference.health(24))
+    return jsonify(analytics.reference_health(24))
 
 
 @api_v1.get("/analytics/report/")

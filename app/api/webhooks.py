@@ -12,7 +12,7 @@ from app.api.auth import require_api_key
 from app.errors import ApiError
 from app.extensions import db
 from app.models import WebhookEndpoint, WebhookMessage
-from app.models.base import iso_utc
+from app.models.base import isoformat_z
 from app.models.webhooks import WebhookMessageStatus
 from app import integrations
 
@@ -126,7 +126,7 @@ def list_webhook_messages(endpoint_id: str):
 
 
 def _message(message: WebhookMessage) -> dict:
-    iso = iso_utc
+    iso = isoformat_z
     return {
         "id": message.webhook_id, "event_type": message.event_type, "status": message.status,
         "attempts": message.attempts, "next_attempt_at": iso(message.next_attempt_at),

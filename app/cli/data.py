@@ -10,14 +10,13 @@ import click
 from flask.cli import with_appcontext
 
 from app.models.enums import CHANNELS, NotificationStatus
-from app.services import csv_io
-from app.services.csv_io.exporting import NotificationFilter
+from app import data_io
 
 MAX_ERRORS_SHOWN = 200
 
 
 @click.command("import")
-@click.argument("entity", type=click.Choice(csv_io.ENTITIES))
+@click.argument("entity", type=click.Choice(data_io.ENTITIES))
 @click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the valid rows and print the rejected ones.")
@@ -29,11 +28,11 @@ def import_command(entity: str, file, dry_run: bool, skip_invalid: bool) -> None
     Exit code 1 when rows were rejected.
     """
     try:
-        table = csv_io.read_csv(file.read())
-    except csv_io.CsvFormatError as err:
+        table = data_io.read_csv(file.read())
+    except data_io.CsvFormatError as err:
         raise click.ClickException(str(err)) from None
     with click.progressbar(length=2 * len(table.rows), label=f"Importing {entity}", file=sys.stderr) as bar:
-        report = csv_io.import_table(entity, table, dry_run=dry_run, skip_invalid=skip_invalid, progress=bar.update)
+        report = data_io.import_table(entity, table, dry_run=dry_run, skip_invalid=skip_invalid, progress=bar.update)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in report.errors[:MAX_ERRORS_SHOWN]:
@@ -48,7 +47,7 @@ def import_command(entity: str, file, dry_run: bool, skip_invalid: bool) -> None
 
 
 @click.command("export")
-@click.argument("entity", type=click.Choice(tuple(csv_io.EXPORTS)))
+@click.argument("entity", type=click.Choice(tuple(data_io.EXPORTS)))
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
               help="File to write (default: standard output).")
 @click.option("--delimiter", type=click.Choice([",", ";"]), default=",", show_default=True)
@@ -60,8 +59,8 @@ def import_command(entity: str, file, dry_run: bool, skip_invalid: bool) -> None
 @with_appcontext
 def export_command(entity: str, output, delimiter: str, bom: bool, since, until, status, channel) -> None:
     """Export ENTITY (customers, vehicles, reminders, notifications) as CSV."""
-    filters = NotificationFilter(since=_day(since), until=_day(until), status=status, channel=channel)
-    for chunk in csv_io.export_rows(entity, delimiter=delimiter, bom=bom, filters=filters):
+    filters = data_io.NotificationFilter(since=_day(since), until=_day(until), status=status, channel=channel)
+    for chunk in data_io.export_rows(entity, delimiter=delimiter, bom=bom, filters=filters):
         output.write(chunk)
 
 

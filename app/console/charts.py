@@ -1,4 +1,4 @@
-"""Plotly figures for the analytics page, built from app.services.analytics results.
+"""Plotly figures for the analytics page, built from app.analytics results.
 
 Each returns an HTML fragment (a div and its script); plotly.js itself is loaded once from our
 static route (app/console/vendor.py), so the page works offline.
@@ -17,7 +17,7 @@ from flask_babel import get_locale
 from app.console import labels
 from app.console.i18n import gettext as _
 from app.models.enums import CHANNELS
-from app.services import analytics
+from app import analytics
 
 COLOURS = {"email": "#007bff", "whatsapp": "#28a745", "push": "#6f42c1", "none": "#adb5bd"}
 _LAYOUT = {"margin": {"l": 50, "r": 20, "t": 30, "b": 50}, "height": 340, "legend": {"orientation": "h", "y": -0.2},

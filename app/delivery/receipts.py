@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification, ProviderReceipt
-from app.models.base import utcnow
+from app.models.base import isoformat_z, utcnow
 from app.models.enums import NotificationStatus as S
 from app import integrations
 from app.delivery.record import add_fallback
@@ -116,11 +116,7 @@ def _plan_fallback(row: Notification) -> None:
 def event_data(row: Notification) -> dict:
     """The `data` of a notification.* outbound event."""
     return integrations.notification_data(row, provider_message_id=row.provider_message_id,
-                                      delivered_at=_iso(row.delivered_at), read_at=_iso(row.read_at))
-
-
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+                                      delivered_at=isoformat_z(row.delivered_at), read_at=isoformat_z(row.read_at))
 
 
 def _log_receipt(message_id: str, status: str, outcome: str, notification_id) -> None:

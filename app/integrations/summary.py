@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import (
     BackgroundTask, ProviderReceipt, SyncRun, SyncSource, WebhookAttempt, WebhookEndpoint, WebhookMessage,
 )
-from app.models.base import iso_utc, utcnow
+from app.models.base import isoformat_z, utcnow
 from app.models.enums import TaskStatus
 from app.models.webhooks import WebhookMessageStatus
 
@@ -28,7 +28,7 @@ SYNC_KINDS = ("sync_customers", "sync_vehicles")
 def _block(total: int, successes: int, failures: int, last_run, next_run, **extra) -> dict:
     rate = round(100.0 * successes / total, 1) if total else None
     return {"total": total, "successes": successes, "failures": failures, "success_rate": rate,
-            "last_run": iso_utc(last_run), "next_run": iso_utc(next_run), **extra}
+            "last_run": isoformat_z(last_run), "next_run": isoformat_z(next_run), **extra}
 
 
 def _counts(column, ok_condition, fail_condition, when_column, since, *where):
@@ -76,7 +76,7 @@ def summary(hours: int = DEFAULT_HOURS) -> dict:
     """Every integration's figures over the last `hours`."""
     since = utcnow() - timedelta(hours=hours)
     return {
-        "window_hours": hours, "since": iso_utc(since),
+        "window_hours": hours, "since": isoformat_z(since),
         "webhooks": webhooks(since), "provider_receipts": provider_receipts(since),
         "internal_sync": internal_sync(since), "pull_sync": pull_sync(since),
     }

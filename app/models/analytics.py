@@ -1,6 +1,6 @@
 """The daily rollup of the notification log, read by analytics instead of scanning closed days.
 
-Rows are written only by app/services/analytics_rollup.py (one INSERT ... SELECT ... GROUP BY per
+Rows are written only by app/analytics/rollup.py (one INSERT ... SELECT ... GROUP BY per
 range of days); a day is "computed" when it has a NotificationRollupDay mark, even with no stats.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
-# One column per queued-to-sent histogram bucket of app.services.analytics.LATENCY_BUCKETS
+# One column per queued-to-sent histogram bucket of app.analytics.LATENCY_BUCKETS
 # (< 5 s, 5-30 s, 30 s-2 min, 2-10 min, 10 min-1 h, >= 1 h); changing the buckets needs a migration.
 LATENCY_BUCKET_COLUMNS = ("latency_b0", "latency_b1", "latency_b2", "latency_b3", "latency_b4", "latency_b5")
 

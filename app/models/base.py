@@ -39,7 +39,7 @@ class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
 
 
-def iso_utc(value: datetime | None) -> str | None:
+def isoformat_z(value: datetime | None) -> str | None:
     """An aware datetime as ISO 8601 with `Z` for UTC (the JSON the integrations send); None stays None."""
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 

@@ -73,9 +73,9 @@ def test_skip_invalid_imports_the_valid_rows(signed_in):
 
 
 def test_a_token_this_session_did_not_upload_is_refused(signed_in):
-    from app.services.csv_io import uploads
+    from app.data_io import save_upload
 
-    token = uploads.save((FIXTURES / "customers_comma.csv").read_bytes())  # e.g. another user's upload
+    token = save_upload((FIXTURES / "customers_comma.csv").read_bytes())  # e.g. another user's upload
     response = signed_in("operator").post("/admin/data/confirm", data={"token": token, "entity": "customers"})
     assert response.status_code == 302 and customer_ids() == []
 

@@ -56,7 +56,7 @@ def test_log_filters_by_date_range(signed_in):
     notification("email", "sent", created_at=utcnow() - timedelta(days=20), recipient="old@example.com")
     notification("email", "sent", recipient="new@example.com")
     db.session.commit()
-    from app.services.analytics import today
+    from app.analytics import today
 
     day = today().isoformat()
     html = client.get(LIST + f"?flt0_3={day}+to+{day}").get_data(as_text=True)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Notification, NotificationRollupDay
-from app.services import analytics, analytics_rollup
+from app import analytics
 from jobs import analytics as jobs
 from tests.console.builders import notification
 
@@ -32,14 +32,14 @@ def test_job_refreshes_the_configured_number_of_closed_days(app):
     app.config["ANALYTICS_ROLLUP_REFRESH_DAYS"] = 3
     result = jobs.refresh_analytics_rollup()
     assert (result["first"], result["last"]) == (days_ago(3).isoformat(), days_ago(1).isoformat())
-    assert result["rows"] == 0 and result["backfilled_days"] == analytics_rollup.BACKFILL_DAYS - 3
+    assert result["rows"] == 0 and result["backfilled_days"] == analytics.BACKFILL_DAYS - 3
 
 
 def test_job_computes_missing_days_of_the_backfill_window_once(app):
     jobs.refresh_analytics_rollup()
     assert jobs.refresh_analytics_rollup()["backfilled_days"] == 0
     oldest = db.session.scalar(select(func.min(NotificationRollupDay.day)))
-    assert oldest == days_ago(analytics_rollup.BACKFILL_DAYS)
+    assert oldest == days_ago(analytics.BACKFILL_DAYS)
 
 
 def test_job_picks_up_a_late_receipt_on_a_recent_day(app):

@@ -12,7 +12,7 @@ from app.console.forms import DateRangeForm
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
 from app.console.vendor import plotly_js_url
-from app.services import analytics
+from app import analytics
 
 DEFAULT_DAYS = 30
 

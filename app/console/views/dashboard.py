@@ -6,7 +6,7 @@ from flask_admin import AdminIndexView, expose
 
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
-from app.services import analytics
+from app import analytics
 from app.queue import queue_status
 
 

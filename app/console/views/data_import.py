@@ -12,10 +12,7 @@ from app.console.i18n import _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
 from app.models.enums import CHANNELS, NotificationStatus
-from app.services import csv_io
-from app.services.csv_io import uploads
-from app.services.csv_io.exporting import NotificationFilter
-from app.services.csv_io.schemas import SCHEMAS
+from app import data_io
 
 PREVIEW_ROWS = 10
 ERRORS_SHOWN = 200
@@ -36,18 +33,18 @@ class DataImportView(RoleAccessMixin, BaseView):
     def preview(self):
         entity = request.form.get("entity", "")
         upload = request.files.get("file")
-        if entity not in csv_io.ENTITIES or upload is None or not upload.filename:
+        if entity not in data_io.ENTITIES or upload is None or not upload.filename:
             flash(_("Elija qué importar y un archivo CSV."), "error")
             return redirect(url_for(".index"))
         data = upload.read()
         try:
-            table = csv_io.read_csv(data)
-        except csv_io.CsvFormatError as err:
+            table = data_io.read_csv(data)
+        except data_io.CsvFormatError as err:
             flash(_("No se pudo leer el archivo: %(error)s", error=str(err)), "error")
             return redirect(url_for(".index"))
         skip_invalid = bool(request.form.get("skip_invalid"))
-        report = csv_io.import_table(entity, table, dry_run=True, skip_invalid=skip_invalid)
-        token = uploads.save(data)
+        report = data_io.import_table(entity, table, dry_run=True, skip_invalid=skip_invalid)
+        token = data_io.save_upload(data)
         session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-4:], token]
         return self.render("console/import_preview.html", entity=entity, table=table, report=report,
                            rows=table.rows[:PREVIEW_ROWS], errors=report.errors[:ERRORS_SHOWN], token=token,
@@ -56,22 +53,22 @@ class DataImportView(RoleAccessMixin, BaseView):
     @expose("/confirm", methods=["POST"])
     def confirm(self):
         token, entity = request.form.get("token", ""), request.form.get("entity", "")
-        data = uploads.load(token) if token in session.get(SESSION_KEY, []) else None
-        if data is None or entity not in csv_io.ENTITIES:
+        data = data_io.load_upload(token) if token in session.get(SESSION_KEY, []) else None
+        if data is None or entity not in data_io.ENTITIES:
             flash(_("La vista previa caducó; suba el archivo otra vez."), "error")
             return redirect(url_for(".index"))
-        report = csv_io.import_table(entity, csv_io.read_csv(data), skip_invalid=bool(request.form.get("skip_invalid")))
-        uploads.discard(token)
+        report = data_io.import_table(entity, data_io.read_csv(data), skip_invalid=bool(request.form.get("skip_invalid")))
+        data_io.discard_upload(token)
         session[SESSION_KEY] = [t for t in session.get(SESSION_KEY, []) if t != token]
         return self.render("console/import_result.html", entity=entity, report=report,
                            errors=report.errors[:ERRORS_SHOWN], labels_entity=ENTITY_LABELS)
 
     @expose("/export/<entity>")
     def export(self, entity: str):
-        if entity not in csv_io.EXPORTS:
+        if entity not in data_io.EXPORTS:
             abort(404)
         delimiter = ";" if request.args.get("delimiter") == ";" else ","
-        chunks = csv_io.export_rows(entity, delimiter=delimiter, bom=request.args.get("bom") == "1",
+        chunks = data_io.export_rows(entity, delimiter=delimiter, bom=request.args.get("bom") == "1",
                                     filters=_filters())
         filename = f"{entity}-{date.today().isoformat()}.csv"
         return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
@@ -82,7 +79,7 @@ def _filters() -> NotificationFilter:
     """The notification export's filters; anything unreadable is ignored rather than refused."""
     status = request.args.get("status") or None
     channel = request.args.get("channel") or None
-    return NotificationFilter(since=_date(request.args.get("since")), until=_date(request.args.get("until")),
+    return data_io.NotificationFilter(since=_date(request.args.get("since")), until=_date(request.args.get("until")),
                               status=status if status in NotificationStatus.ALL else None,
                               channel=channel if channel in CHANNELS else None)
 
@@ -95,10 +92,10 @@ def _date(value: str | None) -> date | None:
 
 
 def _page_context() -> dict:
-    return {"entities": csv_io.ENTITIES, "exports": tuple(csv_io.EXPORTS), "labels_entity": ENTITY_LABELS,
+    return {"entities": data_io.ENTITIES, "exports": tuple(data_io.EXPORTS), "labels_entity": ENTITY_LABELS,
             "statuses": NotificationStatus.ALL, "channels": CHANNELS,
-            "columns": {name: schema.columns for name, schema in SCHEMAS.items()},
-            "required": {name: schema.required for name, schema in SCHEMAS.items()}}
+            "columns": {name: schema.columns for name, schema in data_io.SCHEMAS.items()},
+            "required": {name: schema.required for name, schema in data_io.SCHEMAS.items()}}
 
 
 def register(admin: Admin) -> None:

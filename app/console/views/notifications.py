@@ -21,8 +21,7 @@ from app.console.security import RoleModelView, require_role
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification
 from app.models.enums import CHANNELS
-from app import delivery
-from app.services import analytics
+from app import analytics, delivery
 
 
 class DateRangeFilter(DateBetweenFilter):

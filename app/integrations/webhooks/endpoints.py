@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import WebhookEndpoint
 from app.integrations.events import EVENT_TYPES
 from app.integrations.webhooks import signing, subscriptions
-from app.models.base import iso_utc, utcnow
+from app.models.base import isoformat_z, utcnow
 
 MAX_DESCRIPTION = 255
 MAX_URL = 2000
@@ -176,7 +176,7 @@ def serialise(endpoint: WebhookEndpoint) -> dict:
         "id": str(endpoint.id), "url": endpoint.url, "description": endpoint.description,
         "event_types": list(endpoint.event_types or []), "active": endpoint.active,
         "secret_hint": endpoint.secret_hint,
-        "rotation_expires_at": iso_utc(endpoint.previous_secret_expires_at),
-        "failing_since": iso_utc(endpoint.failing_since), "disabled_at": iso_utc(endpoint.disabled_at),
-        "disabled_reason": endpoint.disabled_reason, "created_at": iso_utc(endpoint.created_at),
+        "rotation_expires_at": isoformat_z(endpoint.previous_secret_expires_at),
+        "failing_since": isoformat_z(endpoint.failing_since), "disabled_at": isoformat_z(endpoint.disabled_at),
+        "disabled_reason": endpoint.disabled_reason, "created_at": isoformat_z(endpoint.created_at),
     }

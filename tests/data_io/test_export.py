@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 from app.extensions import db
 from app.models import DispatchEvent, Notification
-from app.services.csv_io import export_rows, import_table, read_csv
-from app.services.csv_io.exporting import NotificationFilter
+from app.data_io import NotificationFilter, export_rows, import_table, read_csv
 from tests import factories
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Notification, NotificationDailyStat, NotificationRollupDay
-from app.services import analytics, analytics_rollup
+from app import analytics
+from app.analytics import rollup as analytics_rollup
+from app.models.base import utcnow
 from tests.console.builders import notification
 
 # (days ago, minutes after local midnight, channel, status, seconds to sent, error code, event type)
@@ -45,7 +47,7 @@ def build_rows() -> None:
     for days_ago, minutes, channel, status, sent_after, code, event_type in ROWS:
         created = analytics.day_start(today - timedelta(days=days_ago)) + timedelta(minutes=minutes)
         if days_ago == 0:
-            created = min(created, analytics.utcnow() - timedelta(seconds=1))
+            created = min(created, utcnow() - timedelta(seconds=1))
         notification(channel, status, created_at=created, sent_after=sent_after, error_code=code,
                      event_type=event_type)
     db.session.commit()

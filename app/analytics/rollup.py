@@ -30,7 +30,7 @@ from app.models import Notification, NotificationDailyStat, NotificationRollupDa
 from app.models.analytics import LATENCY_BUCKET_COLUMNS
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
-from app.services import analytics
+from app.analytics import sql
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ _LOCK_KEY = 0x61766973  # pg_advisory_xact_lock key: one rollup writer at a time
 
 def first_open_day() -> date:
     """The first local day still read live from the log (today): earlier days are closed."""
-    return analytics.today()
+    return sql.today()
 
 
 def _zone_name() -> str:
@@ -54,7 +54,7 @@ def _zone_name() -> str:
 # Expressions over the log, shared by the rollup and the live reads --------------------------------
 def _log_dimension(name: str) -> ColumnElement:
     if name == "day":
-        return analytics._local_day(Notification.created_at)
+        return sql.local_day(Notification.created_at)
     if name == "error_code":
         return case((Notification.status == S.FAILED, func.coalesce(Notification.error_code, "")), else_="")
     return getattr(Notification, name)
@@ -62,10 +62,10 @@ def _log_dimension(name: str) -> ColumnElement:
 
 def _latency_bucket() -> ColumnElement:
     """Index of the queued-to-sent bucket of a row (NULL when it was never sent)."""
-    seconds = analytics.seconds_between(Notification.sent_at, Notification.created_at)
+    seconds = sql.seconds_between(Notification.sent_at, Notification.created_at)
     return case((Notification.sent_at.is_(None), None),
-                *[(seconds < bound, index) for index, bound in enumerate(analytics.LATENCY_BUCKETS)],
-                else_=len(analytics.LATENCY_BUCKETS))
+                *[(seconds < bound, index) for index, bound in enumerate(sql.LATENCY_BUCKETS)],
+                else_=len(sql.LATENCY_BUCKETS))
 
 
 def _log_measure(name: str) -> ColumnElement:
@@ -74,8 +74,8 @@ def _log_measure(name: str) -> ColumnElement:
     if name == "sent_count":
         return func.count(Notification.sent_at)
     if name == "latency_sum":
-        return func.coalesce(func.sum(analytics.seconds_between(Notification.sent_at, Notification.created_at)), 0.0)
-    return analytics._count_if(_latency_bucket() == LATENCY_BUCKET_COLUMNS.index(name))
+        return func.coalesce(func.sum(sql.seconds_between(Notification.sent_at, Notification.created_at)), 0.0)
+    return sql.count_if(_latency_bucket() == LATENCY_BUCKET_COLUMNS.index(name))
 
 
 # Writing ------------------------------------------------------------------------------------------
@@ -98,16 +98,16 @@ def refresh_days(first: date, last: date) -> int:
 
 def _rollup_select(first: date, last: date):
     """SELECT of the stats rows of local days [first, last], in DIMENSIONS + MEASURES order."""
-    start, end = analytics.day_range(first, last)
+    start, end = sql.day_range(first, last)
     day = _log_dimension("day")
     columns = {name: _log_dimension(name) for name in DIMENSIONS}
     columns["channel"] = func.coalesce(Notification.channel, "")
-    if analytics._is_postgres():
+    if sql.is_postgres():
         columns["day"] = cast(day, Date)
     labelled = [columns[name].label(name) for name in DIMENSIONS]
     query = (select(*labelled, *[_log_measure(name).label(name) for name in MEASURES])
-             .where(analytics._in_window(start, end)).group_by(*labelled))
-    if not analytics._is_postgres():
+             .where(sql.in_window(start, end)).group_by(*labelled))
+    if not sql.is_postgres():
         # SQLite cuts days with the zone's current offset: keep rows inside the range's own days.
         query = query.where(day.between(first.isoformat(), last.isoformat()))
     return query
@@ -191,10 +191,10 @@ def _stats_rows(first, last, dims, measures, statuses):
 
 
 def _log_rows(first, last, dims, measures, statuses):
-    start, end = analytics.day_range(first, last)
+    start, end = sql.day_range(first, last)
     keys = [_log_dimension(name).label(name) for name in dims]
     query = (select(*keys, *[_log_measure(name) for name in measures])
-             .where(analytics._in_window(start, end)).group_by(*keys))
+             .where(sql.in_window(start, end)).group_by(*keys))
     if statuses:
         query = query.where(Notification.status.in_(statuses))
     return db.session.execute(query).all()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import MaintenanceReminder, ServiceType, Vehicle
-from app.services.csv_io.schemas import ReminderRow
+from app.data_io.schemas import ReminderRow
 from app.sync import SyncOutcome
 
 UPDATABLE = ("title", "description", "notify_before_days", "notify_before_km", "status")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.csv_io import CsvFormatError, read_csv
+from app.data_io import CsvFormatError, read_csv
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"
 

@@ -10,82 +10,34 @@ Vocabulary (see docs/CONSOLE.md):
 - Days are calendar days in the TIMEZONE setting.
 
 Figures over days read closed days from the daily rollup and today live from the log
-(app/services/analytics_rollup.py); channel_health, recent and latest_failures read the log.
+(rollup.py); channel_health, recent and latest_failures read the log.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import and_, case, func, literal_column, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import func, select
 
+from app.analytics import rollup
+from app.analytics.sql import (
+    LATENCY_BUCKETS,
+    count_if,
+    in_window,
+    seconds_between,
+    today,
+)
 from app.extensions import db
 from app.models import Notification
 from app.models.analytics import LATENCY_BUCKET_COLUMNS
 from app.models.base import utcnow
 from app.models.enums import CHANNELS
 from app.models.enums import NotificationStatus as S
-from app.services import analytics_rollup as rollup
 
 SUCCESSFUL = (S.SENT, S.DELIVERED, S.READ)
 DELIVERED = (S.DELIVERED, S.READ)
 PENDING = (S.WAITING_FOR_CUSTOMER, S.QUEUED, S.SENDING, S.RETRYING)
-# Upper bounds (seconds) of the queued-to-sent histogram buckets; the last bucket is open.
-LATENCY_BUCKETS = (5, 30, 120, 600, 3600)
-assert len(LATENCY_BUCKET_COLUMNS) == len(LATENCY_BUCKETS) + 1, "the rollup stores one column per bucket"
-_TZ_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
-
-
-# Time helpers ---------------------------------------------------------------------------------
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
-
-
-def day_start(day: date) -> datetime:
-    """The UTC instant at which `day` starts in the configured time zone."""
-    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
-
-
-def today() -> date:
-    return utcnow().astimezone(local_zone()).date()
-
-
-def day_range(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, end+1 00:00) in local time, as UTC instants."""
-    return day_start(start), day_start(end + timedelta(days=1))
-
-
-def _is_postgres() -> bool:
-    return db.engine.dialect.name == "postgresql"
-
-
-def _local_day(column) -> ColumnElement:
-    """The calendar day of a UTC timestamp column in the configured zone, as 'YYYY-MM-DD' text."""
-    name = current_app.config.get("TIMEZONE") or "UTC"
-    if _is_postgres():
-        if not _TZ_NAME.match(name):
-            raise ValueError(f"unexpected time zone name {name!r}")
-        # A literal (validated above), so SELECT and GROUP BY are the same expression.
-        return func.to_char(func.timezone(literal_column(f"'{name}'"), column), "YYYY-MM-DD")
-    # SQLite stores naive UTC: shift by the zone's current offset (exact for zones without DST).
-    offset = utcnow().astimezone(local_zone()).utcoffset() or timedelta()
-    minutes = int(offset.total_seconds() // 60)
-    return func.strftime("%Y-%m-%d", column, literal_column(f"'{minutes:+d} minutes'"))
-
-
-def seconds_between(later, earlier) -> ColumnElement:
-    if _is_postgres():
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-
-
-def _count_if(condition) -> ColumnElement:
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _rate(successful: int, failed: int) -> float | None:
@@ -93,15 +45,11 @@ def _rate(successful: int, failed: int) -> float | None:
     return round(100.0 * successful / finished, 1) if finished else None
 
 
-def _in_window(start: datetime, end: datetime):
-    return and_(Notification.created_at >= start, Notification.created_at < end)
-
-
 # Counts ---------------------------------------------------------------------------------------
 def status_counts(start: datetime, end: datetime) -> dict[str, int]:
     """Rows created in [start, end) per status, every status present (0 when none)."""
     rows = db.session.execute(
-        select(Notification.status, func.count()).where(_in_window(start, end)).group_by(Notification.status)
+        select(Notification.status, func.count()).where(in_window(start, end)).group_by(Notification.status)
     ).all()
     counts = dict.fromkeys(S.ALL, 0)
     counts.update({status: int(n) for status, n in rows})
@@ -164,7 +112,7 @@ def average_delivery_seconds(start: datetime, end: datetime) -> float | None:
     """Mean time from creation (queued) to sent over rows sent in the window."""
     value = db.session.execute(
         select(func.avg(seconds_between(Notification.sent_at, Notification.created_at)))
-        .where(_in_window(start, end), Notification.sent_at.is_not(None))
+        .where(in_window(start, end), Notification.sent_at.is_not(None))
     ).scalar()
     return round(float(value), 2) if value is not None else None
 
@@ -252,8 +200,8 @@ def channel_health(hours: int = 24) -> list[dict[str, Any]]:
     """
     since = utcnow() - timedelta(hours=max(1, int(hours)))
     rows = db.session.execute(
-        select(Notification.channel, func.count(), _count_if(Notification.status.in_(SUCCESSFUL)),
-               _count_if(Notification.status == S.FAILED), _count_if(Notification.status.in_(PENDING)),
+        select(Notification.channel, func.count(), count_if(Notification.status.in_(SUCCESSFUL)),
+               count_if(Notification.status == S.FAILED), count_if(Notification.status.in_(PENDING)),
                func.max(Notification.sent_at), func.max(Notification.failed_at))
         .where(Notification.created_at >= since, Notification.channel.is_not(None))
         .group_by(Notification.channel)

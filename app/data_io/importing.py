@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Customer
 from app import sync
-from app.services.csv_io import reminders
-from app.services.csv_io.reading import CsvTable
-from app.services.csv_io.schemas import SCHEMAS, RowError, header_errors, parse_row
+from app.data_io import reminders
+from app.data_io.reading import CsvTable
+from app.data_io.schemas import SCHEMAS, RowError, header_errors, parse_row
 
 log = logging.getLogger(__name__)
 

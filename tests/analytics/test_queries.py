@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.services import analytics
+from app import analytics
 from tests.console.builders import notification
 
 

@@ -1,5 +1,5 @@
 """The reference service's analytics shapes, served on its paths (/api/v1/analytics/summary|recent|health/)
-for the clients written against it (the Ambacar PWA). Avisos' richer shapes are in analytics.py and
+for the clients written against it (the Ambacar PWA). Avisos' richer shapes are in queries.py and
 served on /api/v1/analytics/report|log|channels/ (docs/CLIENTS.md).
 
 The reference knows seven statuses (pending, queued, sent, delivered, read, bounced, failed); Avisos'
@@ -19,8 +19,7 @@ from app.models import Notification, NotificationTemplate
 from app.models.base import utcnow
 from app.models.enums import CHANNELS
 from app.models.enums import NotificationStatus as S
-from app.services import analytics
-from app.services import analytics_rollup as rollup
+from app.analytics import queries, rollup, sql
 
 REFERENCE_STATUS = {
     S.WAITING_FOR_CUSTOMER: "pending", S.QUEUED: "queued", S.SENDING: "queued", S.RETRYING: "queued",
@@ -45,28 +44,28 @@ def _percent(part: int, whole: int) -> float:
 def summary(days: int) -> dict[str, Any]:
     """The reference's summary over the last `days` local calendar days (today included)."""
     days = max(1, min(int(days), 366))
-    last = analytics.today()
+    last = sql.today()
     first = last - timedelta(days=days - 1)
-    counts = analytics.status_counts_days(first, last)
-    sent = sum(counts[s] for s in analytics.SUCCESSFUL)
-    delivered = sum(counts[s] for s in analytics.DELIVERED)
+    counts = queries.status_counts_days(first, last)
+    sent = sum(counts[s] for s in queries.SUCCESSFUL)
+    delivered = sum(counts[s] for s in queries.DELIVERED)
     by_status: dict[str, int] = dict.fromkeys(("pending", "queued", "sent", "delivered", "read", "failed"), 0)
     for status, n in counts.items():
         key = "cancelled" if status == S.CANCELLED else REFERENCE_STATUS[status]
         by_status[key] = by_status.get(key, 0) + n
-    start = analytics.day_start(first)
+    start = sql.day_start(first)
     return {
         "period_start": start.isoformat(),
         "period_end": utcnow().isoformat(),
         "total_sent": sent,
         "total_delivered": delivered,
         "total_failed": counts[S.FAILED],
-        "total_pending": sum(counts[s] for s in analytics.PENDING),
+        "total_pending": sum(counts[s] for s in queries.PENDING),
         "delivery_rate": _percent(delivered, sent),
         "avg_delivery_time_seconds": _average_receipt_seconds(start),
         "by_channel": _by_channel(first, last),
         "by_status": by_status,
-        "by_event_type": analytics.by_event_type(first, last),
+        "by_event_type": queries.by_event_type(first, last),
         "daily_breakdown": _daily(first, last),
     }
 
@@ -74,7 +73,7 @@ def summary(days: int) -> dict[str, Any]:
 def _average_receipt_seconds(start) -> float | None:
     """The reference's delivery time: from sent to the provider's delivery receipt."""
     value = db.session.execute(
-        select(func.avg(analytics.seconds_between(Notification.delivered_at, Notification.sent_at)))
+        select(func.avg(sql.seconds_between(Notification.delivered_at, Notification.sent_at)))
         .where(Notification.created_at >= start, Notification.sent_at.is_not(None),
                Notification.delivered_at.is_not(None))
     ).scalar()
@@ -96,7 +95,7 @@ def _daily(first, last) -> list[dict[str, Any]]:
         entry["total"] += n
         if status == S.SENT:
             entry["sent"] += n
-        elif status in analytics.DELIVERED:
+        elif status in queries.DELIVERED:
             entry["delivered"] += n
         elif status == S.FAILED:
             entry["failed"] += n
@@ -127,11 +126,11 @@ def recent(limit: int, channel: str | None, status: str | None) -> list[dict[str
 def _recent_row(row: dict[str, Any]) -> dict[str, Any]:
     status = REFERENCE_STATUS.get(row["status"], row["status"])
     reason = row["error_reason"] or (CANCELLED_REASON if row["status"] == S.CANCELLED else None)
-    sent_at = analytics.iso_utc(row["sent_at"])
+    sent_at = queries.iso_utc(row["sent_at"])
     return {
         "id": str(row["id"]), "event_type": row["event_type"], "channel": row["channel"],
         "recipient_id": row["customer_ref"], "status": status, "sent_at": sent_at,
-        "created_at": analytics.iso_utc(row["created_at"]),
+        "created_at": queries.iso_utc(row["created_at"]),
         "template_name": row["template_name"] or ("custom_event" if row["event_type"] == "custom" else None),
         "error_reason": reason, "inferred_status": status if sent_at else "pending_or_in_progress",
         "avisos_status": row["status"], "correlation_id": row["correlation_id"],
@@ -141,7 +140,7 @@ def _recent_row(row: dict[str, Any]) -> dict[str, Any]:
 def health(hours: int = 24) -> dict[str, dict[str, Any]]:
     """Per channel over the last `hours`: the reference's counts, rate and verdict, every channel present."""
     out = {}
-    for entry in analytics.channel_health(hours):
+    for entry in queries.channel_health(hours):
         total, success = entry["total"], entry["successful"]
         rate = _percent(success, total)
         out[entry["channel"]] = {"total": total, "success": success, "failed": entry["failed"], "success_rate": rate,

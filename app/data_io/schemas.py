@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 
 from app.models.enums import ReminderStatus
 from app.orchestration.contacts import normalise_plate
-from app.services.csv_io.reading import EXTRA_CELLS
+from app.data_io.reading import EXTRA_CELLS
 from app.sync import INT32_MAX, CustomerSync, VehicleSync
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

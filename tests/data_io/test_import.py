@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
-from app.services.csv_io import import_table, read_csv
+from app.data_io import import_table, read_csv
 from tests import factories
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"

@@ -1,0 +1,20 @@
+"""CSV import and export of customers, vehicles, reminders (and notifications, export only).
+
+reading.py parses a file (UTF-8 with or without BOM, ';' or ',' separated); schemas.py turns each
+row into a validated item or errors by line and column; importing.py validates a whole file and
+upserts it by natural key with the sync rules of app/sync/upserts.py; exporting.py streams CSV;
+uploads.py keeps an uploaded file between its preview and its confirmation.
+"""
+
+from app.data_io.exporting import EXPORTS, NotificationFilter, export_rows
+from app.data_io.importing import ENTITIES, ImportReport, import_table, validate_table
+from app.data_io.reading import CsvFormatError, CsvTable, read_csv
+from app.data_io.schemas import SCHEMAS
+from app.data_io.uploads import discard as discard_upload
+from app.data_io.uploads import load as load_upload
+from app.data_io.uploads import save as save_upload
+
+__all__ = [
+    "ENTITIES", "EXPORTS", "SCHEMAS", "CsvFormatError", "CsvTable", "ImportReport", "NotificationFilter",
+    "discard_upload", "export_rows", "import_table", "load_upload", "read_csv", "save_upload", "validate_table",
+]

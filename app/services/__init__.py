@@ -1,1 +1,0 @@
-"""Use cases that touch the database: load, call the core, persist, enqueue after commit."""
