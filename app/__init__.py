@@ -7,9 +7,18 @@ from typing import Any, Mapping
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import ROOT, Config
+from app import models  # noqa: F401  (registers every table with the metadata)
+from app.api import register_api
+from app.cli import register_commands
+from app.config import ROOT, Config, normalise_database_url
+from app.console import init_console
+from app.errors import register_error_handlers
 from app.extensions import db, migrate
+from app.health import health_bp
+from app.public import public_bp
+from app.queue import init_queue
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -18,8 +27,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for key, value in (overrides or {}).items():
         setattr(settings, key, value)
     if overrides and "DATABASE_URL" in overrides:
-        from app.config import normalise_database_url
-
         settings.SQLALCHEMY_DATABASE_URI = normalise_database_url(overrides["DATABASE_URL"])
         settings.SQLALCHEMY_ENGINE_OPTIONS = settings._engine_options()
     settings.finalise()
@@ -34,8 +41,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     if app.config["TRUSTED_PROXIES"] > 0:
         # The client's address (per-address rate limits, logs) and scheme come from the proxies' headers.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -44,15 +49,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         _configure_sqlite(db.engine)
-
-    from app import models  # noqa: F401  (registers every table with the metadata)
-    from app.api import register_api
-    from app.cli import register_commands
-    from app.console import init_console
-    from app.errors import register_error_handlers
-    from app.health import health_bp
-    from app.public import public_bp
-    from app.queue import init_queue
 
     register_error_handlers(app)
     register_api(app)

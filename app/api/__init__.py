@@ -2,45 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-internal_v1 = Blueprint("internal_v1", __name__, url_prefix="/api/internal/v1")
-
-
-def _register_text_guard() -> None:
-    from app.api.storable_text import reject_unstorable_text
-
-    api_v1.before_request(reject_unstorable_text)
-    internal_v1.before_request(reject_unstorable_text)
-
-
-_register_text_guard()
+# Importing the resource modules attaches their routes to the two blueprints.
+from app.api import (  # noqa: F401
+    analytics,
+    catalog,
+    customers,
+    events,
+    health_db,
+    integrations,
+    internal_phases,
+    internal_sync,
+    orchestration,
+    provider_receipts,
+    push,
+    reminders,
+    templates,
+    vehicles,
+    webhooks,
+)
+from app.api.blueprints import api_v1, internal_v1
+from app.api.cors import init_cors
+from app.api.limits import init_limiter
+from app.api.openapi import docs_bp
 
 
 def register_api(app: Flask) -> None:
-    # Importing the resource modules attaches their routes to the two blueprints.
-    from app.api import (  # noqa: F401
-        analytics,
-        catalog,
-        customers,
-        events,
-        health_db,
-        integrations,
-        internal_phases,
-        internal_sync,
-        orchestration,
-        provider_receipts,
-        push,
-        reminders,
-        templates,
-        vehicles,
-        webhooks,
-    )
-    from app.api.cors import init_cors
-    from app.api.limits import init_limiter
-    from app.api.openapi import docs_bp
-
     init_limiter(app)
     init_cors(app)
     app.register_blueprint(api_v1)

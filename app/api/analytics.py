@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import api_v1
+from app.api.blueprints import api_v1
 from app.api.auth import require_api_key
 from app.api.common import parse_query
 from app.api.openapi import doc

@@ -3,7 +3,6 @@ look rows up by id (404), paginate in the reference's shape."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from sqlalchemy.sql import Select
 
 from app.errors import ApiError, pydantic_fields
 from app.extensions import db
+from app.models.base import parse_uuid
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -92,17 +92,9 @@ def parse_query(model: type[M]) -> M:
         raise ApiError(400, "validation_error", "The query parameters are not valid.", pydantic_fields(err)) from None
 
 
-def as_uuid(value: Any) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
 
 def get_or_404(model: type, ident: Any, noun: str) -> Any:
-    parsed = as_uuid(ident)
+    parsed = parse_uuid(ident)
     row = db.session.get(model, parsed) if parsed else None
     if row is None:
         raise ApiError(404, "not_found", f"No {noun} with id '{ident}'.")

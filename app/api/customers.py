@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import api_v1
+from app.api.blueprints import api_v1
 from app.api.auth import require_api_key
 from app.api.common import iso, json_object, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc

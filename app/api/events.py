@@ -6,7 +6,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import api_v1
+from app.api.blueprints import api_v1
 from app.api.auth import require_api_key
 from app.api.openapi import doc
 from app.api.schemas.common import FlatErrorBody

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from sqlalchemy import text
 
-from app.api import api_v1
+from app.api.blueprints import api_v1
 from app.api.openapi import doc
 from app.api.schemas.events import DatabaseHealthOut
 from app.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import internal_v1
+from app.api.blueprints import internal_v1
 from app.api.auth import require_internal_secret
 from app.api.common import parse_body
 from app.api.openapi import INTERNAL_SECURITY, doc

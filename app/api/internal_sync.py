@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import internal_v1
+from app.api.blueprints import internal_v1
 from app.api.auth import require_internal_secret
 from app.errors import ApiError
 from app.models import BackgroundTask

@@ -12,7 +12,7 @@ import hmac
 
 from flask import current_app, jsonify, request
 
-from app.api import internal_v1
+from app.api.blueprints import internal_v1
 from app.errors import ApiError
 from app import delivery
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from app.api import api_v1
+from app.api.blueprints import api_v1
 from app.api.auth import require_api_key
 from app.api.common import iso, parse_body
 from app.api.openapi import doc

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from flask import jsonify, request
 from sqlalchemy import select
 
-from app.api import api_v1
+from app.api.blueprints import api_v1
 from app.api.auth import require_api_key
 from app.errors import ApiError
 from app.extensions import db
@@ -136,8 +137,6 @@ def _message(message: WebhookMessage) -> dict:
 
 
 def _message_for(endpoint: WebhookEndpoint, message_id: str) -> WebhookMessage:
-    import uuid
-
     try:
         key = uuid.UUID(message_id.removeprefix("msg_"))
     except ValueError:

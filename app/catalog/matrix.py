@@ -21,6 +21,7 @@ from app.models import (
 )
 from app.models.enums import CHANNELS, TARGETS
 from app.catalog import snapshot
+from app.models.base import parse_uuid
 
 
 class MatrixError(Exception):
@@ -45,20 +46,12 @@ class CellChange:
 
 def get_config(config_id: Any) -> OrchestrationConfig:
     """The config, or ConfigNotFound (also for ids that are not UUIDs)."""
-    parsed = _as_uuid(config_id)
+    parsed = parse_uuid(config_id)
     config = db.session.get(OrchestrationConfig, parsed) if parsed else None
     if config is None:
         raise ConfigNotFound(str(config_id))
     return config
 
-
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def _phases_by_ref() -> dict[str, ServicePhase]:
@@ -104,7 +97,7 @@ def _validate_cell(
     channel = raw.get("channel")
     enabled = raw.get("enabled", True)
     template_ref = raw.get("template_id")
-    template_id = _as_uuid(template_ref) if template_ref not in (None, "") else None
+    template_id = parse_uuid(template_ref) if template_ref not in (None, "") else None
     if phase is None:
         errors[f"{where}.phase_id"] = "unknown phase"
     if channel not in CHANNELS:
@@ -199,7 +192,7 @@ def initialize_phases(config_id: Any) -> int:
 
 def copy_from_global(service_type_id: Any, target: str, workshop_id: Any) -> OrchestrationConfig:
     """A workshop-specific copy of the global config (and its cells) for this type and target."""
-    type_id, shop_id = _as_uuid(service_type_id), _as_uuid(workshop_id)
+    type_id, shop_id = parse_uuid(service_type_id), parse_uuid(workshop_id)
     if type_id is None or shop_id is None:
         raise MatrixError({"service_type_id" if type_id is None else "workshop_id": "not a valid id"})
     source = find_config(type_id, target, None)
@@ -230,10 +223,10 @@ def copy_from_global(service_type_id: Any, target: str, workshop_id: Any) -> Orc
 
 def find_config(service_type_id: Any, target: str, workshop_id: Any) -> OrchestrationConfig | None:
     """The config for exactly this type, target and workshop (None = the global one)."""
-    shop = _as_uuid(workshop_id) if workshop_id else None
+    shop = parse_uuid(workshop_id) if workshop_id else None
     return db.session.scalar(
         select(OrchestrationConfig).where(
-            OrchestrationConfig.service_type_id == _as_uuid(service_type_id),
+            OrchestrationConfig.service_type_id == parse_uuid(service_type_id),
             OrchestrationConfig.target == target,
             OrchestrationConfig.workshop_id.is_(None)
             if shop is None
@@ -254,21 +247,21 @@ def _commit(conflict: dict[str, str]) -> None:
 
 def create_config(service_type_id: Any, target: str, workshop_id: Any = None) -> OrchestrationConfig:
     """A new, empty config for this type, target and scope, with its phase cells initialised."""
-    type_id = _as_uuid(service_type_id)
+    type_id = parse_uuid(service_type_id)
     stype = db.session.get(ServiceType, type_id) if type_id else None
     errors: dict[str, str] = {}
     if stype is None:
         errors["service_type_id"] = "unknown service type"
     if target not in TARGETS:
         errors["target"] = f"must be one of {', '.join(TARGETS)}"
-    if workshop_id and _as_uuid(workshop_id) is None:
+    if workshop_id and parse_uuid(workshop_id) is None:
         errors["workshop_id"] = "not a valid id"
     if errors:
         raise MatrixError(errors)
     if find_config(type_id, target, workshop_id) is not None:
         raise MatrixError({"config": "a config for this service type, target and workshop already exists"})
     config = OrchestrationConfig(
-        service_type_id=type_id, target=target, workshop_id=_as_uuid(workshop_id) if workshop_id else None
+        service_type_id=type_id, target=target, workshop_id=parse_uuid(workshop_id) if workshop_id else None
     )
     db.session.add(config)
     _commit({"config": "a config for this service type, target and workshop already exists"})

@@ -20,6 +20,7 @@ from app.orchestration.rendering import (
 from app.orchestration.variables import SAMPLE_CONTEXT
 from app.catalog import snapshot
 from app.catalog.snapshot import template_data
+from app.models.base import parse_uuid
 
 WRITABLE = ("name", "channel", "target", "event_type", "subject", "body", "html_body", "is_default", "is_active")
 
@@ -80,17 +81,11 @@ def find_workshop(ref: Any) -> Workshop | None:
     """A workshop by id or by code (the reference's taller_id was a free string)."""
     if isinstance(ref, uuid.UUID):
         return db.session.get(Workshop, ref)
-    ident = _uuid_or_none(str(ref))
+    ident = parse_uuid(str(ref))
     if ident is not None:
         return db.session.get(Workshop, ident)
     return db.session.scalar(select(Workshop).where(Workshop.code == str(ref)))
 
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def save_template(template: NotificationTemplate | None, values: Mapping[str, Any]) -> NotificationTemplate:

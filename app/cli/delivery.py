@@ -8,9 +8,12 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from rq import SimpleWorker
+from rq.cron import CronScheduler
 
 from app import delivery, records
 from app.channels.pool import close_all
+from app.channels.push import generate_vapid_keys
 from app.config import ROOT
 from app.queue import runner
 
@@ -21,8 +24,6 @@ from app.queue import runner
 @with_appcontext
 def worker_command(burst: bool, queues: str) -> None:
     """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker)."""
-    from rq import SimpleWorker
-
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker is needed.")
@@ -38,8 +39,6 @@ def worker_command(burst: bool, queues: str) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """RQ's cron scheduler with jobs/cron.py (run exactly one)."""
-    from rq.cron import CronScheduler
-
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: the embedded scheduler runs inside `serve`.")
@@ -80,8 +79,6 @@ def send_test_command(channel: str, address: str) -> None:
 @click.command("generate-vapid-keys")
 def generate_vapid_keys_command() -> None:
     """Print a new VAPID key pair for VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY."""
-    from app.channels.push import generate_vapid_keys
-
     public, private = generate_vapid_keys()
     click.echo(f"VAPID_PUBLIC_KEY={public}")
     click.echo(f"VAPID_PRIVATE_KEY={private}")

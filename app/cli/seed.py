@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from app.catalog import seed_initial_data
+
 
 @click.command("seed-initial-data")
 @click.option(
@@ -14,7 +16,5 @@ from flask.cli import with_appcontext
 @with_appcontext
 def seed_initial_data_command(force: bool) -> None:
     """Load the initial data; safe to re-run (only what is missing is created)."""
-    from app.catalog import seed_initial_data
-
     report = seed_initial_data(force=force)
     click.echo(report.summary())

@@ -8,9 +8,13 @@ from datetime import timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import run_simple
 
+from app.api.auth import generate_api_key
+from app.catalog import seed_initial_data
 from app.config import ROOT
 from app.extensions import db
 from app.models import User
@@ -28,8 +32,6 @@ DEMO_ADMIN_EMAIL = "admin@avisos.local"
 @with_appcontext
 def create_api_key_command(name: str, scopes: str, expires_days: int | None) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
-    from app.api.auth import generate_api_key
-
     expires = utcnow() + timedelta(days=expires_days) if expires_days else None
     row, raw = generate_api_key(name, scopes=scopes, expires_at=expires)
     db.session.commit()
@@ -81,10 +83,6 @@ def _demo_admin_password() -> str:
 @with_appcontext
 def quickstart_command(host: str, port: int, no_serve: bool) -> None:
     """Embedded mode in one step: migrate, load the initial data, create a demo admin, serve."""
-    from flask_migrate import upgrade
-
-    from app.catalog import seed_initial_data
-
     upgrade()
     report = seed_initial_data(force=False)
     click.echo(report.summary())
@@ -110,8 +108,6 @@ def _serve(host: str, port: int) -> None:
     app = current_app._get_current_object()
     if app.config["JOBS_MODE"] != "rq":
         start_embedded_scheduler(app)
-    from werkzeug.serving import run_simple
-
     click.echo(f"Avisos on http://{host}:{port} (jobs: {app.config['JOBS_MODE']})")
     # Werkzeug's threaded server: fine for one workshop; production uses gunicorn (Procfile).
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -6,6 +6,14 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from app.console import views
+from app.console.auth import auth_bp, init_login
+from app.console.cookies import init_cookies
+from app.console.i18n import init_i18n
+from app.console.layout import init_layout
+from app.console.rq_mount import init_rq_dashboard
+from app.console.stream import init_stream
+from app.console.vendor import vendor_bp
 from app.extensions import csrf
 
 # Blueprints that authenticate with API keys, shared secrets or signed links, never a session
@@ -15,15 +23,6 @@ CSRF_EXEMPT_BLUEPRINTS = ("api_v1", "internal_v1", "public", "health")
 
 def init_console(app: Flask) -> Admin:
     """Bind login and CSRF, mount the console and register every page in menu order."""
-    from app.console import views
-    from app.console.auth import auth_bp, init_login
-    from app.console.cookies import init_cookies
-    from app.console.i18n import init_i18n
-    from app.console.layout import init_layout
-    from app.console.rq_mount import init_rq_dashboard
-    from app.console.stream import init_stream
-    from app.console.vendor import vendor_bp
-
     init_i18n(app)
     init_cookies(app)
     init_layout(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -43,8 +44,6 @@ def init_login(app: Flask) -> None:
 
 
 def _load_user(user_id: str) -> User | None:
-    import uuid
-
     try:
         user = db.session.get(User, uuid.UUID(user_id))
     except ValueError:

@@ -21,6 +21,7 @@ def init_rq_dashboard(app: Flask) -> bool:
     """Mount rq-dashboard when a Redis URL is configured. Returns whether it was mounted."""
     if not app.config.get("RQ_DASHBOARD_REDIS_URL"):
         return False
+    # Imported only when mounted: the embedded mode (no Redis) never loads rq-dashboard and its web stack.
     import rq_dashboard
     from rq_dashboard.web import setup_rq_connection
 

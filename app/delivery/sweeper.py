@@ -7,13 +7,13 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 
 from app.delivery.record import add_fallback
 from app.dispatch import expire_waiting_events, plan_late_customers
 from app.extensions import db
 from app.integrations import deliver_due_webhooks
-from app.models import DeliveryAttempt, DispatchEvent, Notification
+from app.models import DeliveryAttempt, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.queue import request_delivery

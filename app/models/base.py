@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, TypeDecorator, Uuid
@@ -37,6 +38,16 @@ class UTCDateTime(TypeDecorator):
 
 class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    """`value` as a UUID (a UUID is kept as it is), or None when it is not one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def isoformat_z(value: datetime | None) -> str | None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -75,8 +76,6 @@ class SyncSource(UUIDPrimaryKey, Timestamps, db.Model):
 
     def set_url(self, url: str) -> None:
         """Encrypt and keep `url`; the summary keeps only backend, host and database."""
-        from sqlalchemy.engine import make_url
-
         parsed = make_url(url)
         self.url_encrypted = _fernet().encrypt(url.encode()).decode()
         host = f"{parsed.host}:{parsed.port}" if parsed.port else (parsed.host or "")

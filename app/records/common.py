@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +29,3 @@ def commit_or_refuse(conflict: dict[str, list[str]]) -> None:
 def delete_row(row: Any) -> None:
     db.session.delete(row)
     db.session.commit()
-
-
-def as_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None

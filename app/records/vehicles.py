@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Customer, Vehicle
 from app.orchestration.contacts import normalise_plate
-from app.records.common import RecordInvalid, as_uuid, commit_or_refuse
+from app.models.base import parse_uuid
+from app.records.common import RecordInvalid, commit_or_refuse
 from app.records.customers import find_customer
 
 
@@ -19,7 +20,7 @@ def vehicle_query(customer_ref: str | None = None, plate: str | None = None):
     query = select(Vehicle).options(selectinload(Vehicle.customer))
     if customer_ref:
         owner_ids = select(Customer.id).where(Customer.customer_id == customer_ref)
-        parsed = as_uuid(customer_ref)
+        parsed = parse_uuid(customer_ref)
         if parsed:
             owner_ids = select(Customer.id).where(or_(Customer.customer_id == customer_ref, Customer.id == parsed))
         query = query.where(Vehicle.customer_id.in_(owner_ids))

@@ -24,6 +24,7 @@ from app.queue import JOB_TIMEOUTS, SYNC_CUSTOMERS, SYNC_VEHICLES, enqueue
 from app import integrations
 from app.sync.payloads import CUSTOMERS_KIND, VEHICLES_KIND, InvalidStoredPayload, SyncItem, stored_items
 from app.sync.upserts import APPLY, SyncOutcome, plan_waiting_for
+from app.models.base import parse_uuid
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ JOBS = {CUSTOMERS_KIND: SYNC_CUSTOMERS, VEHICLES_KIND: SYNC_VEHICLES}
 
 def _run(task_id: str, kind: str) -> SyncOutcome | None:
     """Claim, apply and record. Returns None when the task was not run or failed."""
-    key = _as_uuid(task_id)
+    key = parse_uuid(task_id)
     if key is None or not _claim(key, kind):
         log.info("sync task %s not run: unknown, of another kind, finished or running elsewhere", task_id)
         return None
@@ -97,12 +98,6 @@ def _run(task_id: str, kind: str) -> SyncOutcome | None:
         _mark_failed(key, f"Internal error while applying the sync ({type(err).__name__}); see the worker log.")
     return None
 
-
-def _as_uuid(task_id: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(task_id))
-    except ValueError:
-        return None
 
 
 def _claim(key: uuid.UUID, kind: str) -> bool:

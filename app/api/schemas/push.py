@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -60,8 +60,6 @@ class SubscribeIn(BaseModel):
 
     @property
     def expires_at(self) -> datetime | None:
-        from datetime import UTC
-
         value = self.subscription.expirationTime
         return datetime.fromtimestamp(value / 1000, UTC) if value is not None else None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from flask import flash, make_response, redirect, request, url_for
 from flask_admin import Admin, BaseView, expose
@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
+from app.api.auth import forget_cached_keys, generate_api_key
 from app.console.forms import ApiKeyForm
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
@@ -21,6 +22,7 @@ from app.console.security import RoleAccessMixin, RoleModelView, require_role
 from app.extensions import db
 from app.models import ApiKey, User
 from app.models.base import utcnow
+from app.models.base import parse_uuid
 
 
 class UserView(RoleModelView):
@@ -77,8 +79,6 @@ class ApiKeyView(RoleAccessMixin, BaseView):
         return self.render("console/api_keys.html", form=form, keys=keys, now=utcnow(), raw_key=None), status
 
     def _created(self, form: ApiKeyForm):
-        from app.api.auth import generate_api_key
-
         expires = utcnow() + timedelta(days=form.expires_days.data) if form.expires_days.data else None
         row, raw = generate_api_key(form.name.data.strip(), scopes=form.scopes(), expires_at=expires)
         db.session.commit()
@@ -92,9 +92,7 @@ class ApiKeyView(RoleAccessMixin, BaseView):
     @expose("/revoke/", methods=["POST"])
     @require_role("admin")
     def revoke(self):
-        from app.api.auth import forget_cached_keys
-
-        row = db.session.get(ApiKey, _uuid(request.form.get("id", "")))
+        row = db.session.get(ApiKey, parse_uuid(request.form.get("id", "")))
         if row is None or row.revoked_at is not None:
             flash(_("La clave no existe o ya estaba revocada."), "error")
         else:
@@ -104,14 +102,6 @@ class ApiKeyView(RoleAccessMixin, BaseView):
             flash(_("Clave %(prefix)s… revocada.", prefix=row.prefix), "success")
         return redirect(url_for(".index"))
 
-
-def _uuid(value: str) -> Any:
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def register(admin: Admin) -> None:

@@ -75,7 +75,7 @@ class DataImportView(RoleAccessMixin, BaseView):
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _filters() -> NotificationFilter:
+def _filters() -> data_io.NotificationFilter:
     """The notification export's filters; anything unreadable is ignored rather than refused."""
     status = request.args.get("status") or None
     channel = request.args.get("channel") or None

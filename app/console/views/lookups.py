@@ -16,6 +16,7 @@ from wtforms.validators import ValidationError
 from app.extensions import db
 from app.models import ServicePhase, ServiceType, Workshop
 from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
+from app.models.base import parse_uuid
 
 
 class LazyOptions:
@@ -45,12 +46,6 @@ class UUIDEqualFilter(FilterEqual):
     def clean(self, value: str) -> uuid.UUID:
         return uuid.UUID(value)
 
-
-def parse_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def channel_choices() -> list[tuple[str, str]]:

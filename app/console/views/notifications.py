@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import DeliveryAttempt, Notification
 from app.models.enums import CHANNELS
 from app import analytics, delivery
+from app.models.base import parse_uuid
 
 
 class DateRangeFilter(DateBetweenFilter):
@@ -121,7 +122,7 @@ class NotificationView(RoleModelView):
     # Details ---------------------------------------------------------------------------------
     @expose("/details/")
     def details_view(self):
-        row_id = _uuid(request.args.get("id", ""))
+        row_id = parse_uuid(request.args.get("id", ""))
         row = db.session.get(Notification, row_id) if row_id else None
         if row is None:
             flash(_("La notificación no existe."), "error")
@@ -147,7 +148,7 @@ class NotificationView(RoleModelView):
                             _("Solo se pueden cancelar notificaciones que aún no se han enviado."))
 
     def _single(self, operation, done_message: str, refused_message: str):
-        row_id = _uuid(request.form.get("id", ""))
+        row_id = parse_uuid(request.form.get("id", ""))
         if row_id is None:
             flash(_("Falta el identificador de la notificación."), "error")
             return redirect(url_for(".index_view"))
@@ -160,14 +161,14 @@ class NotificationView(RoleModelView):
     def action_resend(self, ids: list[str]) -> None:
         if not self.can_write():
             abort(403)
-        result = delivery.resend([i for i in map(_uuid, ids) if i], actor=current_user.email)
+        result = delivery.resend([i for i in map(parse_uuid, ids) if i], actor=current_user.email)
         self._report(result, _("%(n)s notificaciones reenviadas.", n=len(result.done)))
 
     @action("cancel", _l("Cancelar"), _l("¿Cancelar las notificaciones en cola seleccionadas?"))
     def action_cancel(self, ids: list[str]) -> None:
         if not self.can_write():
             abort(403)
-        result = delivery.cancel([i for i in map(_uuid, ids) if i], actor=current_user.email)
+        result = delivery.cancel([i for i in map(parse_uuid, ids) if i], actor=current_user.email)
         self._report(result, _("%(n)s notificaciones canceladas.", n=len(result.done)))
 
     def _report(self, result, message: str) -> None:
@@ -175,14 +176,6 @@ class NotificationView(RoleModelView):
         if result.skipped:
             flash(_("%(n)s omitidas: su estado no lo permite.", n=len(result.skipped)), "warning")
 
-
-def _uuid(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def register(admin: Admin) -> None:

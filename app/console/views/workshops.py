@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import Admin, expose
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -84,8 +84,6 @@ class WorkshopView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)
         if valid and hasattr(form, "code"):
-            from flask import request
-
             code = (form.code.data or "").strip()
             clash = db.session.scalar(select(Workshop.id).where(func.lower(Workshop.code) == code.lower()))
             if clash is not None and clash != parse_uuid(request.args.get("id")):
