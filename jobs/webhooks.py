@@ -15,11 +15,7 @@ def deliver_webhook(message_id: str) -> str | None:
 @job_entry
 def deliver_webhook_batch(message_ids: list[str]) -> dict[str, int]:
     """Send freshly queued messages one after another; returns counts per resulting status."""
-    counts: dict[str, int] = {}
-    for message_id in message_ids:
-        status = integrations.send_webhook(message_id) or "skipped"
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+    return integrations.send_webhook_batch(message_ids)
 
 
 @job_entry

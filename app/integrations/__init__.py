@@ -16,6 +16,7 @@ from app.integrations.summary import summary as integration_summary
 from app.integrations.webhooks.delivery import deliver_due as deliver_due_webhooks
 from app.integrations.webhooks.delivery import resend as resend_webhook
 from app.integrations.webhooks.delivery import retry_failed_since as retry_failed_webhooks
+from app.integrations.webhooks.delivery import send_batch as send_webhook_batch
 from app.integrations.webhooks.delivery import send_message as send_webhook
 from app.integrations.webhooks.endpoints import (
     EndpointInputError,
@@ -35,6 +36,6 @@ __all__ = [
     "EVENT_TYPES", "SUMMARY_DEFAULT_HOURS", "EndpointInputError", "create_endpoint", "delete_endpoint",
     "deliver_due_webhooks", "envelope", "get_endpoint", "integration_summary", "invalidate_subscriptions",
     "live_enabled", "live_subscribe", "notification_data", "publish", "resend_webhook", "retry_failed_webhooks",
-    "rotate_secret", "send_webhook", "serialise_endpoint", "set_active", "signing_secrets", "update_endpoint",
+    "rotate_secret", "send_webhook", "send_webhook_batch", "serialise_endpoint", "set_active", "signing_secrets", "update_endpoint",
     "url_problem",
 ]

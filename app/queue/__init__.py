@@ -29,7 +29,7 @@ from app.queue.names import (
     SYNC_CUSTOMERS,
     SYNC_VEHICLES,
 )
-from app.queue.runner import Job, JobRunner, init_queue, resolve_job, runner
+from app.queue.runtime import Job, JobRunner, init_queue, resolve_job, runner
 from app.queue.schedule import SCHEDULE, Periodic
 from app.queue.scheduler import start_embedded_scheduler
 from app.queue.status import queue_status

@@ -18,7 +18,7 @@ from app.queue.coalescer import Coalescer
 from app.queue.names import DELIVER_LANE
 
 if TYPE_CHECKING:
-    from app.queue.runner import JobRunner
+    from app.queue.runtime import JobRunner
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The queues, and every job by the dotted name of its RQ entry point in jobs/.
 
 app/ enqueues jobs by these names and never imports jobs/: an RQ worker imports the function when it
-runs the job, and the in-process modes do the same (app/queue/runner.py). tests/queue checks that
+runs the job, and the in-process modes do the same (app/queue/runtime.py). tests/queue checks that
 each name is a function in jobs/.
 """
 

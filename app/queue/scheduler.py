@@ -10,7 +10,7 @@ import time
 from flask import Flask
 
 from app.extensions import db
-from app.queue.runner import resolve_job
+from app.queue.runtime import resolve_job
 from app.queue.schedule import SCHEDULE
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import Any
 from rq import Worker
 
 from app.queue.names import QUEUES
-from app.queue.runner import JobRunner, runner
+from app.queue.runtime import JobRunner, runner
 
 log = logging.getLogger(__name__)
 

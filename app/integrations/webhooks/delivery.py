@@ -93,6 +93,15 @@ def send_message(message_id: str | uuid.UUID, now: datetime | None = None) -> st
     return _record(key, started, outcome)
 
 
+def send_batch(message_ids: list[str]) -> dict[str, int]:
+    """Send freshly queued messages one after another; returns counts per resulting status."""
+    counts: dict[str, int] = {}
+    for message_id in message_ids:
+        status = send_message(message_id) or "skipped"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
 def _session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
