@@ -61,7 +61,7 @@ class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     allow_delete = False  # customers belong to the core system; deactivate them instead
     can_view_details = True
     details_template = "console/customer_detail.html"
-    list_template = "console/b_list.html"
+    list_template = "console/model_list.html"
     page_size = 20
     column_list = ("customer_id", "first_name", "last_name", "email", "phone", "workshop", "is_active")
     column_sortable_list = ("customer_id", "first_name", "last_name", "email")

@@ -90,7 +90,7 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     write_role = "admin"
     can_view_details = True
     can_set_page_size = True
-    list_template = "console/b_list.html"
+    list_template = "console/model_list.html"
     page_size = 20
     create_template = "console/template_create.html"
     edit_template = "console/template_edit.html"
