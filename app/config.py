@@ -1,6 +1,7 @@
 """Settings read from the environment (12-factor), with embedded defaults.
 
-Names follow the reference service where they apply (see docs/CONFIGURATION.md).
+Names follow the reference service where they apply. Every variable is listed with its default and
+meaning in README.md ("Environment") and in .env.example (tests/test_configuration.py checks both).
 """
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+
+from app.channels.settings import CHANNEL_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +38,17 @@ def env_list_int(name: str, default: list[int]) -> list[int]:
     if not value:
         return default
     return [int(part) for part in value.split(",") if part.strip()]
+
+
+def env_typed(name: str, default: Any) -> Any:
+    """A variable read with the type of its default (bool, int, float or text)."""
+    if isinstance(default, bool):
+        return env_bool(name, default)
+    if isinstance(default, int):
+        return env_int(name, default)
+    if isinstance(default, float):
+        return env_float(name, default)
+    return os.environ.get(name, default)
 
 
 def normalise_database_url(url: str) -> str:
@@ -66,21 +81,11 @@ class Config:
         # Encrypts pull-sync connection URLs (empty: a key derived from SECRET_KEY).
         self.SYNC_ENCRYPTION_KEY = os.environ.get("SYNC_ENCRYPTION_KEY") or ""
 
-        self.EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-        self.EMAIL_PORT = env_int("EMAIL_PORT", 25)
-        self.EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-        self.EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-        self.EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-        self.EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
-        self.EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 20.0)
-        self.EMAIL_MAX_PER_CONNECTION = env_int("EMAIL_MAX_PER_CONNECTION", 500)
-        self.DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Avisos <avisos@localhost>")
-
-        self.EVOLUTION_API_URL = (os.environ.get("EVOLUTION_API_URL") or "").rstrip("/")
-        self.EVOLUTION_API_KEY = os.environ.get("EVOLUTION_API_KEY", "")
-        self.EVOLUTION_INSTANCE = os.environ.get("EVOLUTION_INSTANCE", "")
-        self.EVOLUTION_TIMEOUT = env_float("EVOLUTION_TIMEOUT", 30.0)
-        self.WHATSAPP_DEFAULT_COUNTRY_CODE = os.environ.get("WHATSAPP_DEFAULT_COUNTRY_CODE", "593")
+        # The channels' own settings (EMAIL_*, EVOLUTION_*, WHATSAPP_*, VAPID_*, PUSH_*), with the
+        # defaults of app/channels/settings.py.
+        for name, default in CHANNEL_SETTINGS.items():
+            setattr(self, name, env_typed(name, default))
+        self.EVOLUTION_API_URL = self.EVOLUTION_API_URL.rstrip("/")
         # Secret Evolution must present (URL ?secret= or X-Webhook-Secret) on delivery receipts.
         self.EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
 
@@ -97,13 +102,6 @@ class Config:
         # How often a web process asks Redis whether any console listens to the live feed (0: every event).
         self.LIVE_LISTENER_CHECK_SECONDS = env_float("LIVE_LISTENER_CHECK_SECONDS", 1.0)
 
-        self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
-        self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
-        self.VAPID_CONTACT_EMAIL = os.environ.get("VAPID_CONTACT_EMAIL", "")
-        self.PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 48 * 3600)
-        self.PUSH_TIMEOUT = env_float("PUSH_TIMEOUT", 10.0)
-        self.PUSH_ICON_URL = os.environ.get("PUSH_ICON_URL", "/static/icons/avisos-192.png")
-        self.PUSH_BADGE_URL = os.environ.get("PUSH_BADGE_URL", "/static/icons/avisos-badge.png")
         # Push endpoint hosts (host or host:port) allowed over http or on private addresses (a push
         # service inside your network; tests). Browsers' own endpoints are public https URLs.
         self.PUSH_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()]

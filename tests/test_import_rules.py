@@ -1,8 +1,9 @@
 """The import rules of docs/ARCHITECTURE.md ("Import rules"), checked on the source with `ast`:
 
-- the orchestration core imports only the standard library and itself (no Flask, SQLAlchemy, RQ);
+- the orchestration core imports only the standard library, itself and the channel names
+  (app/channels/__init__.py, which imports only the standard library): no Flask, SQLAlchemy, RQ;
 - nothing under app/ imports jobs/ (jobs are enqueued by dotted name, app/queue/names.py);
-- the foundation (config, extensions, errors, models, orchestration, channels) imports no capability,
+- the foundation (config, extensions, errors, crypto, models, orchestration, channels) imports no capability,
   and neither the foundation nor a capability imports a surface (api, console, cli);
 - no cycles between capability packages;
 - code outside a capability package imports only what its __init__ exports, never its modules;
@@ -26,7 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CAPABILITIES = ("queue", "dispatch", "delivery", "catalog", "records", "sync", "integrations", "data_io", "analytics")
 SURFACES = ("api", "console", "cli")
-FOUNDATION = ("config", "extensions", "errors", "models", "orchestration", "channels")
+FOUNDATION = ("config", "extensions", "errors", "crypto", "models", "orchestration", "channels")
 STDLIB = sys.stdlib_module_names | {"__future__"}
 
 
@@ -112,9 +113,14 @@ def violations(rule) -> list[str]:
     return sorted({f"{i.module}:{i.line} imports {i.target}" for i in all_imports() if rule(i)})
 
 
-def test_the_orchestration_core_imports_only_the_standard_library_and_itself():
+def test_the_orchestration_core_imports_only_the_standard_library_itself_and_the_channel_names():
     assert violations(lambda i: area(i.module) == "orchestration" and not (
-        i.target.split(".")[0] in STDLIB or i.target.startswith("app.orchestration"))) == []
+        i.target.split(".")[0] in STDLIB or i.target.startswith("app.orchestration")
+        or owner(i.target) == "app.channels")) == []
+
+
+def test_the_channel_names_import_only_the_standard_library():
+    assert violations(lambda i: i.module == "app.channels" and i.target.split(".")[0] not in STDLIB) == []
 
 
 def test_nothing_under_app_imports_jobs():

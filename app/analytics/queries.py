@@ -32,7 +32,7 @@ from app.extensions import db
 from app.models import Notification
 from app.models.analytics import LATENCY_BUCKET_COLUMNS
 from app.models.base import utcnow
-from app.models.enums import CHANNELS
+from app.channels import CHANNELS
 from app.models.enums import NotificationStatus as S
 
 SUCCESSFUL = (S.SENT, S.DELIVERED, S.READ)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Notification, NotificationTemplate
 from app.models.base import utcnow
-from app.models.enums import CHANNELS
+from app.channels import CHANNELS
 from app.models.enums import NotificationStatus as S
 from app.analytics import queries, rollup, sql
 

@@ -24,7 +24,7 @@ from app.api.vehicles import vehicle_json
 from app.errors import ApiError
 from app.extensions import db
 from app.models import ChannelPreference, Customer
-from app.models.enums import CHANNEL_LABELS
+from app.channels import CHANNEL_LABELS
 from app import records
 
 TAGS = ("Customers",)

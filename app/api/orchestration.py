@@ -17,7 +17,8 @@ from app.api.schemas.orchestration import ConfigFilters, ConfigIn, ConfigOut, Ma
 from app.errors import ApiError
 from app.extensions import db
 from app.models import OrchestrationConfig, PhaseChannelConfig, ServiceType
-from app.models.enums import CHANNEL_LABELS, CHANNELS, TARGET_LABELS
+from app.channels import CHANNELS, CHANNEL_LABELS
+from app.models.enums import TARGET_LABELS
 from app import catalog
 
 TAGS = ("Orchestration",)

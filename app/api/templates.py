@@ -21,7 +21,8 @@ from app.api.schemas.templates import (
 )
 from app.errors import ApiError
 from app.models import NotificationTemplate
-from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
+from app.channels import CHANNEL_LABELS
+from app.models.enums import TARGET_LABELS
 from app.orchestration.rendering import MissingVariables, extract_variables, normalise_name
 from app.orchestration.variables import VARIABLES
 from app import catalog

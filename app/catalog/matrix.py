@@ -19,7 +19,8 @@ from app.models import (
     ServicePhase,
     ServiceType,
 )
-from app.models.enums import CHANNELS, TARGETS
+from app.channels import CHANNELS
+from app.models.enums import TARGETS
 from app.catalog import snapshot
 from app.models.base import parse_uuid
 

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import extract, func, literal, select, union_all
 
 from app.extensions import db
+from app.channels import CHANNELS
 from app.models import (
     NotificationTemplate,
     OrchestrationConfig,
@@ -218,14 +219,13 @@ def load_snapshot(source: Any = None) -> Snapshot:
         snap.types[row.slug] = info
         snap.types_by_id[info.id] = info
     w = Workshop.__table__.c
-    channels = ("email", "whatsapp", "push")
-    switches = [w[f"{channel}_enabled"] for channel in channels]
+    switches = [w[f"{channel}_enabled"] for channel in CHANNELS]
     for row in run(select(w.id, w.code, w.name, w.staff_email, w.staff_whatsapp, *switches).where(w.is_active)):
         values = row._mapping
         info = WorkshopInfo(
             str(row.id), row.code, row.name, row.staff_email, row.staff_whatsapp,
             # as Workshop.channel_enabled reads them
-            {channel: bool(values[f"{channel}_enabled"]) for channel in channels},
+            {channel: bool(values[f"{channel}_enabled"]) for channel in CHANNELS},
         )
         snap.workshops[info.id] = info
         snap.workshops[row.code] = info

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.channels.base import CheckResult, Message, SendResult
+from app.channels.settings import setting
 
 # Inline styles only: most mail clients drop <style> blocks. No braces in the markup, so the
 # layout can go through str.format and the (already escaped) fragment is inserted verbatim.
@@ -163,15 +164,15 @@ class EmailChannel:
     def from_config(cls, config: Mapping[str, Any]) -> EmailChannel:
         """Build from the EMAIL_* / DEFAULT_FROM_EMAIL settings."""
         return cls(
-            host=config.get("EMAIL_HOST", "localhost"),
-            port=int(config.get("EMAIL_PORT", 25)),
-            username=config.get("EMAIL_HOST_USER", "") or "",
-            password=config.get("EMAIL_HOST_PASSWORD", "") or "",
-            use_tls=bool(config.get("EMAIL_USE_TLS", False)),
-            use_ssl=bool(config.get("EMAIL_USE_SSL", False)),
-            timeout=float(config.get("EMAIL_TIMEOUT", 20.0)),
-            max_per_connection=int(config.get("EMAIL_MAX_PER_CONNECTION", 500)),
-            from_email=config.get("DEFAULT_FROM_EMAIL", "Avisos <avisos@localhost>"),
+            host=setting(config, "EMAIL_HOST"),
+            port=int(setting(config, "EMAIL_PORT")),
+            username=setting(config, "EMAIL_HOST_USER"),
+            password=setting(config, "EMAIL_HOST_PASSWORD"),
+            use_tls=bool(setting(config, "EMAIL_USE_TLS")),
+            use_ssl=bool(setting(config, "EMAIL_USE_SSL")),
+            timeout=float(setting(config, "EMAIL_TIMEOUT")),
+            max_per_connection=int(setting(config, "EMAIL_MAX_PER_CONNECTION")),
+            from_email=setting(config, "DEFAULT_FROM_EMAIL"),
         )
 
     def send(self, message: Message) -> SendResult:

@@ -9,24 +9,15 @@ from flask import current_app
 
 from app.channels.base import Channel
 from app.channels.registry import build_channel
+from app.channels.settings import CHANNEL_SETTINGS, SHARED_SETTINGS
 
-_PREFIXES = ("EMAIL_", "DEFAULT_FROM_EMAIL", "EVOLUTION_", "WHATSAPP_", "VAPID_", "PUSH_", "FRONTEND_URL")
 _local = threading.local()
-
-
-_keys_by_config: dict[tuple[int, int], tuple[str, ...]] = {}
+# What an adapter is built from: a change to any of these rebuilds it.
+_WATCHED = tuple(sorted((*CHANNEL_SETTINGS, *SHARED_SETTINGS)))
 
 
 def _fingerprint(config: Mapping[str, Any]) -> tuple:
-    # The channel setting names are found once per config object and size (a new setting changes
-    # the size); their values are compared on every call.
-    marker = (id(config), len(config))
-    keys = _keys_by_config.get(marker)
-    if keys is None:
-        if len(_keys_by_config) > 64:
-            _keys_by_config.clear()
-        keys = _keys_by_config[marker] = tuple(sorted(k for k in config if k.startswith(_PREFIXES)))
-    return tuple((k, repr(config.get(k))) for k in keys)
+    return tuple((k, repr(config.get(k))) for k in _WATCHED)
 
 
 def get_channel(name: str, config: Mapping[str, Any] | None = None) -> Channel:

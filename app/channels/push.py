@@ -19,6 +19,7 @@ from pywebpush import WebPushException, webpush
 
 from app.channels.base import CheckResult, Message, PushTarget, SendResult
 from app.channels.http import parse_retry_after
+from app.channels.settings import setting
 
 # Largest plaintext a push service must accept once aes128gcm framing is added (RFC 8291).
 MAX_PAYLOAD_BYTES = 3993
@@ -87,13 +88,13 @@ class PushChannel:
     def from_config(cls, config: Mapping[str, Any]) -> PushChannel:
         """Build from the VAPID_* / PUSH_* / FRONTEND_URL settings."""
         return cls(
-            public_key=config.get("VAPID_PUBLIC_KEY", "") or "",
-            private_key=config.get("VAPID_PRIVATE_KEY", "") or "",
-            contact=config.get("VAPID_CONTACT_EMAIL", "") or "",
-            ttl=int(config.get("PUSH_TTL_SECONDS", 48 * 3600)),
-            timeout=float(config.get("PUSH_TIMEOUT", 10.0)),
-            icon_url=config.get("PUSH_ICON_URL", "") or "",
-            badge_url=config.get("PUSH_BADGE_URL", "") or "",
+            public_key=setting(config, "VAPID_PUBLIC_KEY"),
+            private_key=setting(config, "VAPID_PRIVATE_KEY"),
+            contact=setting(config, "VAPID_CONTACT_EMAIL"),
+            ttl=int(setting(config, "PUSH_TTL_SECONDS")),
+            timeout=float(setting(config, "PUSH_TIMEOUT")),
+            icon_url=setting(config, "PUSH_ICON_URL"),
+            badge_url=setting(config, "PUSH_BADGE_URL"),
             frontend_url=config.get("FRONTEND_URL", "") or "",
         )
 

@@ -10,6 +10,7 @@ import requests
 
 from app.channels.base import CheckResult, Message, SendResult
 from app.channels.http import parse_retry_after
+from app.channels.settings import setting
 from app.orchestration.contacts import normalise_phone
 
 SUMMARY_BODY_CHARS = 300
@@ -49,11 +50,11 @@ class WhatsAppChannel:
     def from_config(cls, config: Mapping[str, Any]) -> WhatsAppChannel:
         """Build from the EVOLUTION_* / WHATSAPP_DEFAULT_COUNTRY_CODE settings."""
         return cls(
-            api_url=config.get("EVOLUTION_API_URL", "") or "",
-            api_key=config.get("EVOLUTION_API_KEY", "") or "",
-            instance=config.get("EVOLUTION_INSTANCE", "") or "",
-            timeout=float(config.get("EVOLUTION_TIMEOUT", 30.0)),
-            default_country_code=str(config.get("WHATSAPP_DEFAULT_COUNTRY_CODE", "593")),
+            api_url=setting(config, "EVOLUTION_API_URL"),
+            api_key=setting(config, "EVOLUTION_API_KEY"),
+            instance=setting(config, "EVOLUTION_INSTANCE"),
+            timeout=float(setting(config, "EVOLUTION_TIMEOUT")),
+            default_country_code=str(setting(config, "WHATSAPP_DEFAULT_COUNTRY_CODE")),
         )
 
     @property

@@ -9,7 +9,8 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from app.models.enums import CHANNELS, NotificationStatus
+from app.channels import CHANNELS
+from app.models.enums import NotificationStatus
 from app import data_io
 
 MAX_ERRORS_SHOWN = 200

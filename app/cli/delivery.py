@@ -12,6 +12,7 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 
 from app import delivery, records
+from app.channels import CHANNELS
 from app.channels.pool import close_all
 from app.channels.push import generate_vapid_keys
 from app.config import ROOT
@@ -62,7 +63,7 @@ def check_reminders_command() -> None:
 
 
 @click.command("send-test")
-@click.argument("channel", type=click.Choice(["email", "whatsapp", "push"]))
+@click.argument("channel", type=click.Choice(CHANNELS))
 @click.argument("address")
 @with_appcontext
 def send_test_command(channel: str, address: str) -> None:

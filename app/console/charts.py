@@ -16,7 +16,7 @@ from flask_babel import get_locale
 
 from app.console import labels
 from app.console.i18n import gettext as _
-from app.models.enums import CHANNELS
+from app.channels import CHANNELS
 from app import analytics
 
 COLOURS = {"email": "#007bff", "whatsapp": "#28a745", "push": "#6f42c1", "none": "#adb5bd"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.channels import CHANNEL_LABELS as CHANNEL_NAMES
 from app.console.i18n import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -19,7 +20,7 @@ STATUS_BADGES = {
     "waiting_for_customer": "secondary", "queued": "info", "sending": "primary", "retrying": "warning",
     "sent": "success", "delivered": "success", "read": "success", "failed": "danger", "cancelled": "light",
 }
-CHANNEL_LABELS = {"email": _l("Email"), "whatsapp": _l("WhatsApp"), "push": _l("Push")}
+CHANNEL_LABELS = {channel: _l(label) for channel, label in CHANNEL_NAMES.items()}
 ROLE_LABELS = {"admin": _l("Administrador"), "operator": _l("Operador"), "viewer": _l("Lector")}
 HEALTH_LABELS = {
     "healthy": _l("Saludable"), "degraded": _l("Degradado"), "failing": _l("Fallando"), "idle": _l("Sin actividad"),

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app import integrations
 from app.catalog import Snapshot, get_snapshot
 from app.dispatch import pg_direct
+from app.channels import DEFAULT_ORDER
 from app.dispatch import plan
 from app.dispatch.recipients import load_customers
 from app.dispatch.request import DispatchRequest, parse_dispatch
@@ -65,7 +66,7 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
                                  spec.workshop_id)
         channels = [(c.channel, c.template_id) for c in (matrix or {}).get(spec.phase_id, []) if c.enabled]
     else:
-        channels = [(c, None) for c in ("whatsapp", "email", "push") if req_channels is None or c in req_channels]
+        channels = [(c, None) for c in DEFAULT_ORDER if req_channels is None or c in req_channels]
     missing: dict[str, list[str]] = {}
     rendered: plan.RenderCache = {}
     for channel, cell_template in channels:

@@ -14,6 +14,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from app.catalog import Snapshot
+from app.channels import CHANNELS
 from app.extensions import db
 from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
@@ -89,7 +90,7 @@ def templates_for(spec: EventSpec, context: dict, snap: Snapshot) -> list[Templa
     lookup = {normalise_name(str(k)): v for k, v in context.items()}
     subject, body = str(lookup.get("subject", "") or "Aviso"), str(lookup.get("body", ""))
     return [TemplateData(id="", name="custom", channel=c, target=spec.target, subject=subject, body=body,
-                         phase_id=spec.phase_id, event_type=CUSTOM_EVENT) for c in ("email", "whatsapp", "push")]
+                         phase_id=spec.phase_id, event_type=CUSTOM_EVENT) for c in CHANNELS]
 
 
 def recipient_for(event, customer: CustomerInfo | None, snap: Snapshot) -> Recipient:

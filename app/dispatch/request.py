@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
 
+from app.channels import CHANNELS, ChannelName
 from app.errors import ApiError, pydantic_fields
 from app.models.enums import TARGETS
 from app.orchestration.planning import CUSTOM_EVENT
@@ -29,7 +30,7 @@ class DispatchRequest(BaseModel):
     correlation_id: StrictStr | None = Field(default=None, max_length=128)
     # Avisos' extension: the channels this event may use (default: every channel). A maintenance
     # reminder passes the reminder's notify_via here.
-    channels: list[Literal["email", "whatsapp", "push"]] | None = Field(default=None, min_length=1, max_length=3)
+    channels: list[ChannelName] | None = Field(default=None, min_length=1, max_length=len(CHANNELS))
 
     @field_validator("target")
     @classmethod

@@ -1,9 +1,7 @@
 """Closed vocabularies stored as plain strings (portable across SQLite and PostgreSQL)."""
 
-CHANNELS = ("email", "whatsapp", "push")
 TARGETS = ("clients", "staff")
 
-CHANNEL_LABELS = {"email": "Email", "whatsapp": "WhatsApp", "push": "Push"}
 TARGET_LABELS = {"clients": "Clientes", "staff": "Personal del taller"}
 
 

@@ -10,8 +10,6 @@ with its type so it is bound back to the source exactly as it was read (app/sync
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from datetime import datetime
 
@@ -21,6 +19,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.crypto import fernet
 from app.extensions import db
 from app.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 
@@ -39,15 +38,7 @@ class UnreadableSecret(Exception):
 
 
 def _fernet() -> Fernet:
-    configured = current_app.config.get("SYNC_ENCRYPTION_KEY") or ""
-    if configured:
-        try:
-            return Fernet(configured.encode())
-        except ValueError:
-            pass  # not a Fernet key: derive one from the text
-    material = configured or current_app.config["SECRET_KEY"]
-    digest = hashlib.sha256(b"avisos-sync-sources:" + material.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    return fernet("sync-sources", current_app.config.get("SYNC_ENCRYPTION_KEY") or "")
 
 
 class SyncSource(UUIDPrimaryKey, Timestamps, db.Model):

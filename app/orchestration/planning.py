@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Collection, Iterable, Sequence
 
-CHANNEL_ORDER_DEFAULT = ("whatsapp", "email", "push")
+from app.channels import DEFAULT_ORDER
+
 # Event types whose templates are chosen by event type rather than by phase.
 REMINDER_EVENT = "maintenance_reminder"
 CUSTOM_EVENT = "custom"  # carries its own subject and body in the context
@@ -103,11 +104,11 @@ def channel_order(preferences: Sequence[Preference]) -> list[str]:
     Channels the customer switched off are left out; whether an address exists is checked by the
     planner, so that a skipped channel is reported with the right reason."""
     if not preferences:
-        return list(CHANNEL_ORDER_DEFAULT)
-    ranked = sorted(preferences, key=lambda p: (p.priority, CHANNEL_ORDER_DEFAULT.index(p.channel)))
+        return list(DEFAULT_ORDER)
+    ranked = sorted(preferences, key=lambda p: (p.priority, DEFAULT_ORDER.index(p.channel)))
     ordered = [p.channel for p in ranked if p.enabled]
     mentioned = {p.channel for p in preferences}
-    ordered += [c for c in CHANNEL_ORDER_DEFAULT if c not in mentioned]
+    ordered += [c for c in DEFAULT_ORDER if c not in mentioned]
     return ordered
 
 

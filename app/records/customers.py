@@ -11,8 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import ChannelPreference, Customer, Workshop
-from app.models.enums import CHANNELS
-from app.orchestration.planning import CHANNEL_ORDER_DEFAULT
+from app.channels import CHANNELS, DEFAULT_ORDER
 from app.records.common import RecordInvalid, commit_or_refuse
 
 
@@ -62,7 +61,7 @@ def effective_preferences(customer: Customer) -> list[ChannelPreference]:
     stored = {p.channel: p for p in customer.preferences}
     out = list(stored.values())
     next_priority = max((p.priority for p in out), default=0) + 1
-    for channel in CHANNEL_ORDER_DEFAULT:
+    for channel in DEFAULT_ORDER:
         if channel not in stored:
             out.append(ChannelPreference(id=preference_id(customer, channel), channel=channel, enabled=True,
                                          priority=next_priority))

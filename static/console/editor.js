@@ -6,10 +6,16 @@
   var panel = document.getElementById("b-preview");
   if (!panel) { return; }
   var FIELDS = ["channel", "subject", "body", "html_body"];
-  var CHANNEL_LABELS = { email: "Email", whatsapp: "WhatsApp", push: "Push" };
   var timer = null;
   var sequence = 0;
   var lastField = document.getElementById("body");
+
+  // The channel's name as the form's channel field shows it (the server's one list of labels).
+  function channelLabel() {
+    var field = document.getElementById("channel");
+    if (field && field.options && field.selectedIndex >= 0) { return field.options[field.selectedIndex].text; }
+    return value("channel");
+  }
 
   function value(id) {
     var el = document.getElementById(id);
@@ -41,7 +47,7 @@
       text += " · " + data.payload_bytes + " " + stats.getAttribute("data-bytes");
     }
     stats.textContent = text;
-    document.getElementById("b-preview-channel").textContent = CHANNEL_LABELS[value("channel")] || "";
+    document.getElementById("b-preview-channel").textContent = channelLabel();
     panel.setAttribute("data-state", "ready");
   }
 

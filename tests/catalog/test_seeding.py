@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, PhaseChannelConfig, ServicePhase, ServiceType
-from app.models.enums import CHANNELS
+from app.channels import CHANNELS
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import extract_variables, missing_variables, render_message
 from app.orchestration.variables import SAMPLE_CONTEXT

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.channels import registry
+from app.channels import CHANNEL_LABELS, CHANNELS, DEFAULT_ORDER, registry
 from app.channels.base import CheckResult, Message, SendResult
 from app.channels.email import EmailChannel
 from app.channels.push import PushChannel
@@ -18,6 +18,11 @@ from app.config import Config
 
 def test_registry_maps_the_three_channels():
     assert CHANNEL_CLASSES == {"email": EmailChannel, "whatsapp": WhatsAppChannel, "push": PushChannel}
+
+
+def test_the_registry_has_an_adapter_for_every_channel_name_and_no_other():
+    assert tuple(CHANNEL_CLASSES) == CHANNELS
+    assert set(DEFAULT_ORDER) == set(CHANNEL_LABELS) == set(CHANNELS)
 
 
 @pytest.mark.parametrize("name", sorted(CHANNEL_CLASSES))

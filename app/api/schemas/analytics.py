@@ -6,8 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-StatusName = Literal["waiting_for_customer", "queued", "sending", "retrying", "sent", "delivered", "read",
-                     "failed", "cancelled"]
+from app.analytics import REFERENCE_STATUSES
+from app.channels import ChannelName
+from app.models.enums import NotificationStatus
+
+StatusName = Literal[NotificationStatus.ALL]  # type: ignore[valid-type]
 
 
 class SummaryQuery(BaseModel):
@@ -20,7 +23,7 @@ class RecentQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"limit": 20, "channel": "email"}]})
 
     limit: int = Field(default=50, ge=1, le=500)
-    channel: Literal["email", "whatsapp", "push"] | None = None
+    channel: ChannelName | None = None
     status: StatusName | None = None
 
 
@@ -104,14 +107,14 @@ class HealthOut(BaseModel):
 
 
 # The reference's shapes (its paths) ---------------------------------------------------------------
-ReferenceStatus = Literal["pending", "queued", "sent", "delivered", "read", "bounced", "failed"]
+ReferenceStatus = Literal[REFERENCE_STATUSES]  # type: ignore[valid-type]
 
 
 class ReferenceRecentQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"limit": 20, "status": "failed"}]})
 
     limit: int = Field(default=10, ge=1, le=10_000, description="At most 100 rows are returned")
-    channel: Literal["email", "whatsapp", "push"] | None = None
+    channel: ChannelName | None = None
     status: ReferenceStatus | None = None
 
 

@@ -6,6 +6,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.channels import CHANNELS
+
 T = TypeVar("T")
 
 
@@ -20,7 +22,7 @@ class ErrorBody(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "error": {"code": "validation_error", "message": "The template is not valid.",
-                  "fields": {"channel": ["must be one of: email, whatsapp, push"]}},
+                  "fields": {"channel": [f"must be one of: {', '.join(CHANNELS)}"]}},
         "detail": "The template is not valid."}]})
 
     error: ErrorDetail

@@ -8,9 +8,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, RootModel, StrictBool, field_validator
 
-Channel = Literal["email", "whatsapp", "push"]
-ReminderStatusName = Literal["pending", "notified", "completed", "cancelled", "overdue"]
-ReminderTypeName = Literal["kilometers", "date", "both"]
+from app.channels import ChannelName as Channel
+from app.models.enums import ReminderStatus, ReminderType
+
+ReminderStatusName = Literal[ReminderStatus.ALL]  # type: ignore[valid-type]
+ReminderTypeName = Literal[ReminderType.ALL]  # type: ignore[valid-type]
 EMAIL_PATTERN = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 

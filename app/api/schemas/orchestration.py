@@ -8,7 +8,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-Target = Literal["clients", "staff"]
+from app.channels import ChannelName
+from app.models.enums import TARGETS
+
+Target = Literal[TARGETS]  # type: ignore[valid-type]
 
 
 class ConfigIn(BaseModel):
@@ -76,7 +79,7 @@ class MatrixCellIn(BaseModel):
 
     phase: str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("phase", "phase_id"),
                        description="Phase id or slug")
-    channel: Literal["email", "whatsapp", "push"]
+    channel: ChannelName
     enabled: StrictBool = True
     template: uuid.UUID | None = Field(default=None, validation_alias=AliasChoices("template", "template_id"),
                                        description="A template id; null = chosen automatically")

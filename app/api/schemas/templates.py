@@ -8,8 +8,10 @@ from typing import ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, RootModel, StrictBool
 
-Channel = Literal["email", "whatsapp", "push"]
-Target = Literal["clients", "staff"]
+from app.channels import ChannelName as Channel
+from app.models.enums import TARGETS
+
+Target = Literal[TARGETS]  # type: ignore[valid-type]
 
 
 class TemplateIn(BaseModel):

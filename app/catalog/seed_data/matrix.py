@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.models.enums import CHANNELS, TARGET_LABELS
+from app.channels import CHANNELS
+from app.models.enums import TARGET_LABELS
 from app.catalog.seed_data.catalog import PHASE_SLUGS, SERVICE_TYPES
 
 ALL = frozenset(CHANNELS)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.models.enums import CHANNEL_LABELS
+from app.channels import CHANNEL_LABELS
 from app.catalog.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES
 from app.orchestration.planning import REMINDER_EVENT
 

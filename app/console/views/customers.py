@@ -23,7 +23,7 @@ from app.console.views.lookups import (
 )
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, PushSubscription, Vehicle
-from app.models.enums import CHANNEL_LABELS, CHANNELS
+from app.channels import CHANNELS, CHANNEL_LABELS
 from app.records import customer_timeline, effective_preferences, set_preferences
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

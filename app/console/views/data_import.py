@@ -11,7 +11,8 @@ from flask_admin import Admin, BaseView, expose
 from app.console.i18n import _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
-from app.models.enums import CHANNELS, NotificationStatus
+from app.channels import CHANNELS
+from app.models.enums import NotificationStatus
 from app import data_io
 
 PREVIEW_ROWS = 10

@@ -15,7 +15,8 @@ from wtforms.validators import ValidationError
 
 from app.extensions import db
 from app.models import ServicePhase, ServiceType, Workshop
-from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
+from app.channels import CHANNEL_LABELS
+from app.models.enums import TARGET_LABELS
 from app.models.base import parse_uuid
 
 

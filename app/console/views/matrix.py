@@ -17,7 +17,8 @@ from app.console.security import RoleAccessMixin, require_role
 from app.console.views.lookups import parse_uuid
 from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, ServicePhase, ServiceType, Workshop
-from app.models.enums import CHANNEL_LABELS, CHANNELS, TARGET_LABELS, TARGETS
+from app.channels import CHANNELS, CHANNEL_LABELS
+from app.models.enums import TARGET_LABELS, TARGETS
 from app import catalog
 
 ERROR_TEXT = {

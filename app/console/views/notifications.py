@@ -20,7 +20,7 @@ from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification
-from app.models.enums import CHANNELS
+from app.channels import CHANNELS
 from app import analytics, delivery
 from app.models.base import parse_uuid
 

@@ -29,7 +29,8 @@ from app.console.views.lookups import (
 )
 from app.extensions import db
 from app.models import NotificationTemplate, ServicePhase, ServiceType
-from app.models.enums import CHANNEL_LABELS, TARGET_LABELS
+from app.channels import CHANNEL_LABELS
+from app.models.enums import TARGET_LABELS
 from app.orchestration.variables import VARIABLES
 from app import catalog
 from app import delivery

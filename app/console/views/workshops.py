@@ -17,7 +17,7 @@ from app.console.security import RoleModelView, require_role
 from app.console.views.lookups import Matches, PlainErrorsMixin, UUIDKeyMixin, parse_uuid
 from app.extensions import db
 from app.models import Workshop
-from app.models.enums import CHANNEL_LABELS, CHANNELS
+from app.channels import CHANNELS, CHANNEL_LABELS
 from app import catalog
 from app.delivery import check_provider
 

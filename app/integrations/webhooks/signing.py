@@ -12,7 +12,8 @@ import hmac
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
+
+from app.crypto import fernet
 
 SECRET_PREFIX = "whsec_"
 
@@ -50,8 +51,7 @@ def headers(secrets_: list[str], msg_id: str, timestamp: int, body: bytes) -> di
 def _fernet() -> Fernet:
     # Derived from SECRET_KEY: rotating SECRET_KEY makes stored webhook secrets unreadable
     # (endpoints then need a secret rotation in the console).
-    digest = hashlib.sha256(b"avisos-webhook-secrets:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    return fernet("webhook-secrets")
 
 
 def encrypt(secret: str) -> str:
