@@ -1,4 +1,4 @@
-"""A monotonic clock tests move by hand, to stand in for a module's `monotonic`."""
+"""Clocks tests move by hand: a `monotonic` for one module, or a whole `time` module."""
 
 from __future__ import annotations
 
@@ -12,3 +12,21 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class FakeTime:
+    """Stands in for a module's `time` module: time() and monotonic() move only on advance()."""
+
+    def __init__(self, start: float) -> None:
+        self.wall = start
+        self.mono = 1000.0
+
+    def time(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds

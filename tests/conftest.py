@@ -19,6 +19,14 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_TEST_DB = "avisos_test"
 
 
+def pytest_collection_modifyitems(items):
+    """Every test under tests/browser drives Chromium: mark it `browser` (the fast subset leaves it out)."""
+    browser = Path(__file__).parent / "browser"
+    for item in items:
+        if browser in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 def _database_url(tmp_root: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -59,11 +67,11 @@ BASE_OVERRIDES = {
     "DEFAULT_FROM_EMAIL": "Taller Avisos <avisos@taller.test>",
     "EMAIL_HOST": "127.0.0.1",
     "EMAIL_PORT": 1,
-    "EMAIL_TIMEOUT": 3.0,
+    "EMAIL_TIMEOUT": 10.0,
     "EVOLUTION_API_URL": "",
     "EVOLUTION_API_KEY": "",
     "EVOLUTION_INSTANCE": "",
-    "EVOLUTION_TIMEOUT": 3.0,
+    "EVOLUTION_TIMEOUT": 10.0,
     "VAPID_PUBLIC_KEY": "",
     "VAPID_PRIVATE_KEY": "",
     "VAPID_CONTACT_EMAIL": "ops@taller.test",

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
 from app.extensions import db
 from app.models import (
     ChannelPreference, Customer, NotificationTemplate, OrchestrationConfig, PhaseChannelConfig,
-    PushSubscription, ServicePhase, ServiceType, Vehicle, Workshop,
+    PushSubscription, ServicePhase, ServiceType, User, Vehicle, Workshop,
 )
+
+# Console users of the tests sign in through the real /login form; their hashes use a cheap method
+# (the method is stored in the hash) because what these tests check is not the hash's strength, and
+# the default (scrypt) costs about 0.3 s per sign-in.
+FAST_HASH = "pbkdf2:sha256:1000"
 
 PHASES = [
     ("phase-schedule", "Agendar Cita", 1),
@@ -22,6 +30,16 @@ PHASES = [
 def add(row):
     db.session.add(row)
     db.session.flush()
+    return row
+
+
+def user(email: str, role: str, password: str) -> User:
+    """A console user (created, or reset to this role and password), committed."""
+    row = db.session.scalar(select(User).where(User.email == email.lower()))
+    if row is None:
+        row = add(User(email=email.lower(), role=role, password_hash=""))
+    row.role, row.password_hash = role, generate_password_hash(password, method=FAST_HASH)
+    db.session.commit()
     return row
 
 

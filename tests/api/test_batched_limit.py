@@ -13,27 +13,10 @@ from app.api.auth import generate_api_key
 from app.api.batched_limit import BatchedFixedWindow, parse_limits
 from app.api.limits import DISPATCH_LIMIT, _limited_by_batched_counter
 from app.extensions import db
+from tests.clock import FakeTime
 
 DISPATCH = "/api/v1/notifications/events/dispatch/"
 CALLER = ("avisos-rl", "key:1", "dispatch")
-
-
-class FakeClock:
-    """Stands in for the `time` module of batched_limit and of the limits memory storage."""
-
-    def __init__(self, start: float) -> None:
-        self.wall = start
-        self.mono = 1000.0
-
-    def time(self) -> float:
-        return self.wall
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.wall += seconds
-        self.mono += seconds
 
 
 class CountingStorage:
@@ -60,7 +43,7 @@ class CountingStorage:
 def clock(monkeypatch):
     import time
 
-    fake = FakeClock(time.time())
+    fake = FakeTime(time.time())
     monkeypatch.setattr(batched_limit, "time", fake)
     monkeypatch.setattr(limits.storage.memory, "time", fake)
     return fake

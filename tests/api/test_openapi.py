@@ -80,6 +80,7 @@ def api_schema(app, api_key, db_session):
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 
+@pytest.mark.slow
 def test_api_fuzzing(api_schema, api_key, internal_headers):
     # Each operation driven by hypothesis directly (schemathesis' pytest plugin does not load under pytest 9).
     headers = {"X-API-Key": api_key, **internal_headers}

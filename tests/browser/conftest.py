@@ -91,11 +91,11 @@ def tablet_page(browser, live_url):
 @pytest.fixture
 def sign_in(app):
     """sign_in(page, role) -> the user, signed in through the real login form."""
-    from app.cli.setup import upsert_user
+    from tests import factories
     from tests.console.conftest import PASSWORD
 
     def do(page, role: str = "admin"):
-        user = upsert_user(f"{role}@taller.test", role, PASSWORD)
+        user = factories.user(f"{role}@taller.test", role, PASSWORD)
         page.goto("/login")
         page.fill("input[name=email]", user.email)
         page.fill("input[name=password]", PASSWORD)

@@ -36,7 +36,7 @@ def make_message(**overrides: Any) -> Message:
 
 @pytest.fixture
 def channel(smtp_peer: SmtpPeer):
-    adapter = EmailChannel.from_config(smtp_peer.settings(EMAIL_TIMEOUT=2.0))
+    adapter = EmailChannel.from_config(smtp_peer.settings(EMAIL_TIMEOUT=10.0))
     yield adapter
     adapter.close()
 

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests import factories
+
 PASSWORD = "correct-horse-battery"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -39,10 +41,8 @@ class ConsoleClient:
 
 @pytest.fixture
 def make_user(app):
-    from app.cli.setup import upsert_user
-
     def factory(role: str = "admin", email: str | None = None, password: str = PASSWORD):
-        return upsert_user(email or f"{role}@taller.test", role, password)
+        return factories.user(email or f"{role}@taller.test", role, password)
 
     return factory
 

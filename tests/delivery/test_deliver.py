@@ -110,9 +110,12 @@ def test_push_410_deactivates_the_subscription(client, api_headers, peers_config
 def test_transient_failure_then_success_is_sent_once(client, api_headers, peers_configured, whatsapp_only):
     evolution = peers_configured["evolution"]
     evolution.script(500, {"status": 500, "error": "Internal Server Error"})
+    before = utcnow()
     dispatch(client, api_headers)
+    after = utcnow()
     [row] = rows()
-    assert row.status == "retrying" and row.next_retry_at > utcnow() + timedelta(seconds=20)
+    assert row.status == "retrying"
+    assert before + timedelta(seconds=30) <= row.next_retry_at <= after + timedelta(seconds=30)  # the first backoff
     make_due_now()
     delivery.sweep()
     [row] = rows()

@@ -27,7 +27,7 @@ class RecordingStore:
     def __call__(self, batch):
         self.entered.set()
         if self.release is not None:
-            self.release.wait(5)
+            self.release.wait(30)
         self.batches.append(list(batch))
         if "bad" in batch:
             raise ValueError("bad item")
@@ -47,12 +47,12 @@ def submit_all(writer: DispatchWriter, items: list[str]) -> dict[str, object]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(10)
+        thread.join(30)
     return results
 
 
 def wait_for_queue(writer: DispatchWriter, size: int) -> None:
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while writer._queue.qsize() < size and time.monotonic() < deadline:
         time.sleep(0.001)
 
@@ -61,7 +61,7 @@ def hold_writer(writer: DispatchWriter, store: RecordingStore) -> threading.Thre
     """Submit "first" and return once the writer is inside storing it (held until `store` is released)."""
     holder = threading.Thread(target=writer.submit, args=("first",))
     holder.start()
-    assert store.entered.wait(5)
+    assert store.entered.wait(30)
     return holder
 
 
@@ -74,8 +74,8 @@ def hold_then_submit_group(writer: DispatchWriter, store: RecordingStore, releas
     group.start()
     wait_for_queue(writer, len(items))
     release.set()
-    holder.join(10)
-    group.join(10)
+    holder.join(30)
+    group.join(30)
     return outcome
 
 
@@ -202,7 +202,7 @@ def test_stopping_answers_what_was_submitted_first(app):
     wait_for_queue(writer, 3)  # the two items, then the stop mark
     release.set()
     for thread in (holder, group, stopper):
-        thread.join(10)
+        thread.join(30)
     assert outcome == {"a": "stored a", "b": "stored b"}
     assert not writer.alive()
 

@@ -66,7 +66,7 @@ def listen(redis_url):
     def start():
         pubsub = Redis.from_url(redis_url).pubsub()
         pubsub.subscribe(live.CHANNEL)
-        assert pubsub.get_message(timeout=5)["type"] == "subscribe"
+        assert pubsub.get_message(timeout=30)["type"] == "subscribe"
         opened.append(pubsub)
         return pubsub
 
@@ -144,7 +144,7 @@ def test_a_publish_nobody_received_stops_publishing_at_once(feed_redis, clock, l
     subscriber = listen()
     live.publish([event(1)])
     subscriber.unsubscribe()
-    while subscriber.get_message(timeout=5)["type"] != "unsubscribe":
+    while subscriber.get_message(timeout=30)["type"] != "unsubscribe":
         pass  # event 1 arrives first
 
     assert live.publish([event(2)]) == 1  # handed to Redis, which reported no receivers

@@ -107,7 +107,7 @@ class EvolutionPeer(HttpPeer):
             "EVOLUTION_API_URL": self.url,
             "EVOLUTION_API_KEY": self.api_key,
             "EVOLUTION_INSTANCE": self.instance,
-            "EVOLUTION_TIMEOUT": 2.0,
+            "EVOLUTION_TIMEOUT": 10.0,
             "WHATSAPP_DEFAULT_COUNTRY_CODE": "593",
         }
         values.update(overrides)

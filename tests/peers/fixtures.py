@@ -29,7 +29,7 @@ class VapidKeys(NamedTuple):
             "VAPID_PRIVATE_KEY": self.private,
             "VAPID_CONTACT_EMAIL": contact,
             "PUSH_TTL_SECONDS": 48 * 3600,
-            "PUSH_TIMEOUT": 2.0,
+            "PUSH_TIMEOUT": 10.0,
             "PUSH_ICON_URL": "/static/icons/avisos-192.png",
             "PUSH_BADGE_URL": "/static/icons/avisos-badge.png",
             "FRONTEND_URL": "https://taller.example",

@@ -116,7 +116,7 @@ class SmtpPeer:
             "EMAIL_HOST_PASSWORD": "",
             "EMAIL_USE_TLS": False,
             "EMAIL_USE_SSL": False,
-            "EMAIL_TIMEOUT": 5.0,
+            "EMAIL_TIMEOUT": 10.0,
             "EMAIL_MAX_PER_CONNECTION": 100,
             "DEFAULT_FROM_EMAIL": "Taller Avisos <avisos@taller.example>",
         }
