@@ -52,9 +52,9 @@ def lane(index: int, batch: int, send_ms: float, deadline_s: float, out) -> None
     from sqlalchemy import text, update
 
     from app import create_app
+    from app.delivery import claim_due
     from app.extensions import db
     from app.models import Notification
-    from app.delivery import claim_due
 
     claims = []
     with create_app().app_context():

@@ -96,8 +96,8 @@ def dispatch_many(client, api_key: str, events: int, customers: int) -> list[flo
 
 def time_snapshot(app, rounds: int = 20) -> float:
     """Mean wall ms of one load_snapshot() (what each process pays every SNAPSHOT_TTL_SECONDS)."""
-    from app.extensions import db
     from app.catalog import load_snapshot
+    from app.extensions import db
 
     with app.app_context():
         load_snapshot()

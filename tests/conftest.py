@@ -139,8 +139,8 @@ def _clean_database(app) -> None:
 
 
 def _reset_process_caches() -> None:
-    from app.api.auth import forget_cached_keys
     from app import catalog
+    from app.api.auth import forget_cached_keys
     from app.channels.pool import close_all
 
     forget_cached_keys()

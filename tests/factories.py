@@ -9,8 +9,17 @@ from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import (
-    ChannelPreference, Customer, NotificationTemplate, OrchestrationConfig, PhaseChannelConfig,
-    PushSubscription, ServicePhase, ServiceType, User, Vehicle, Workshop,
+    ChannelPreference,
+    Customer,
+    NotificationTemplate,
+    OrchestrationConfig,
+    PhaseChannelConfig,
+    PushSubscription,
+    ServicePhase,
+    ServiceType,
+    User,
+    Vehicle,
+    Workshop,
 )
 
 # Console users of the tests sign in through the real /login form; their hashes use a cheap method

@@ -28,11 +28,11 @@ from app.analytics.sql import (
     seconds_between,
     today,
 )
+from app.channels import CHANNELS
 from app.extensions import db
 from app.models import Notification
 from app.models.analytics import LATENCY_BUCKET_COLUMNS
 from app.models.base import utcnow
-from app.channels import CHANNELS
 from app.models.enums import NotificationStatus as S
 
 SUCCESSFUL = (S.SENT, S.DELIVERED, S.READ)

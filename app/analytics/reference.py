@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.analytics import queries, rollup, sql
+from app.channels import CHANNELS
 from app.extensions import db
 from app.models import Notification, NotificationTemplate
 from app.models.base import utcnow
-from app.channels import CHANNELS
 from app.models.enums import NotificationStatus as S
-from app.analytics import queries, rollup, sql
 
 REFERENCE_STATUS = {
     S.WAITING_FOR_CUSTOMER: "pending", S.QUEUED: "queued", S.SENDING: "queued", S.RETRYING: "queued",

@@ -25,12 +25,12 @@ from sqlalchemy import Date, case, cast, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.analytics import sql
 from app.extensions import db
 from app.models import Notification, NotificationDailyStat, NotificationRollupDay
 from app.models.analytics import LATENCY_BUCKET_COLUMNS
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
-from app.analytics import sql
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api.blueprints import api_v1
+from app import analytics
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import parse_query
 from app.api.openapi import doc
 from app.api.schemas.analytics import (
@@ -21,7 +22,6 @@ from app.api.schemas.analytics import (
     SummaryOut,
     SummaryQuery,
 )
-from app import analytics
 
 TAGS = ("Analytics",)
 _SEVERITY = ("idle", "healthy", "degraded", "failing")

@@ -6,8 +6,8 @@ from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api.blueprints import api_v1
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import get_or_404, paginate, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.schemas.catalog import Catalog, PhaseOut, ServiceTypeOut

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api.blueprints import api_v1
+from app import records
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import iso, json_object, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.reminders import reminder_json
@@ -21,11 +22,10 @@ from app.api.schemas.customers import (
     VehicleList,
 )
 from app.api.vehicles import vehicle_json
+from app.channels import CHANNEL_LABELS
 from app.errors import ApiError
 from app.extensions import db
 from app.models import ChannelPreference, Customer
-from app.channels import CHANNEL_LABELS
-from app import records
 
 TAGS = ("Customers",)
 BASE = "/notifications/customers/"

@@ -6,8 +6,8 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api.blueprints import api_v1
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.openapi import doc
 from app.api.schemas.common import FlatErrorBody
 from app.api.schemas.events import DispatchAccepted, EventStatusOut

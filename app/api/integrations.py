@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api.blueprints import api_v1
-from app.api.auth import require_api_key
-from app.errors import ApiError
 from app import integrations
+from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
+from app.errors import ApiError
 
 MAX_HOURS = 24 * 90
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api.blueprints import internal_v1
+from app import catalog, sync
 from app.api.auth import require_internal_secret
+from app.api.blueprints import internal_v1
 from app.api.common import parse_body
 from app.api.openapi import INTERNAL_SECURITY, doc
 from app.api.schemas.internal import PhasesSyncIn, PhasesSyncOut, VehiclePhasesIn, VehiclePhasesOut
 from app.errors import ApiError
-from app import catalog
-from app import sync
 
 TAGS = ("Internal",)
 

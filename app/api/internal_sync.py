@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api.blueprints import internal_v1
+from app import sync
 from app.api.auth import require_internal_secret
+from app.api.blueprints import internal_v1
 from app.errors import ApiError
 from app.models import BackgroundTask
 from app.models.enums import TaskStatus
-from app import sync
 
 
 def _json_body():

@@ -8,18 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.api.blueprints import api_v1
+from app import catalog
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import get_or_404, iso, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.schemas.common import Page
 from app.api.schemas.orchestration import ConfigFilters, ConfigIn, ConfigOut, MatrixIn
+from app.channels import CHANNEL_LABELS, CHANNELS
 from app.errors import ApiError
 from app.extensions import db
 from app.models import OrchestrationConfig, PhaseChannelConfig, ServiceType
-from app.channels import CHANNELS, CHANNEL_LABELS
 from app.models.enums import TARGET_LABELS
-from app import catalog
 
 TAGS = ("Orchestration",)
 BASE = "/notifications/orchestration/"

@@ -12,9 +12,9 @@ import hmac
 
 from flask import current_app, jsonify, request
 
+from app import delivery
 from app.api.blueprints import internal_v1
 from app.errors import ApiError
-from app import delivery
 
 
 def _check_secret() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from app.api.blueprints import api_v1
+from app import records
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import iso, parse_body
 from app.api.openapi import doc
 from app.api.schemas.push import PushStatusOut, SubscribeIn, SubscriptionOut, UnsubscribeIn, VapidKeyOut
 from app.errors import ApiError
-from app import records
 
 TAGS = ("Push",)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api.blueprints import api_v1
+from app import records
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import get_or_404, iso, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.schemas.common import Page
@@ -13,7 +14,6 @@ from app.api.schemas.customers import ReminderFilters, ReminderIn, ReminderOut
 from app.errors import ApiError
 from app.models import MaintenanceReminder
 from app.models.enums import ReminderType
-from app import records
 
 TAGS = ("Reminders",)
 BASE = "/notifications/reminders/"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api.blueprints import api_v1
+from app import catalog
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import get_or_404, iso, paginate, parse_body, parse_patch, parse_query, str_or_none
 from app.api.openapi import doc
 from app.api.schemas.common import Page
@@ -19,13 +20,12 @@ from app.api.schemas.templates import (
     TemplateOut,
     VariableList,
 )
+from app.channels import CHANNEL_LABELS
 from app.errors import ApiError
 from app.models import NotificationTemplate
-from app.channels import CHANNEL_LABELS
 from app.models.enums import TARGET_LABELS
 from app.orchestration.rendering import MissingVariables, extract_variables, normalise_name
 from app.orchestration.variables import VARIABLES
-from app import catalog
 
 TAGS = ("Templates",)
 BASE = "/notifications/templates/"

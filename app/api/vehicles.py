@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api.blueprints import api_v1
+from app import records
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.api.common import get_or_404, iso, paginate, parse_body, parse_patch, parse_query
 from app.api.openapi import doc
 from app.api.schemas.common import Page
 from app.api.schemas.customers import VehicleFilters, VehicleIn, VehicleOut
 from app.errors import ApiError
 from app.models import Vehicle
-from app import records
 
 TAGS = ("Vehicles",)
 BASE = "/notifications/vehicles/"

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from flask import jsonify, request
 from sqlalchemy import select
 
-from app.api.blueprints import api_v1
+from app import integrations
 from app.api.auth import require_api_key
+from app.api.blueprints import api_v1
 from app.errors import ApiError
 from app.extensions import db
 from app.models import WebhookEndpoint, WebhookMessage
 from app.models.base import isoformat_z
 from app.models.webhooks import WebhookMessageStatus
-from app import integrations
 
 FIELDS = ("url", "event_types", "description", "active")
 

@@ -29,6 +29,7 @@ from app.catalog.snapshot import invalidate as invalidate_snapshot
 from app.catalog.template_tools import WHATSAPP_MAX_CHARS, duplicate_template, push_payload_bytes, sample_message
 from app.catalog.template_tools import Preview as EditorPreview
 from app.catalog.template_tools import preview as editor_preview
+from app.catalog.templates import Preview as RenderedPreview
 from app.catalog.templates import (
     TemplateInvalid,
     delete_template,
@@ -36,7 +37,6 @@ from app.catalog.templates import (
     sample_preview,
     save_template,
 )
-from app.catalog.templates import Preview as RenderedPreview
 from app.catalog.templates import for_context as templates_for_context
 from app.catalog.templates import list_query as list_templates_query
 from app.catalog.templates import preview as render_preview

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.catalog import snapshot
+from app.channels import CHANNELS
 from app.extensions import db
 from app.models import (
     NotificationTemplate,
@@ -19,10 +21,8 @@ from app.models import (
     ServicePhase,
     ServiceType,
 )
-from app.channels import CHANNELS
-from app.models.enums import TARGETS
-from app.catalog import snapshot
 from app.models.base import parse_uuid
+from app.models.enums import TARGETS
 
 
 class MatrixError(Exception):

@@ -18,12 +18,12 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import NotificationTemplate, OrchestrationConfig, PhaseChannelConfig, ServicePhase, ServiceType
 from app.catalog import snapshot
 from app.catalog.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES, PhaseSeed, ServiceTypeSeed
 from app.catalog.seed_data.matrix import ConfigSeed, config_seeds
 from app.catalog.seed_data.templates import TemplateSeed, all_templates
+from app.extensions import db
+from app.models import NotificationTemplate, OrchestrationConfig, PhaseChannelConfig, ServicePhase, ServiceType
 
 # kind -> (label, grammatical gender of the label) for the Spanish summary
 KINDS: dict[str, tuple[str, str]] = {

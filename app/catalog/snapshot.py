@@ -20,8 +20,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import extract, func, literal, select, union_all
 
-from app.extensions import db
 from app.channels import CHANNELS
+from app.extensions import db
 from app.models import (
     NotificationTemplate,
     OrchestrationConfig,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from app.catalog import snapshot
 from app.channels.push import DEFAULT_TITLE, MAX_PAYLOAD_BYTES, encode_payload
 from app.extensions import db
 from app.models import NotificationTemplate
@@ -22,7 +23,6 @@ from app.orchestration.rendering import (
     text_to_html,
 )
 from app.orchestration.variables import SAMPLE_CONTEXT
-from app.catalog import snapshot
 
 WHATSAPP_MAX_CHARS = 4096
 SUBJECT_MAX_CHARS = 255

@@ -11,16 +11,21 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
-from app.models import NotificationTemplate, ServicePhase, ServiceType, Workshop
-from app.orchestration.planning import EventSpec, choose_template, template_precedence
-from app.orchestration.rendering import (
-    RenderedMessage, build_lookup, extract_variables, normalise_name, render_message, substitute,
-)
-from app.orchestration.variables import SAMPLE_CONTEXT
 from app.catalog import snapshot
 from app.catalog.snapshot import template_data
+from app.extensions import db
+from app.models import NotificationTemplate, ServicePhase, ServiceType, Workshop
 from app.models.base import parse_uuid
+from app.orchestration.planning import EventSpec, choose_template, template_precedence
+from app.orchestration.rendering import (
+    RenderedMessage,
+    build_lookup,
+    extract_variables,
+    normalise_name,
+    render_message,
+    substitute,
+)
+from app.orchestration.variables import SAMPLE_CONTEXT
 
 WRITABLE = ("name", "channel", "target", "event_type", "subject", "body", "html_body", "is_default", "is_active")
 

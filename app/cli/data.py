@@ -9,9 +9,9 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from app import data_io
 from app.channels import CHANNELS
 from app.models.enums import NotificationStatus
-from app import data_io
 
 MAX_ERRORS_SHOWN = 200
 

@@ -14,10 +14,10 @@ from typing import Any
 import plotly.graph_objects as go
 from flask_babel import get_locale
 
+from app import analytics
+from app.channels import CHANNELS
 from app.console import labels
 from app.console.i18n import gettext as _
-from app.channels import CHANNELS
-from app import analytics
 
 COLOURS = {"email": "#007bff", "whatsapp": "#28a745", "push": "#6f42c1", "none": "#adb5bd"}
 _LAYOUT = {"margin": {"l": 50, "r": 20, "t": 30, "b": 50}, "height": 340, "legend": {"orientation": "h", "y": -0.2},

@@ -16,12 +16,12 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
-from app.models import Customer
 from app import sync
 from app.data_io import reminders
 from app.data_io.reading import CsvTable
 from app.data_io.schemas import SCHEMAS, RowError, header_errors, parse_row
+from app.extensions import db
+from app.models import Customer
 
 log = logging.getLogger(__name__)
 

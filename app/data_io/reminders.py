@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 
+from app.data_io.schemas import ReminderRow
 from app.extensions import db
 from app.models import MaintenanceReminder, ServiceType, Vehicle
-from app.data_io.schemas import ReminderRow
 from app.sync import SyncOutcome
 
 UPDATABLE = ("title", "description", "notify_before_days", "notify_before_km", "status")

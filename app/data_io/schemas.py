@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 
+from app.data_io.reading import EXTRA_CELLS
 from app.models.enums import ReminderStatus
 from app.orchestration.contacts import normalise_plate
-from app.data_io.reading import EXTRA_CELLS
 from app.sync import INT32_MAX, CustomerSync, VehicleSync
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

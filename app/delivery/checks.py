@@ -8,10 +8,10 @@ import uuid
 from flask import current_app
 
 from app import catalog
-from app.records import push_targets_for
 from app.channels.base import CheckResult, Message, SendResult
 from app.channels.registry import build_channel
 from app.models import NotificationTemplate
+from app.records import push_targets_for
 
 TEST_SUBJECT = "Prueba de Avisos"
 TEST_BODY = "Este es un mensaje de prueba de Avisos. Si lo recibió, el canal está bien configurado."

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app import integrations
+from app.delivery.record import add_fallback
 from app.extensions import db
 from app.models import Notification, ProviderReceipt
 from app.models.base import isoformat_z, utcnow
 from app.models.enums import NotificationStatus as S
-from app import integrations
-from app.delivery.record import add_fallback
 
 log = logging.getLogger(__name__)
 

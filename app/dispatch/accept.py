@@ -18,9 +18,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import integrations
 from app.catalog import Snapshot, get_snapshot
-from app.dispatch import pg_direct
 from app.channels import DEFAULT_ORDER
-from app.dispatch import plan
+from app.dispatch import pg_direct, plan
 from app.dispatch.recipients import load_customers
 from app.dispatch.request import DispatchRequest, parse_dispatch
 from app.dispatch.resolve import ResolvedEvent, resolve

@@ -15,17 +15,23 @@ from sqlalchemy import select
 
 from app.catalog import Snapshot
 from app.channels import CHANNELS
+from app.dispatch.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
+from app.dispatch.resolve import resolve_stored
 from app.extensions import db
 from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.contacts import normalise_plate
 from app.orchestration.planning import (
-    CUSTOM_EVENT, REMINDER_EVENT, EventSpec, PlannedMessage, TemplateData, plan_deliveries, plan_fallback,
+    CUSTOM_EVENT,
+    REMINDER_EVENT,
+    EventSpec,
+    PlannedMessage,
+    TemplateData,
+    plan_deliveries,
+    plan_fallback,
 )
 from app.orchestration.rendering import MissingVariables, normalise_name, render_message
-from app.dispatch.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
-from app.dispatch.resolve import resolve_stored
 
 # Rendered messages of one event (one context), keyed by render_key().
 RenderCache = dict[tuple[str, str, bool], Any]

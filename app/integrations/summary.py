@@ -15,7 +15,13 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import (
-    BackgroundTask, ProviderReceipt, SyncRun, SyncSource, WebhookAttempt, WebhookEndpoint, WebhookMessage,
+    BackgroundTask,
+    ProviderReceipt,
+    SyncRun,
+    SyncSource,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookMessage,
 )
 from app.models.base import isoformat_z, utcnow
 from app.models.enums import TaskStatus

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import DateTime, TypeDecorator, Uuid
 from sqlalchemy.orm import Mapped, mapped_column

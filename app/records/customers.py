@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app.channels import CHANNELS, DEFAULT_ORDER
 from app.extensions import db
 from app.models import ChannelPreference, Customer, Workshop
-from app.channels import CHANNELS, DEFAULT_ORDER
 from app.records.common import RecordInvalid, commit_or_refuse
 
 

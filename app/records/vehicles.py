@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Customer, Vehicle
-from app.orchestration.contacts import normalise_plate
 from app.models.base import parse_uuid
+from app.orchestration.contacts import normalise_plate
 from app.records.common import RecordInvalid, commit_or_refuse
 from app.records.customers import find_customer
 

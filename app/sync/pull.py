@@ -23,12 +23,12 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from app import integrations
 from app.config import normalise_database_url
 from app.extensions import db
 from app.models import SyncRun, SyncSource
 from app.models.base import utcnow
 from app.queue import RUN_SYNC_SOURCE, enqueue
-from app import integrations
 from app.sync.payloads import CustomerSync, SyncItem, VehicleSync
 from app.sync.pull_query import (
     ENTITIES,

@@ -16,15 +16,14 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import integrations
 from app.extensions import db
 from app.models import BackgroundTask
-from app.models.base import utcnow
+from app.models.base import parse_uuid, utcnow
 from app.models.enums import TaskStatus
 from app.queue import JOB_TIMEOUTS, SYNC_CUSTOMERS, SYNC_VEHICLES, enqueue
-from app import integrations
 from app.sync.payloads import CUSTOMERS_KIND, VEHICLES_KIND, InvalidStoredPayload, SyncItem, stored_items
 from app.sync.upserts import APPLY, SyncOutcome, plan_waiting_for
-from app.models.base import parse_uuid
 
 log = logging.getLogger(__name__)
 

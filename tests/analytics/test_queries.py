@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app import analytics
 from app.extensions import db
 from app.models.base import utcnow
-from app import analytics
 from tests.console.builders import notification
 
 

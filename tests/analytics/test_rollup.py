@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.extensions import db
-from app.models import Notification, NotificationDailyStat, NotificationRollupDay
 from app import analytics
 from app.analytics import rollup as analytics_rollup
+from app.extensions import db
+from app.models import Notification, NotificationDailyStat, NotificationRollupDay
 from app.models.base import utcnow
 from tests.console.builders import notification
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from app.catalog import seed_initial_data
-from tests.api.pwa import CUSTOMER_ID, ORIGIN, V, Pwa, core_token
+from tests.api.pwa import CUSTOMER_ID, ORIGIN, Pwa, V, core_token
 from tests.api.test_pwa_contract import PHASE_EVENT, REGISTRATION
 from tests.conftest import BASE_OVERRIDES
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app import integrations
 from app.extensions import db
 from app.models import BackgroundTask
-from app import integrations
 
 URL = "/api/v1/integrations/summary/"
 KEYS = {"total", "successes", "failures", "success_rate", "last_run", "next_run"}

@@ -11,12 +11,31 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.catalog import seed_initial_data
 from app.extensions import db
 from app.models import MaintenanceReminder, Notification, NotificationTemplate, Vehicle
-from app.catalog import seed_initial_data
 from tests.api.pwa import (
-    CUSTOMER, CUSTOMER_ID, PREFERENCE, PREVIEW_ORIGIN, REMINDER, TEMPLATE, VEHICLE, V, Pwa, check_fields,
-    core_token, is_bool, is_date, is_datetime, is_int, is_number, is_page, is_str, is_uuid, nullable, pwa_settings,
+    CUSTOMER,
+    CUSTOMER_ID,
+    PREFERENCE,
+    PREVIEW_ORIGIN,
+    REMINDER,
+    TEMPLATE,
+    VEHICLE,
+    Pwa,
+    V,
+    check_fields,
+    core_token,
+    is_bool,
+    is_date,
+    is_datetime,
+    is_int,
+    is_number,
+    is_page,
+    is_str,
+    is_uuid,
+    nullable,
+    pwa_settings,
 )
 from tests.conftest import BASE_OVERRIDES
 

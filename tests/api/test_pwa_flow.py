@@ -14,10 +14,10 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import select
 
+from app.catalog import seed_initial_data
 from app.extensions import db
 from app.models import Notification
-from app.catalog import seed_initial_data
-from tests.api.pwa import CUSTOMER_ID, V, Pwa, core_token, pwa_settings
+from tests.api.pwa import CUSTOMER_ID, Pwa, V, core_token, pwa_settings
 from tests.api.test_pwa_contract import PHASE_EVENT, REGISTRATION
 from tests.conftest import BASE_OVERRIDES
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app import integrations
 from app.extensions import db
 from app.models import WebhookEndpoint
-from app import integrations
 
 BASE = "/api/v1/webhooks/"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.catalog import matrix
 from app.extensions import db
 from app.models import OrchestrationConfig, PhaseChannelConfig
-from app.catalog import matrix
 from tests import factories
 
 

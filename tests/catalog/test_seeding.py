@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.catalog import load_snapshot, seed_initial_data
+from app.catalog.seed_data.catalog import PHASE_SLUGS, SUBTYPES, TYPE_SLUGS
+from app.catalog.seed_data.templates import OPTIONAL_VARIABLES, all_templates, allowed_variables
+from app.channels import CHANNELS
 from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, PhaseChannelConfig, ServicePhase, ServiceType
-from app.channels import CHANNELS
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import extract_variables, missing_variables, render_message
 from app.orchestration.variables import SAMPLE_CONTEXT
-from app.catalog.seed_data.catalog import PHASE_SLUGS, SUBTYPES, TYPE_SLUGS
-from app.catalog.seed_data.templates import OPTIONAL_VARIABLES, all_templates, allowed_variables
-from app.catalog import load_snapshot, seed_initial_data
 
 SCHEDULE_WHATSAPP = "Mantenimiento Preventivo · Agendar Cita · WhatsApp (cliente)"
 

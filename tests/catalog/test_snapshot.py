@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from app.catalog import snapshot
 from app.extensions import db
 from app.models import NotificationTemplate, PhaseChannelConfig, Workshop
-from app.catalog import snapshot
 from tests import factories
 from tests.clock import ManualClock
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app import integrations
 from app.extensions import db
 from app.models import WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
-from app import integrations
 
 PAGE = "/admin/integrations/"
 

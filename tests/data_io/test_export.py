@@ -5,9 +5,9 @@ import io
 import uuid
 from datetime import UTC, datetime
 
+from app.data_io import NotificationFilter, export_rows, import_table, read_csv
 from app.extensions import db
 from app.models import DispatchEvent, Notification
-from app.data_io import NotificationFilter, export_rows, import_table, read_csv
 from tests import factories
 
 

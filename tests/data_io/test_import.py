@@ -4,9 +4,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.data_io import import_table, read_csv
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
-from app.data_io import import_table, read_csv
 from tests import factories
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"

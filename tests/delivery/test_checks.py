@@ -2,9 +2,9 @@
 
 import pytest
 
+from app import delivery
 from app.extensions import db
 from app.models import NotificationTemplate
-from app import delivery
 from tests import factories
 
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app import delivery
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
-from app import delivery
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"

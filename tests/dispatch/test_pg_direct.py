@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.dispatch import pg_direct
+from app.dispatch.recipients import load_customers
 from app.extensions import db
 from app.models import Customer, DispatchEvent, Notification
 from app.models.base import utcnow
-from app.dispatch import pg_direct
-from app.dispatch.recipients import load_customers
 from tests import factories as f
 
 

@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from app.dispatch.writer import EXTENSION_KEY, DispatchWriter, group_commit_enabled, stop_dispatch_writer
 from app.extensions import db
 from app.models import DispatchEvent, Notification
-from app.dispatch.writer import EXTENSION_KEY, DispatchWriter, group_commit_enabled, stop_dispatch_writer
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"

@@ -5,10 +5,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import WebhookMessage
 from app import integrations
+from app.extensions import db
 from app.integrations import create_endpoint
+from app.models import WebhookMessage
 from tests import factories as f
 
 NOTIFICATION_FIELDS = {"notification_id", "correlation_id", "event_type", "customer_id", "channel", "status"}

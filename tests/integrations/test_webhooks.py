@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app import delivery, integrations
 from app.extensions import db
 from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
-from app import integrations
-from app import delivery
 
 EVENT = ("notification.sent", {"notification_id": "n-1", "channel": "email", "status": "sent"})
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from app import analytics
 from app.extensions import db
 from app.models import Notification, NotificationRollupDay
-from app import analytics
 from jobs import analytics as jobs
 from tests.console.builders import notification
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from rq import SimpleWorker
 from sqlalchemy import select
 
+from app import sync
 from app.extensions import db
 from app.models import Customer, SyncRun, SyncSource
 from app.models.base import utcnow
-from app import sync
 from jobs import pull_sync as jobs
 from tests.sync.test_pull import T1, SourceDb, make_source
 

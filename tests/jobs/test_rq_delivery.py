@@ -6,9 +6,9 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import select
 
+from app import delivery
 from app.extensions import db
 from app.models import Notification
-from app import delivery
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from app import sync
 from app.extensions import db
 from app.models import BackgroundTask, Customer
 from app.models.base import utcnow
 from app.models.enums import TaskStatus
-from app import sync
 from jobs import sync as jobs
 
 CARLOS = {"customer_id": "customer-001", "first_name": "Carlos", "email": "carlos@example.com"}

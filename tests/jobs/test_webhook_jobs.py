@@ -8,10 +8,10 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import select, update
 
+from app import delivery, integrations
 from app.extensions import db
 from app.models import WebhookMessage
 from app.models.base import utcnow
-from app import delivery, integrations
 
 EVENT = ("notification.sent", {"notification_id": "n-1"})
 

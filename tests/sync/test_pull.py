@@ -204,8 +204,8 @@ def test_a_source_already_running_is_not_run_twice(app, client_db):
 
 
 def test_a_dispatch_waiting_for_a_pulled_customer_is_planned(app, client_db):
-    from app.models import DispatchEvent
     from app.dispatch import accept_event
+    from app.models import DispatchEvent
     from tests import factories
 
     factories.basic_setup()
@@ -218,9 +218,9 @@ def test_a_dispatch_waiting_for_a_pulled_customer_is_planned(app, client_db):
 
 
 def test_synced_customers_and_failed_runs_are_published(app, client_db):
-    from app.models import WebhookMessage
     from app import integrations
     from app.integrations import create_endpoint
+    from app.models import WebhookMessage
 
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ["127.0.0.1"]
     app.extensions["avisos_jobs"].mode = "manual"  # keep the webhook deliveries queued

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app import sync
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Customer, Vehicle
-from app import sync
 from tests import factories as f
 
 
@@ -273,9 +273,9 @@ def test_stale_vehicle_version_is_skipped(app):
 def test_sweeper_requeues_a_sync_task_whose_job_was_lost(app):
     from datetime import timedelta
 
+    from app.delivery import sweep
     from app.models import BackgroundTask, Customer
     from app.models.base import utcnow
-    from app.delivery import sweep
 
     task = BackgroundTask(kind=sync.CUSTOMERS_KIND, payload={"items": [{"customer_id": "lost-1", "email": "l@example.com"}]},
                           created_at=utcnow() - timedelta(minutes=10))

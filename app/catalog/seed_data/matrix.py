@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.catalog.seed_data.catalog import PHASE_SLUGS, SERVICE_TYPES
 from app.channels import CHANNELS
 from app.models.enums import TARGET_LABELS
-from app.catalog.seed_data.catalog import PHASE_SLUGS, SERVICE_TYPES
 
 ALL = frozenset(CHANNELS)
 

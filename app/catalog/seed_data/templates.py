@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.channels import CHANNEL_LABELS
 from app.catalog.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES
+from app.channels import CHANNEL_LABELS
 from app.orchestration.planning import REMINDER_EVENT
 
 AVISOS_VARIABLES = frozenset({"Fase", "Taller", "Servicio", "Enlace"})

@@ -21,8 +21,7 @@ from app.console.labels import ROLE_LABELS
 from app.console.security import RoleAccessMixin, RoleModelView, require_role
 from app.extensions import db
 from app.models import ApiKey, User
-from app.models.base import utcnow
-from app.models.base import parse_uuid
+from app.models.base import parse_uuid, utcnow
 
 
 class UserView(RoleModelView):

@@ -7,12 +7,12 @@ from datetime import timedelta
 from flask import request
 from flask_admin import Admin, BaseView, expose
 
+from app import analytics
 from app.console import charts
 from app.console.forms import DateRangeForm
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
 from app.console.vendor import plotly_js_url
-from app import analytics
 
 DEFAULT_DAYS = 30
 

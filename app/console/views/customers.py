@@ -10,6 +10,7 @@ from flask_admin import Admin, expose
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.channels import CHANNEL_LABELS, CHANNELS
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
@@ -23,7 +24,6 @@ from app.console.views.lookups import (
 )
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, PushSubscription, Vehicle
-from app.channels import CHANNELS, CHANNEL_LABELS
 from app.records import customer_timeline, effective_preferences, set_preferences
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

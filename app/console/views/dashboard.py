@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_admin import AdminIndexView, expose
 
+from app import analytics
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
-from app import analytics
 from app.queue import queue_status
 
 

@@ -8,12 +8,12 @@ from datetime import date
 from flask import Response, abort, flash, redirect, request, session, stream_with_context, url_for
 from flask_admin import Admin, BaseView, expose
 
+from app import data_io
+from app.channels import CHANNELS
 from app.console.i18n import _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
-from app.channels import CHANNELS
 from app.models.enums import NotificationStatus
-from app import data_io
 
 PREVIEW_ROWS = 10
 ERRORS_SHOWN = 200

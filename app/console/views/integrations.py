@@ -13,12 +13,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import integrations
 from app.console.i18n import _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin, has_role, require_role
 from app.extensions import db
 from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
-from app import integrations
 
 LOG_LIMIT = 100
 

@@ -13,11 +13,11 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
+from app.channels import CHANNEL_LABELS
 from app.extensions import db
 from app.models import ServicePhase, ServiceType, Workshop
-from app.channels import CHANNEL_LABELS
-from app.models.enums import TARGET_LABELS
 from app.models.base import parse_uuid
+from app.models.enums import TARGET_LABELS
 
 
 class LazyOptions:

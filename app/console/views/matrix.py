@@ -11,15 +11,15 @@ from flask import flash, redirect, request, url_for
 from flask_admin import Admin, BaseView, expose
 from sqlalchemy import select
 
+from app import catalog
+from app.channels import CHANNEL_LABELS, CHANNELS
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin, require_role
 from app.console.views.lookups import parse_uuid
 from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, ServicePhase, ServiceType, Workshop
-from app.channels import CHANNELS, CHANNEL_LABELS
 from app.models.enums import TARGET_LABELS, TARGETS
-from app import catalog
 
 ERROR_TEXT = {
     "unknown phase": _l("Fase desconocida."),

@@ -14,14 +14,14 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select, text
 
+from app import analytics, delivery
+from app.channels import CHANNELS
 from app.console import labels
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification
-from app.channels import CHANNELS
-from app import analytics, delivery
 from app.models.base import parse_uuid
 
 

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app import sync
 from app.console.i18n import _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
 from app.extensions import db
 from app.models import SyncSource
 from app.models.sync_sources import UnreadableSecret
-from app import sync
 from app.sync import PULL_DEFAULT_COLUMNS as DEFAULTS
 from app.sync import SourceInput, mapping_text, save_source
 

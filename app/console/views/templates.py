@@ -13,6 +13,8 @@ from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEmpty, Fi
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from app import catalog, delivery
+from app.channels import CHANNEL_LABELS
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, has_role, require_role
@@ -29,11 +31,8 @@ from app.console.views.lookups import (
 )
 from app.extensions import db
 from app.models import NotificationTemplate, ServicePhase, ServiceType
-from app.channels import CHANNEL_LABELS
 from app.models.enums import TARGET_LABELS
 from app.orchestration.variables import VARIABLES
-from app import catalog
-from app import delivery
 
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

@@ -12,6 +12,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
 
+from app import records
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
@@ -20,7 +21,6 @@ from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
 from app.models.enums import ReminderStatus, ReminderType
 from app.orchestration.contacts import normalise_plate
-from app import records
 
 CUSTOMER_SEARCH = ("customer_id", "first_name", "last_name", "email")
 STATUS_LABELS = {

@@ -11,15 +11,15 @@ from flask_admin import Admin, expose
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from app import catalog
+from app.channels import CHANNEL_LABELS, CHANNELS
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
 from app.console.views.lookups import Matches, PlainErrorsMixin, UUIDKeyMixin, parse_uuid
+from app.delivery import check_provider
 from app.extensions import db
 from app.models import Workshop
-from app.channels import CHANNELS, CHANNEL_LABELS
-from app import catalog
-from app.delivery import check_provider
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -20,13 +20,13 @@ from flask import current_app
 from sqlalchemy import func, insert, or_, select, update
 
 from app.extensions import db
+from app.integrations import live
+from app.integrations.events import envelope
+from app.integrations.webhooks import endpoints, signing, subscriptions
 from app.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.base import utcnow
 from app.models.webhooks import WebhookMessageStatus as M
 from app.queue import DELIVER_WEBHOOK, DELIVER_WEBHOOK_BATCH, enqueue, enqueue_at
-from app.integrations import live
-from app.integrations.events import envelope
-from app.integrations.webhooks import endpoints, signing, subscriptions
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from app.extensions import db
-from app.models import WebhookEndpoint
 from app.integrations.events import EVENT_TYPES
 from app.integrations.webhooks import signing, subscriptions
+from app.models import WebhookEndpoint
 from app.models.base import isoformat_z, utcnow
 
 MAX_DESCRIPTION = 255
