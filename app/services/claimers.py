@@ -158,6 +158,28 @@ def process_claimer() -> ProcessClaimer:
     return claimer
 
 
+def _drop_inherited_locks() -> None:
+    """In a forked child (RQ forks its scheduler from the worker): the child must not keep its
+    parent's lock connection open, or the lock would outlive a parent that dies. Its copy of the
+    socket is pointed at /dev/null: closing it through libpq would end the parent's session."""
+    global _claimers_lock
+    _claimers_lock = threading.Lock()
+    for claimer in list(_claimers.values()):
+        connection, claimer._connection = claimer._connection, None
+        if connection is None:
+            continue
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, connection.fileno())
+            os.close(null)
+        except (OSError, psycopg.Error):
+            pass
+    _claimers.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 def claimer_id() -> int:
     """The id this process writes into `claimed_by`."""
     return process_claimer().id
