@@ -123,10 +123,22 @@ def exclusive_run(name: str):
 
 # --- database and redis -------------------------------------------------------------------------------
 
-def pg_connect(dsn: str = BENCH_DSN, autocommit: bool = True):
+def use_database(name: str) -> None:
+    """Run against another database than avisos_bench (dropped and recreated all the same)."""
+    global DB_NAME, BENCH_DSN
+    DB_NAME, BENCH_DSN = name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def use_redis(url: str) -> None:
+    """Point the app processes (and flush_redis) at another Redis, e.g. a private redis-server."""
+    global REDIS_URL
+    REDIS_URL = url
+
+
+def pg_connect(dsn: str | None = None, autocommit: bool = True):
     import psycopg
 
-    return psycopg.connect(dsn, autocommit=autocommit)
+    return psycopg.connect(dsn or BENCH_DSN, autocommit=autocommit)
 
 
 def reset_database() -> None:

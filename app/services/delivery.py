@@ -451,7 +451,7 @@ def _after_commit(row_id: uuid.UUID, attempts: int, retry_at, queued_fallback: b
     from jobs.runtime import runner
 
     if retry_at is not None:
-        runner().enqueue_at(retry_at, "notifications", send_notification, str(row_id),
+        runner().enqueue_at(retry_at, "notifications", send_notification, str(row_id), attempts,
                             job_id=f"retry-{row_id}-{attempts}")
     if queued_fallback:
         runner().request_delivery()
@@ -475,19 +475,20 @@ def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
             return totals
 
 
-def deliver_one(notification_id: str) -> bool:
-    """Claim and send one row by id (scheduled retries, resends). False when not claimable; a
-    retry that runs before its time (clocks, a scheduler rounding) is scheduled again for it."""
+def deliver_one(notification_id: str, attempt: int | None = None) -> bool:
+    """Claim and send one row by id (scheduled retries, resends). False when not claimable. A
+    retry scheduled after attempt `attempt` that runs before its time (clocks, a scheduler's
+    rounding) is scheduled again for it; one overtaken by a later attempt does nothing."""
     row_id = uuid.UUID(notification_id)
     token = claim_notification(row_id)
     if token is None:
-        _reschedule_if_early(row_id)
+        _reschedule_if_early(row_id, attempt)
         return False
     deliver_claimed(token, [row_id])
     return True
 
 
-def _reschedule_if_early(row_id: uuid.UUID) -> None:
+def _reschedule_if_early(row_id: uuid.UUID, attempt: int | None) -> None:
     from jobs.delivery import send_notification
     from jobs.runtime import runner
 
@@ -495,9 +496,11 @@ def _reschedule_if_early(row_id: uuid.UUID) -> None:
     db.session.commit()
     if row is None or row.status != S.RETRYING or row.next_retry_at is None or row.next_retry_at <= utcnow():
         return
+    if attempt is not None and attempt != row.attempts:
+        return  # a later attempt has scheduled its own retry
     log.info("retry of notification %s ran %.3f s early; scheduled again", row_id,
              (row.next_retry_at - utcnow()).total_seconds())
-    runner().enqueue_at(row.next_retry_at, "notifications", send_notification, str(row_id),
+    runner().enqueue_at(row.next_retry_at, "notifications", send_notification, str(row_id), row.attempts,
                         job_id=f"retry-{row_id}-{row.attempts}-{secrets.token_hex(4)}")
 
 

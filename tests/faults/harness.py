@@ -190,14 +190,17 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
     finished: list[float] = field(default_factory=list)  # (monotonic) times of 202 answers
     errors: list = field(default_factory=list)  # the first few non-202 answers, for the report
+    failed: list[float] = field(default_factory=list)  # (monotonic) times of non-202 answers
 
     def note(self, status: int, headers: Mapping[str, str], body: Any) -> None:
         with self.lock:
             self.codes[status] += 1
             if status == 503 and not headers.get("Retry-After"):
                 self.missing_retry_after += 1
-            if status != 202 and len(self.errors) < 5:
-                self.errors.append((status, body))
+            if status != 202:
+                self.failed.append(time.monotonic())
+                if len(self.errors) < 5:
+                    self.errors.append((status, body))
             if status == 202:
                 self.accepted_events += 1
                 self.finished.append(time.monotonic())
@@ -228,7 +231,8 @@ def customer_email(index: int) -> str:
 
 
 def run_workload(post: Callable[[dict, dict], tuple[int, Mapping[str, str], Any]], indexes: Iterable[int],
-                 tally: Tally, threads: int = 8, retry_503: bool = True, pause: float = 0.05) -> None:
+                 tally: Tally, threads: int = 8, retry_503: bool = True, pause: float = 0.05,
+                 payload: Callable[[int], dict] = event_payload) -> None:
     """Dispatch one event per index from `threads` threads through `post(payload, headers)`. Each
     event carries an Idempotency-Key; a 503 is retried with the same key (as a client should), so
     every event ends accepted exactly once."""
@@ -243,7 +247,7 @@ def run_workload(post: Callable[[dict, dict], tuple[int, Mapping[str, str], Any]
                 index = work.pop(0)
             headers = {"Idempotency-Key": f"fault-{index}-{uuid.uuid4().hex[:8]}"}
             for _ in range(200):
-                status, answer_headers, body = post(event_payload(index), headers)
+                status, answer_headers, body = post(payload(index), headers)
                 tally.note(status, answer_headers, body)
                 if status != 503 or not retry_503:
                     break

@@ -367,7 +367,7 @@ def test_a_retry_that_runs_before_its_time_is_not_lost(client, api_headers, emai
     _accept_without_delivering(client, api_headers, app, ["customer-001"])
     [row] = rows()
     later = utcnow() + timedelta(seconds=30)
-    db.session.execute(update(Notification).values(status="retrying", next_retry_at=later))
+    db.session.execute(update(Notification).values(status="retrying", next_retry_at=later, attempts=1))
     db.session.commit()
     jobs = app.extensions["avisos_jobs"]
     jobs.mode = "manual"
@@ -375,5 +375,7 @@ def test_a_retry_that_runs_before_its_time_is_not_lost(client, api_headers, emai
     monkeypatch.setattr(jobs, "enqueue_at",
                         lambda when, queue, func, *args, job_id=None: scheduled.append((when, func.__name__, args)))
 
-    assert delivery.deliver_one(str(row.id)) is False
-    assert scheduled == [(later, "send_notification", (str(row.id),))]
+    assert delivery.deliver_one(str(row.id), attempt=1) is False
+    assert scheduled == [(later, "send_notification", (str(row.id), 1))]
+    assert delivery.deliver_one(str(row.id), attempt=0) is False  # overtaken by attempt 1: nothing to do
+    assert len(scheduled) == 1
