@@ -31,10 +31,11 @@ LOGS = RESULTS / "logs"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python")
 
-DB_NAME = "avisos_bench"
+# AVISOS_BENCH_DB and AVISOS_BENCH_REDIS_URL move a run to another database / Redis database.
+DB_NAME = os.environ.get("AVISOS_BENCH_DB", "avisos_bench")
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DSN = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = os.environ.get("AVISOS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 SERVICE_TYPE = "mantenimiento-preventivo"
 PHASE = "phase-schedule"

@@ -261,6 +261,19 @@ def redis_down(stack: Stack, events: int, during: str) -> dict:
                   "Redis back to every row sent", processes_alive_of_3=alive)
 
 
+def redis_down_idle(stack: Stack, events: int) -> dict:
+    """Redis goes while nothing is being delivered; events arrive during the outage."""
+    stack.redis.stop()
+    tally = Tally()
+    dispatch(stack, range(events), tally).join(300)
+    stack.redis.start()
+    back = time.monotonic()
+    wait_until(lambda: not busy_rows(), 120, "every row final", interval=0.1)
+    alive = sum(worker.poll() is None for worker in stack.workers) + (stack.scheduler.poll() is None)
+    return result("Redis down while idle, events dispatched meanwhile", stack, tally, time.monotonic() - back,
+                  "Redis back to every row sent", processes_alive_of_3=alive)
+
+
 def evolution_failing(stack: Stack, events: int, how: str) -> dict:
     failing = events // 2
     if how == "5xx":
@@ -284,6 +297,7 @@ FAULTS: dict[str, Callable[[Stack, int], dict]] = {
     "worker-kill": worker_kill,
     "redis-dispatch": lambda stack, events: redis_down(stack, events, "dispatch"),
     "redis-delivery": lambda stack, events: redis_down(stack, events, "delivery"),
+    "redis-idle": redis_down_idle,
     "evolution-5xx": lambda stack, events: evolution_failing(stack, events, "5xx"),
     "evolution-timeout": lambda stack, events: evolution_failing(stack, events, "timeout"),
     "evolution-timeout-no-lookup": lambda stack, events: evolution_failing(stack, events, "timeout, no lookup"),

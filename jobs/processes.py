@@ -3,7 +3,7 @@
 RQ's worker retries a lost connection only while it waits for a job; a Redis call anywhere else
 (after a job, a heartbeat, the scheduler) makes it quit, and RQ's cron scheduler quits on the first
 one. Here each runs in a loop: when it stops because Redis went away, the process waits for Redis
-(backoff from 1 s to 30 s, logged once when it goes and once when it is back) and starts a new one.
+(backoff from 1 s to 5 s, logged once when it goes and once when it is back) and starts a new one.
 Only SIGTERM / SIGINT, or --burst running dry, end the process. Each process also runs the watch
 (jobs/watch.py), which needs only the database.
 """
@@ -27,17 +27,19 @@ from jobs.watch import Watch
 log = logging.getLogger(__name__)
 
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-_MAX_WAIT_SECONDS = 30.0
+# A process finds Redis back at most this long after it returns (a PING costs nothing meanwhile).
+_MAX_WAIT_SECONDS = 5.0
 
 
 class AvisosWorker(SimpleWorker):
-    """SimpleWorker whose wait for Redis, while idle, backs off to 10 s rather than 60 s."""
+    """SimpleWorker whose wait for Redis, while idle, backs off to 5 s rather than RQ's 60 s."""
 
-    max_connection_wait_time = 10.0
+    max_connection_wait_time = _MAX_WAIT_SECONDS
 
 
-class _RepeatFilter(logging.Filter):
-    """RQ logs an error on every retry of a lost connection: let through the first of an outage."""
+class _OutageFilter(logging.Filter):
+    """RQ logs an error on every retry of a lost connection, and a traceback when a Redis error
+    stops its worker: let through the first retry of an outage (run_worker logs the rest once)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,6 +49,8 @@ class _RepeatFilter(logging.Filter):
         if "could not connect to Redis" in record.getMessage():
             first, self.in_outage = not self.in_outage, True
             return first
+        if record.exc_info and isinstance(record.exc_info[1], REDIS_ERRORS):
+            return False
         self.in_outage = False
         return True
 
@@ -55,7 +59,7 @@ def run_worker(app: Flask, queue_names: Sequence[str], burst: bool, logging_leve
     """An RQ SimpleWorker on `queue_names` (with RQ's scheduler for timed retries), restarted after
     every Redis outage; with `burst`, one pass until the queues are empty."""
     jobs = runner()
-    logging.getLogger("rq.worker").addFilter(_RepeatFilter())
+    logging.getLogger("rq.worker").addFilter(_OutageFilter())
     watch = None if burst else Watch(app).start()
     try:
         while True:
@@ -98,7 +102,7 @@ def run_scheduler(app: Flask, make_scheduler: Callable[[], object]) -> None:
 
 
 def wait_for_redis(connection, who: str) -> bool:
-    """Wait until Redis answers a PING (backoff 1 s doubling to 30 s). False when SIGTERM or
+    """Wait until Redis answers a PING (backoff 1 s doubling to 5 s). False when SIGTERM or
     SIGINT arrived meanwhile (the caller stops)."""
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
