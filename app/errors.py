@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app.services.db_health import is_disconnect
+from app.services.db_health import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def register_error_handlers(app: Flask) -> None:
     def _database_error(err: Exception):
         # A lost connection or a database that is not answering is the server's trouble of the
         # moment: 503 with Retry-After, never 500 (the pool has already discarded the connection).
-        if not is_disconnect(err):
+        if not is_transient(err):
             return _unexpected(err)
         # The driver's own first line only: the statement and its parameters stay out of the log.
         orig = getattr(err, "orig", None) or err

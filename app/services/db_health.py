@@ -4,14 +4,16 @@ PostgreSQL ends a connection by sending a FATAL message and closing the socket: 
 `pg_terminate_backend`, an idle timeout. A pooled connection that sat idle meanwhile only finds
 out on its next statement, which then fails. Pinging on every checkout (`pool_pre_ping`) costs a
 round trip per request; instead each checkout asks the kernel whether the server has written to
-an idle connection's socket (one `poll()` call, no round trip). It never has, unless it said
-goodbye: the connection is discarded, with every other pooled connection older than it
-(SQLAlchemy's pool invalidation), and the checkout gets a fresh one. A connection that dies during
+an idle connection's socket (one `poll()` call, no round trip). An idle connection has nothing
+to read unless the server said goodbye (or sent an unasked notice: a sound connection is then
+replaced, which costs a reconnect and nothing else). Such a connection is discarded, with every
+other pooled connection older than it (SQLAlchemy's pool invalidation), and the checkout gets a
+fresh one. A connection that dies during
 a statement fails that statement; SQLAlchemy invalidates the pool the same way, and the request
 answers 503 (app/errors.py). A silent network loss is not seen by the poll: the statement fails
 after the TCP timeout and heals the same way.
 
-`retry_on_disconnect` is for work that must not be lost to a blip (recording a delivery outcome):
+`retry_transient` is for work that must not be lost to a blip (recording a delivery outcome):
 it rolls the session back and runs the work again until the database answers or a deadline passes.
 """
 
@@ -58,14 +60,16 @@ def install_checkout_check(engine) -> None:
             raise InvalidatePoolError("the server closed this idle connection")
 
 
-def is_disconnect(err: BaseException) -> bool:
-    """A database error that means the connection or the server went away (not a bad statement)."""
+def is_transient(err: BaseException) -> bool:
+    """A database error of the moment, not of the statement: the connection or the server went
+    away, or the database could not do it now (OperationalError: shutdown, timeouts, deadlocks).
+    Worth a 503 with Retry-After, or trying again."""
     if isinstance(err, DBAPIError):
         return bool(err.connection_invalidated) or isinstance(err, (OperationalError, InterfaceError))
     return isinstance(err, (PoolTimeoutError, psycopg.OperationalError, psycopg.InterfaceError))
 
 
-def retry_on_disconnect(work: Callable[[], T], *, deadline_seconds: float, what: str) -> T:
+def retry_transient(work: Callable[[], T], *, deadline_seconds: float, what: str) -> T:
     """Run `work` (which must be safe to run again after a rollback) until it gets through a lost
     connection: the session is rolled back and the work retried with backoff (0.2 s doubling to
     5 s) until `deadline_seconds` have passed, then the last error is raised. Logs once per outage."""
@@ -77,7 +81,7 @@ def retry_on_disconnect(work: Callable[[], T], *, deadline_seconds: float, what:
         try:
             result = work()
         except Exception as err:
-            if not is_disconnect(err) or time.monotonic() + delay > deadline:
+            if not is_transient(err) or time.monotonic() + delay > deadline:
                 raise
             _rollback(db)
             if not logged:
@@ -106,6 +110,6 @@ def remove_session() -> None:
     try:
         db.session.remove()
     except Exception as err:
-        if not is_disconnect(err):
+        if not is_transient(err):
             raise
         log.debug("session closed on a lost connection: %s", err)

@@ -23,9 +23,9 @@ from datetime import timedelta
 from itertools import chain
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 
-from app.channels.base import Lookup, Message, SendResult
+from app.channels.base import Message, SendResult
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
@@ -33,7 +33,8 @@ from app.models.enums import NotificationStatus as S
 from app.services import outbound, planner
 from app.services.channel_pool import get_channel
 from app.services.claimers import claimer_id
-from app.services.db_health import is_disconnect, retry_on_disconnect
+from app.services.db_health import is_transient, retry_transient
+from app.services.provider_lookup import look_up_unsure, unsure_since
 from app.services.recipients import active_push_targets
 from app.services.snapshot import get_snapshot
 
@@ -89,7 +90,7 @@ def _claim(statement, token: str) -> list[uuid.UUID]:
             db.session.commit()
             return ids
         except Exception as err:
-            if not is_disconnect(err):
+            if not is_transient(err):
                 raise
             db.session.rollback()
             claimed = list(db.session.scalars(select(_C.id).where(_C.claim_token == token, _C.status == S.SENDING)))
@@ -98,20 +99,14 @@ def _claim(statement, token: str) -> list[uuid.UUID]:
                 return claimed
             raise
 
-    return retry_on_disconnect(attempt, deadline_seconds=_CLAIM_RETRY_SECONDS, what="claiming notifications")
+    return retry_transient(attempt, deadline_seconds=_CLAIM_RETRY_SECONDS, what="claiming notifications")
 
 
 _NOTIFICATIONS = Notification.__table__
 _C = _NOTIFICATIONS.c
 # What sending and recording read of a claimed row (a Core row: no ORM identity map on the hot path).
 _CLAIMED_COLUMNS = (_C.id, _C.channel, _C.recipient, _C.subject, _C.body, _C.html_body, _C.payload, _C.customer_id,
-                    _C.customer_ref, _C.correlation_id, _C.event_type, _C.attempts, _C.max_attempts, _C.created_at,
-                    _C.error_code)
-# Outcomes after which the message may or may not have reached the provider: the answer timed out
-# after the request was sent, or the worker stopped between the send and its record.
-UNSURE_CODES = ("evolution_timeout", "worker_lost", "delivery_interrupted", "provider_lookup_failed")
-# Channels whose provider can be asked whether it has a message (app/channels/whatsapp.py).
-LOOKUP_CHANNELS = ("whatsapp",)
+                    _C.customer_ref, _C.correlation_id, _C.event_type, _C.attempts, _C.max_attempts, _C.created_at)
 # Successes are the common outcome: a record group marks all of them with one executemany (one
 # pipelined round trip on PostgreSQL) instead of one UPDATE per message. The claim-token and status
 # conditions keep a reclaimed row's newer state safe, as for every other outcome.
@@ -158,12 +153,12 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     """
     config = current_app.config
     counts = {"ok": 0, "transient": 0, "permanent": 0}
-    work = retry_on_disconnect(lambda: _claimed_work(token, ids), deadline_seconds=_CLAIM_RETRY_SECONDS,
+    work = retry_transient(lambda: _claimed_work(token, ids), deadline_seconds=_CLAIM_RETRY_SECONDS,
                                what="reading claimed notifications")
     group = max(1, int(config.get("DELIVERY_RECORD_GROUP", 10)))
     pending = _Pending(config)
     try:
-        known, work = _look_up_unsure(work, config)
+        known, work = look_up_unsure(work, config)
         outcomes = chain(known, _send_all(work, config))
         for done, (claimed, result, started, duration_ms) in enumerate(outcomes, start=1):
             _record(claimed, token, result, started, duration_ms, pending)
@@ -179,60 +174,10 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
 
 def _claimed_work(token: str, ids: list[uuid.UUID]) -> list[tuple[Claimed, Message]]:
     rows = db.session.execute(select(*_CLAIMED_COLUMNS).where(_C.id.in_(ids), _C.claim_token == token)).all()
-    unsure = _unsure_since([row for row in rows if row.channel in LOOKUP_CHANNELS and row.attempts > 1])
+    unsure = unsure_since(rows)
     work = [(Claimed.of(row), build_message(row, unsure.get(row.id))) for row in sorted(rows, key=lambda r: r.created_at)]
     db.session.commit()
     return work
-
-
-def _unsure_since(rows) -> dict[uuid.UUID, object]:
-    """Row id -> start of its earliest attempt whose outcome is unknown (it may have reached the
-    provider): a provider that can be asked is asked before the message is sent again."""
-    if not rows:
-        return {}
-    found = db.session.execute(
-        select(DeliveryAttempt.notification_id, func.min(DeliveryAttempt.started_at))
-        .where(DeliveryAttempt.notification_id.in_([row.id for row in rows]),
-               DeliveryAttempt.error_code.in_(UNSURE_CODES))
-        .group_by(DeliveryAttempt.notification_id))
-    return dict(found.all())
-
-
-def _look_up_unsure(work: list[tuple[Claimed, Message]], config) -> tuple[list, list]:
-    """Messages an earlier attempt may have sent are first looked up at providers that can be
-    asked (WhatsApp): found -> recorded as sent, without sending; provider not answering -> a
-    transient failure (asked again at the next attempt). Returns (outcomes known now as
-    (row, result, started, duration_ms), work still to send)."""
-    known, to_send = [], []
-    for claimed, message in work:
-        finder = getattr(get_channel(claimed.channel, config), "find_sent", None) if message.unsure_since else None
-        if finder is None:
-            to_send.append((claimed, message))
-            continue
-        started, clock = utcnow(), time.perf_counter()
-        result = _lookup_outcome(claimed, finder(message))
-        if result is None:
-            to_send.append((claimed, message))
-        else:
-            known.append((claimed, result, started, int((time.perf_counter() - clock) * 1000)))
-    return known, to_send
-
-
-def _lookup_outcome(claimed: Claimed, lookup: Lookup) -> SendResult | None:
-    """The outcome a lookup settles, or None when the message must be sent."""
-    if lookup.status == "unavailable":
-        return SendResult.transient("provider_lookup_failed", f"An earlier attempt may have sent this message and "
-                                    f"the provider could not be asked ({lookup.detail}); asking again later.")
-    if lookup.status != "found":
-        return None
-    taken = set(db.session.scalars(select(_C.provider_message_id).where(
-        _C.provider_message_id.in_(lookup.provider_message_ids), _C.id != claimed.id)))
-    db.session.commit()
-    free = [pid for pid in lookup.provider_message_ids if pid not in taken]
-    if not free:
-        return None
-    return SendResult.success(provider_message_id=free[0],
-                              summary="found at the provider: an earlier attempt had sent it (not sent again)")
 
 
 def _give_back_after_error(token: str) -> None:
@@ -284,7 +229,7 @@ class _Pending:
             db.session.commit()
             return after, events
 
-        after, events = retry_on_disconnect(write_group, deadline_seconds=self.deadline,
+        after, events = retry_transient(write_group, deadline_seconds=self.deadline,
                                             what="recording delivery outcomes")
         for action in after:
             action()

@@ -153,7 +153,7 @@ class DispatchWriter:
 
     def _store(self, batch: list[tuple[Any, _Handoff]]) -> None:
         from app.extensions import db
-        from app.services.db_health import is_disconnect, remove_session
+        from app.services.db_health import is_transient, remove_session
 
         with self._count_lock:
             self.batches += 1
@@ -164,7 +164,7 @@ class DispatchWriter:
                     results = self.store([item for item, _ in batch])
                 except Exception as err:  # noqa: BLE001 - retried per item, or handed to its request
                     db.session.rollback()
-                    if len(batch) == 1 or is_disconnect(err):
+                    if len(batch) == 1 or is_transient(err):
                         # One event's fault is retried alone; a database that is not answering
                         # fails every request of the batch at once (503, retry later).
                         for _, handoff in batch:
