@@ -51,7 +51,6 @@ def test_a_killed_workers_rows_are_given_back_within_30_s_and_few_are_sent_twice
 
     wait_until(lambda: status_counts(pg_url) == {"sent": 300}, 60, "every row sent")
     seen = received(smtp_peer, evolution_peer)
-    print("FAULT", held, round(recovered, 1), given_back(pg_url), seen.duplicates, dict(seen.email.most_common(3)))
     assert held and recovered < 30 and 0 < given_back(pg_url) <= 50
     assert seen.distinct == 300 and seen.duplicates <= CRASH_BOUND, (seen.duplicates, recovered)
     assert sum(n - 1 for n in seen.whatsapp.values()) == 0  # looked up at Evolution before a resend

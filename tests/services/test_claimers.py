@@ -25,17 +25,13 @@ def pg(app, database_url):
 
 
 def lock_held(claimer: int) -> bool:
-    return claimer not in _dead_if_claiming(claimer)
-
-
-def _dead_if_claiming(claimer: int) -> set[int]:
     from sqlalchemy import text
 
     held = db.session.scalar(text(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
         "AND classid = CAST(:ns AS oid) AND objid = CAST(:id AS oid)"), {"ns": claimers.LOCK_NAMESPACE, "id": claimer})
     db.session.commit()
-    return set() if held else {claimer}
+    return bool(held)
 
 
 def test_this_process_holds_the_lock_of_its_claimer_id(pg):
