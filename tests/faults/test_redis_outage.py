@@ -41,6 +41,7 @@ def test_redis_stopped_during_delivery_the_worker_rides_it_out(rq_app, fault_dat
     evolution_peer.script(delay=0.05, times=1000)
     tally = Tally()
     run_workload(client_poster(rq_app, api_key), range(150), tally)
+    assert set(tally.codes) == {202} and len(tally.accepted_rows) == 300
     wait_until(lambda: received(smtp_peer, evolution_peer).distinct >= 40, 30, "delivery under way")
     private_redis.stop()
     during = received(smtp_peer, evolution_peer).distinct

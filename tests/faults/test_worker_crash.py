@@ -66,6 +66,7 @@ def test_a_slow_live_workers_rows_are_never_taken(rq_app, fault_data, api_key, p
     evolution_peer.script(delay=3.0, times=10)
     tally = Tally()
     run_workload(client_poster(rq_app, api_key), range(5), tally)
+    assert set(tally.codes) == {202} and len(tally.accepted_rows) == 10
 
     wait_until(lambda: rows_claimed_by(pg_url, slow_claimer), 30, "the worker to claim")
     wait_until(lambda: status_counts(pg_url) == {"sent": 10}, 60, "every row sent")
