@@ -44,6 +44,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         _configure_sqlite(db.engine)
+        from app.services.db_health import install_checkout_check
+
+        install_checkout_check(db.engine)
 
     from app import models  # noqa: F401  (registers every table with the metadata)
     from app.api import register_api

@@ -9,6 +9,9 @@ import time
 
 from flask import Flask
 
+from app.services.db_health import remove_session
+from jobs.watch import Watch
+
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 30.0
 REMINDERS_EVERY = 600.0
@@ -16,13 +19,34 @@ ROLLUP_EVERY = 3600.0
 
 
 def start_embedded_scheduler(app: Flask) -> threading.Thread:
+    """Give back what the process before this one left claimed, then start the scheduler thread
+    and the watch (jobs/watch.py)."""
+    with app.app_context():
+        try:
+            recovered = recover_previous_incarnations()
+            if recovered:
+                log.warning("gave back %s rows the previous run left claimed", recovered)
+        finally:
+            remove_session()
+    Watch(app).start()
     thread = threading.Thread(target=_loop, args=(app,), name="avisos-scheduler", daemon=True)
     thread.start()
     return thread
 
 
-def _loop(app: Flask) -> None:
+def recover_previous_incarnations() -> int:
+    """Embedded mode is one process: on SQLite, where claims carry no liveness lock, a row another
+    claimer left `sending` was claimed by the process before this one (on PostgreSQL the watch
+    finds dead claimers by their lock). Returns how many rows went back."""
     from app.extensions import db
+    from app.services import claimers, sweeper
+
+    if db.engine.dialect.name == "postgresql":
+        return 0
+    return sweeper.recover_dead_claims(claimers.previous_incarnations())
+
+
+def _loop(app: Flask) -> None:
     from app.services import analytics_rollup, reminders, sweeper
     from jobs.pull_sync import run_due_sources
 
@@ -42,5 +66,5 @@ def _loop(app: Flask) -> None:
             except Exception:  # noqa: BLE001 - the loop must survive a bad run
                 log.exception("embedded scheduler run failed")
             finally:
-                db.session.remove()
+                remove_session()
         time.sleep(SWEEP_EVERY)

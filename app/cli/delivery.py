@@ -17,46 +17,60 @@ from app.config import ROOT
 @click.option("--queues", default="notifications,sync,maintenance,webhooks", show_default=True)
 @with_appcontext
 def worker_command(burst: bool, queues: str) -> None:
-    """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker)."""
-    from rq import SimpleWorker
-
+    """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker); it
+    rides out Redis outages and runs the watch (jobs/processes.py, jobs/watch.py)."""
+    from app.services.channel_pool import close_all
+    from app.services.claimers import process_claimer
+    from jobs.processes import run_worker
     from jobs.runtime import runner
 
-    jobs = runner()
-    if jobs.mode != "rq":
+    if runner().mode != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker is needed.")
-    worker = SimpleWorker([jobs.queue(q.strip()) for q in queues.split(",")], connection=jobs.redis)
+    process_claimer()  # hold the liveness lock before the first claim
     try:
-        worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
+        run_worker(current_app._get_current_object(), [q.strip() for q in queues.split(",")], burst,
+                   current_app.config["LOG_LEVEL"])
     finally:
-        from app.services.channel_pool import close_all
-
         close_all()
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """RQ's cron scheduler with jobs/cron.py (run exactly one)."""
+    """RQ's cron scheduler with jobs/cron.py (run exactly one); rides out Redis outages."""
     from rq.cron import CronScheduler
 
+    from jobs.processes import run_scheduler
     from jobs.runtime import runner
 
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: the embedded scheduler runs inside `serve`.")
-    cron = CronScheduler(connection=jobs.redis, logging_level=current_app.config["LOG_LEVEL"])
-    cron.load_config_from_file(str(ROOT / "jobs" / "cron.py"))
-    cron.start()
+
+    def make_scheduler():
+        cron = CronScheduler(connection=jobs.redis, logging_level=current_app.config["LOG_LEVEL"])
+        cron.load_config_from_file(str(ROOT / "jobs" / "cron.py"))
+        return cron
+
+    run_scheduler(current_app._get_current_object(), make_scheduler)
 
 
 @click.command("retry-failed")
 @with_appcontext
 def retry_failed_command() -> None:
-    """Sweep now: re-enqueue due retries, recover rows stuck in queued/sending, expire waits."""
+    """Sweep now: recover stuck rows, expire waits, and wake the delivery lanes before exiting;
+    prints what it did (`lanes_woken`: the lanes whose job it enqueued)."""
     from app.services.sweeper import sweep
+    from jobs.runtime import runner
 
-    click.echo(json.dumps(sweep(), indent=2))
+    jobs = runner()
+    result = sweep()
+    if jobs.mode != "rq":
+        jobs.shutdown()  # in-process jobs: deliver before the process exits
+    click.echo(json.dumps(result, indent=2))
+    if jobs.mode == "rq" and not jobs.ping():
+        raise click.ClickException("Redis is not answering: no delivery job was enqueued. The rows stay due; "
+                                   "run this again once Redis answers (the workers also wake them by themselves).")
 
 
 @click.command("check-reminders")
