@@ -14,6 +14,7 @@ from app.api import register_api
 from app.cli import register_commands
 from app.config import ROOT, Config, normalise_database_url
 from app.console import init_console
+from app.db_health import install_checkout_check
 from app.errors import register_error_handlers
 from app.extensions import db, migrate
 from app.health import health_bp
@@ -49,6 +50,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         _configure_sqlite(db.engine)
+        install_checkout_check(db.engine)
 
     register_error_handlers(app)
     register_api(app)

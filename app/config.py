@@ -133,8 +133,12 @@ class Config:
         self.DELIVERY_WAKE_INTERVAL_SECONDS = env_float("DELIVERY_WAKE_INTERVAL_SECONDS", 0.05)
         # Sends in flight per delivery job (each thread keeps its own SMTP connection / HTTP session).
         self.DELIVERY_SEND_CONCURRENCY = env_int("DELIVERY_SEND_CONCURRENCY", 8)
-        # Outcomes committed together; a crash re-sends at most this many (at-least-once).
+        # Outcomes committed together. A new send starts only when an outcome is taken, so a crash
+        # re-sends at most DELIVERY_RECORD_GROUP + DELIVERY_SEND_CONCURRENCY - 1 messages (17).
         self.DELIVERY_RECORD_GROUP = env_int("DELIVERY_RECORD_GROUP", 10)
+        # Workers, the scheduler and the embedded server check this often for rows claimed by a
+        # process that died (given back after two checks) and for due rows no job is on (app/delivery/watch.py).
+        self.WATCH_INTERVAL_SECONDS = env_float("WATCH_INTERVAL_SECONDS", 5.0)
         self.REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
         # Closed days of the analytics rollup recomputed by the hourly job (late receipts, retries).
         self.ANALYTICS_ROLLUP_REFRESH_DAYS = env_int("ANALYTICS_ROLLUP_REFRESH_DAYS", 3)
@@ -167,8 +171,9 @@ class Config:
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             return {"connect_args": {"timeout": 30}}
         return {
-            # A ping on every checkout is one more round trip per request; a connection broken by a
-            # database restart fails one request and the pool then replaces the whole pool.
+            # A ping on every checkout is one more round trip per request. Without it a connection
+            # the server closed while idle is still noticed at checkout, by a poll() of its socket
+            # (app/db_health.py); one that dies mid-statement fails that request with a 503.
             "pool_pre_ping": env_bool("DB_POOL_PRE_PING", False),
             "pool_size": env_int("DB_POOL_SIZE", 5),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 10),

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import Flask, has_request_context, jsonify, request
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
+
+from app.db_health import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +92,17 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(err.valid_methods)
         return response
 
-    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeoutError)
-    def _database_unavailable(err: OperationalError | PoolTimeoutError):
+    @app.errorhandler(psycopg.Error)
+    def _database_error(err: Exception):
+        # A lost connection or a database that is not answering is the server's trouble of the
+        # moment: 503 with Retry-After, never 500 (the pool has already discarded the connection).
+        if not is_transient(err):
+            return _unexpected(err)
         # The driver's own first line only: the statement and its parameters stay out of the log.
-        orig = getattr(err, "orig", None)
-        reason = str(orig).strip().splitlines()[0] if orig is not None else type(err).__name__
+        orig = getattr(err, "orig", None) or err
+        reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
         log.error("database unavailable on %s %s: %s", request.method, request.path, reason)
         if not _wants_json():
             return "Base de datos no disponible; reintente en unos segundos.", 503, {"Retry-After": "5"}

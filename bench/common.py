@@ -31,10 +31,11 @@ LOGS = RESULTS / "logs"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python")
 
-DB_NAME = "avisos_bench"
+# AVISOS_BENCH_DB and AVISOS_BENCH_REDIS_URL move a run to another database / Redis database.
+DB_NAME = os.environ.get("AVISOS_BENCH_DB", "avisos_bench")
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DSN = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = os.environ.get("AVISOS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 SERVICE_TYPE = "mantenimiento-preventivo"
 PHASE = "phase-schedule"
@@ -123,10 +124,22 @@ def exclusive_run(name: str):
 
 # --- database and redis -------------------------------------------------------------------------------
 
-def pg_connect(dsn: str = BENCH_DSN, autocommit: bool = True):
+def use_database(name: str) -> None:
+    """Run against another database than avisos_bench (dropped and recreated all the same)."""
+    global DB_NAME, BENCH_DSN
+    DB_NAME, BENCH_DSN = name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def use_redis(url: str) -> None:
+    """Point the app processes (and flush_redis) at another Redis, e.g. a private redis-server."""
+    global REDIS_URL
+    REDIS_URL = url
+
+
+def pg_connect(dsn: str | None = None, autocommit: bool = True):
     import psycopg
 
-    return psycopg.connect(dsn, autocommit=autocommit)
+    return psycopg.connect(dsn or BENCH_DSN, autocommit=autocommit)
 
 
 def reset_database() -> None:

@@ -14,6 +14,7 @@ def deliver_lane(lane: int) -> dict:
 
 
 @job_entry
-def send_notification(notification_id: str) -> bool:
-    """Claim and send one notification."""
-    return delivery.deliver_one(notification_id)
+def send_notification(notification_id: str, attempt: int | None = None) -> bool:
+    """Claim and send one notification: a due retry (scheduled after attempt `attempt`) or a
+    staff resend."""
+    return delivery.deliver_one(notification_id, attempt)

@@ -8,7 +8,7 @@ from typing import Callable
 from flask import has_app_context
 
 from app import create_app
-from app.extensions import db
+from app.db_health import remove_session
 
 
 def job_entry(func: Callable) -> Callable:
@@ -21,11 +21,11 @@ def job_entry(func: Callable) -> Callable:
             try:
                 return func(*args, **kwargs)
             finally:
-                db.session.remove()
+                remove_session()
         with create_app().app_context():
             try:
                 return func(*args, **kwargs)
             finally:
-                db.session.remove()
+                remove_session()
 
     return wrapper

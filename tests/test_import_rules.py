@@ -3,8 +3,9 @@
 - the orchestration core imports only the standard library, itself and the channel names
   (app/channels/__init__.py, which imports only the standard library): no Flask, SQLAlchemy, RQ;
 - nothing under app/ imports jobs/ (jobs are enqueued by dotted name, app/queue/names.py);
-- the foundation (config, extensions, errors, crypto, models, orchestration, channels) imports no capability,
-  and neither the foundation nor a capability imports a surface (api, console, cli);
+- the foundation (config, extensions, errors, crypto, db_health, models, orchestration, channels)
+  imports no capability, and neither the foundation nor a capability imports a surface (api,
+  console, cli);
 - no cycles between capability packages;
 - code outside a capability package imports only what its __init__ exports, never its modules;
 - no function-level import of our own modules (the way cycles used to be dodged), and a function-level
@@ -27,7 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CAPABILITIES = ("queue", "dispatch", "delivery", "catalog", "records", "sync", "integrations", "data_io", "analytics")
 SURFACES = ("api", "console", "cli")
-FOUNDATION = ("config", "extensions", "errors", "crypto", "models", "orchestration", "channels")
+FOUNDATION = ("config", "extensions", "errors", "crypto", "db_health", "models", "orchestration", "channels")
 STDLIB = sys.stdlib_module_names | {"__future__"}
 
 

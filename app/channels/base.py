@@ -8,6 +8,7 @@ swallow a failure: every outcome is classified as ok, transient (retry later) or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Mapping, Protocol
 
 Outcome = Literal["ok", "transient", "permanent"]
@@ -35,6 +36,10 @@ class Message:
     html_body: str = ""  # email only: the escaped HTML fragment
     payload: Mapping[str, Any] = field(default_factory=dict)  # channel extras (push url/tag, email headers)
     push_targets: tuple[PushTarget, ...] = ()
+    # Set when an earlier attempt may have reached the provider (its answer timed out, or the
+    # worker stopped before recording it): an adapter that can ask its provider whether it has
+    # this message since then does so before sending it again.
+    unsure_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,19 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """What a provider says about a message an earlier attempt may have sent (`find_sent`).
+
+    status: "found" (ids of matching messages since `unsure_since`), "absent", "unavailable" (the
+    provider did not answer: ask again later) or "unsupported" (it cannot be asked: send again).
+    """
+
+    status: Literal["found", "absent", "unavailable", "unsupported"]
+    provider_message_ids: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Outcome of a provider connection check ("probar conexión")."""
 
@@ -85,6 +103,9 @@ class Channel(Protocol):
 
     def close(self) -> None:
         """Release kept connections (called when a worker stops)."""
+
+    # Optional: adapters whose provider can be asked which messages it has sent implement
+    # find_sent(message) -> Lookup (WhatsApp, through Evolution's findMessages).
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Channel":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import secrets
 import smtplib
 import socket
@@ -62,6 +63,9 @@ def render_html(subject: str, fragment: str) -> str:
     return HTML_LAYOUT.format(title=html.escape(subject), content=fragment)
 
 
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _header_safe(value: str, name: str) -> str:
     if "\n" in value or "\r" in value:
         raise ValueError(f"line break in the {name} header")
@@ -92,7 +96,10 @@ def build_email(message: Message, from_email: str) -> MIMEBase:
     mail["To"] = _header_safe(message.recipient, "To")
     mail["Subject"] = _encoded(_header_safe(message.subject, "Subject"))
     mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = make_msgid(domain=domain)
+    # One Message-ID per notification: a message sent again (its first attempt's outcome was lost
+    # in a crash) is the same message, which the recipient's mail system can recognise.
+    mail["Message-ID"] = (f"<{message.notification_id}@{domain}>" if _ID.fullmatch(message.notification_id or "")
+                          else make_msgid(domain=domain))
     unsubscribe_url = message.payload.get("list_unsubscribe_url")
     if unsubscribe_url:
         # RFC 8058 one-click: the POST to the URL alone must unsubscribe.

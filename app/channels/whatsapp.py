@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from app.channels.base import CheckResult, Message, SendResult
+from app.channels.base import CheckResult, Lookup, Message, SendResult
 from app.channels.http import parse_retry_after
 from app.channels.settings import setting
 from app.orchestration.contacts import normalise_phone
 
 SUMMARY_BODY_CHARS = 300
+# findMessages answers newest first; one page of our latest messages to the number is searched.
+LOOKUP_PAGE_SIZE = 50
+# Clocks of Avisos and the gateway may differ this much.
+LOOKUP_CLOCK_SLACK = timedelta(seconds=60)
 _BAD_URL = (
     requests.exceptions.InvalidURL,
     requests.exceptions.MissingSchema,
@@ -81,6 +86,29 @@ class WhatsAppChannel:
         except requests.RequestException as exc:
             return _network_failure(exc)
         return self._classify(response)
+
+    def find_sent(self, message: Message) -> Lookup:
+        """Ask Evolution (POST /chat/findMessages) whether it has sent this text to this number
+        since `message.unsure_since`: an earlier attempt's answer timed out, or its worker died,
+        after the gateway may have taken it. Evolution keeps no idempotency key, so a message is
+        matched by number, text and time; the search needs the gateway to store messages
+        (DATABASE_SAVE_DATA_NEW_MESSAGE), else it finds nothing and the message is sent again."""
+        number = normalise_phone(message.recipient, self.default_country_code)
+        if not self.configured or not number or message.unsure_since is None:
+            return Lookup("unsupported")
+        query = {"where": {"key": {"remoteJid": f"{number}@s.whatsapp.net", "fromMe": True}},
+                 "page": 1, "offset": LOOKUP_PAGE_SIZE}
+        try:
+            response = self._session.post(self._endpoint("chat/findMessages"), json=query, headers=self._headers(),
+                                          timeout=self.timeout, proxies=self._proxies)
+        except requests.RequestException as exc:
+            return Lookup("unavailable", detail=f"findMessages: {type(exc).__name__}")
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            return Lookup("unavailable", detail=f"findMessages: {self._summary(response)}")
+        if response.status_code != 200:
+            return Lookup("unsupported", detail=f"findMessages: {self._summary(response)}")
+        ids = _matching_ids(_json(response), message.body, message.unsure_since - LOOKUP_CLOCK_SLACK)
+        return Lookup("found", ids) if ids else Lookup("absent")
 
     def check(self) -> CheckResult:
         """Ask Evolution for the instance's connection state; ok only when it is "open"."""
@@ -159,12 +187,31 @@ def _network_failure(exc: requests.RequestException) -> SendResult:
         return SendResult.permanent(
             "evolution_invalid_url", "EVOLUTION_API_URL is not a usable URL", config_problem=True
         )
-    # ConnectTimeout is both a Timeout and a ConnectionError: test Timeout first.
+    # ConnectTimeout is both a Timeout and a ConnectionError: test it first. It means the request
+    # never left; a read timeout means the gateway may have taken it (checked before a resend).
+    if isinstance(exc, requests.ConnectTimeout):
+        return SendResult.transient("evolution_connect_timeout", "cannot reach the Evolution API in time")
     if isinstance(exc, requests.Timeout):
         return SendResult.transient("evolution_timeout", "Evolution API did not answer in time")
     if isinstance(exc, requests.ConnectionError):
         return SendResult.transient("evolution_connection_error", "cannot reach the Evolution API")
     return SendResult.transient("evolution_request_error", type(exc).__name__)
+
+
+def _matching_ids(data: Any, text: str, since: datetime) -> tuple[str, ...]:
+    """Ids of the findMessages records sent by us with exactly `text` at or after `since`."""
+    records = _dig(data, "messages", "records")
+    found = []
+    for record in records if isinstance(records, list) else []:
+        if not isinstance(record, dict) or _dig(record, "key", "fromMe") is not True:
+            continue
+        body = _dig(record, "message", "conversation") or _dig(record, "message", "extendedTextMessage", "text")
+        stamp = record.get("messageTimestamp")
+        if body != text or not isinstance(stamp, (int, float)) or stamp < since.timestamp():
+            continue
+        if isinstance(_dig(record, "key", "id"), str):
+            found.append(record["key"]["id"])
+    return tuple(found)
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

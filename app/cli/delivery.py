@@ -8,7 +8,6 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import SimpleWorker
 from rq.cron import CronScheduler
 
 from app import delivery, records
@@ -16,7 +15,7 @@ from app.channels import CHANNELS
 from app.channels.pool import close_all
 from app.channels.push import generate_vapid_keys
 from app.config import ROOT
-from app.queue import runner
+from app.queue import run_scheduler, run_worker, runner
 
 
 @click.command("worker")
@@ -24,14 +23,16 @@ from app.queue import runner
 @click.option("--queues", default="notifications,sync,maintenance,webhooks", show_default=True)
 @with_appcontext
 def worker_command(burst: bool, queues: str) -> None:
-    """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker)."""
+    """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker); it
+    rides out Redis outages and runs the watch (app/queue/processes.py, app/delivery/watch.py)."""
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker is needed.")
     jobs.preload()
-    worker = SimpleWorker([jobs.queue(q.strip()) for q in queues.split(",")], connection=jobs.redis)
+    delivery.process_claimer()  # hold the liveness lock before the first claim
     try:
-        worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
+        run_worker(current_app._get_current_object(), [q.strip() for q in queues.split(",")], burst,
+                   current_app.config["LOG_LEVEL"], start_watch=delivery.start_watch)
     finally:
         close_all()
 
@@ -39,20 +40,32 @@ def worker_command(burst: bool, queues: str) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """RQ's cron scheduler with jobs/cron.py (run exactly one)."""
+    """RQ's cron scheduler with jobs/cron.py (run exactly one); rides out Redis outages."""
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: the embedded scheduler runs inside `serve`.")
-    cron = CronScheduler(connection=jobs.redis, logging_level=current_app.config["LOG_LEVEL"])
-    cron.load_config_from_file(str(ROOT / "jobs" / "cron.py"))
-    cron.start()
+
+    def make_scheduler():
+        cron = CronScheduler(connection=jobs.redis, logging_level=current_app.config["LOG_LEVEL"])
+        cron.load_config_from_file(str(ROOT / "jobs" / "cron.py"))
+        return cron
+
+    run_scheduler(current_app._get_current_object(), make_scheduler, start_watch=delivery.start_watch)
 
 
 @click.command("retry-failed")
 @with_appcontext
 def retry_failed_command() -> None:
-    """Sweep now: re-enqueue due retries, recover rows stuck in queued/sending, expire waits."""
-    click.echo(json.dumps(delivery.sweep(), indent=2))
+    """Sweep now: recover stuck rows, expire waits, and wake the delivery lanes before exiting;
+    prints what it did (`lanes_woken`: the lanes whose job it enqueued)."""
+    jobs = runner()
+    result = delivery.sweep()
+    if jobs.mode != "rq":
+        jobs.shutdown()  # in-process jobs: deliver before the process exits
+    click.echo(json.dumps(result, indent=2))
+    if jobs.mode == "rq" and not jobs.ping():
+        raise click.ClickException("Redis is not answering: no delivery job was enqueued. The rows stay due; "
+                                   "run this again once Redis answers (the workers also wake them by themselves).")
 
 
 @click.command("check-reminders")

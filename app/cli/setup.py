@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import run_simple
 
+from app import delivery
 from app.api.auth import generate_api_key
 from app.catalog import seed_initial_data
 from app.config import ROOT
@@ -107,6 +108,7 @@ def serve_command(host: str, port: int) -> None:
 def _serve(host: str, port: int) -> None:
     app = current_app._get_current_object()
     if app.config["JOBS_MODE"] != "rq":
+        delivery.start_embedded_watch(app)  # rows the previous run left claimed, then every few seconds
         start_embedded_scheduler(app)
     click.echo(f"Avisos on http://{host}:{port} (jobs: {app.config['JOBS_MODE']})")
     # Werkzeug's threaded server: fine for one workshop; production uses gunicorn (Procfile).

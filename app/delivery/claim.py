@@ -1,5 +1,7 @@
 """Claiming due notifications: one atomic UPDATE moves a row to `sending` with a fresh claim token
-(FOR UPDATE SKIP LOCKED on PostgreSQL), so a row is sent only by the worker that claimed it."""
+(FOR UPDATE SKIP LOCKED on PostgreSQL), so a row is sent only by the worker that claimed it. A claim
+names its process (`claimed_by`, claimers.py) so the rows of a process that dies are given back at
+once, and a claim whose answer a lost connection swallowed is read back by its token."""
 
 from __future__ import annotations
 
@@ -10,14 +12,27 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 
 from app import integrations
+from app.db_health import is_transient, retry_transient
+from app.delivery.claimers import claimer_id
 from app.extensions import db
 from app.models import Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 
+NOTIFICATIONS = Notification.__table__
+_C = NOTIFICATIONS.c
+# What sending and recording read of a claimed row (a Core row: no ORM identity map on the hot path).
+_CLAIMED_COLUMNS = (_C.id, _C.channel, _C.recipient, _C.subject, _C.body, _C.html_body, _C.payload, _C.customer_id,
+                    _C.customer_ref, _C.correlation_id, _C.event_type, _C.attempts, _C.max_attempts, _C.created_at)
+
 
 def _claimable(now):
     return Notification.status.in_(S.CLAIMABLE) & or_(Notification.next_retry_at.is_(None), Notification.next_retry_at <= now)
+
+
+# A worker waits this long for the database when claiming; then the job fails and the watch
+# (watch.py) wakes a lane again later.
+_CLAIM_RETRY_SECONDS = 30.0
 
 
 def claim_due(limit: int) -> tuple[str, list[uuid.UUID]]:
@@ -29,34 +44,47 @@ def claim_due(limit: int) -> tuple[str, list[uuid.UUID]]:
     # every queued row per claim once the table's statistics were stale).
     due = (select(Notification.id).where(_claimable(now)).order_by(Notification.created_at)
            .limit(limit).with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
-    ids = list(db.session.scalars(
-        update(Notification).where(Notification.id == due.c.id)
-        .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
-        .returning(Notification.id)
-        .execution_options(synchronize_session=False)
-    ))
-    db.session.commit()
-    return token, ids
+    statement = (update(Notification).where(Notification.id == due.c.id)
+                 .values(**_claim_values(now, token)).returning(Notification.id)
+                 .execution_options(synchronize_session=False))
+    return token, _claim(statement, token)
 
 
 def claim_notification(notification_id: uuid.UUID) -> str | None:
     """Claim one row by id; None when it is not claimable (already claimed, sent, not yet due)."""
     now, token = utcnow(), secrets.token_hex(16)
-    claimed = db.session.scalars(
-        update(Notification).where(Notification.id == notification_id, _claimable(now))
-        .values(status=S.SENDING, claimed_at=now, claim_token=token, attempts=Notification.attempts + 1)
-        .returning(Notification.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    db.session.commit()
-    return token if claimed else None
+    statement = (update(Notification).where(Notification.id == notification_id, _claimable(now))
+                 .values(**_claim_values(now, token)).returning(Notification.id)
+                 .execution_options(synchronize_session=False))
+    return token if _claim(statement, token) else None
 
 
-NOTIFICATIONS = Notification.__table__
-_C = NOTIFICATIONS.c
-# What sending and recording read of a claimed row (a Core row: no ORM identity map on the hot path).
-_CLAIMED_COLUMNS = (_C.id, _C.channel, _C.recipient, _C.subject, _C.body, _C.html_body, _C.payload, _C.customer_id,
-                    _C.customer_ref, _C.correlation_id, _C.event_type, _C.attempts, _C.max_attempts, _C.created_at)
+def _claim_values(now, token: str) -> dict:
+    return {"status": S.SENDING, "claimed_at": now, "claim_token": token, "claimed_by": claimer_id(),
+            "attempts": Notification.attempts + 1}
+
+
+def _claim(statement, token: str) -> list[uuid.UUID]:
+    """Run a claim UPDATE and commit. When the connection is lost on the way the UPDATE may have
+    committed all the same: once the database answers, the rows holding `token` are read back
+    (they are ours); when there are none, the claim runs again."""
+
+    def attempt() -> list[uuid.UUID]:
+        try:
+            ids = list(db.session.scalars(statement))
+            db.session.commit()
+            return ids
+        except Exception as err:
+            if not is_transient(err):
+                raise
+            db.session.rollback()
+            claimed = list(db.session.scalars(select(_C.id).where(_C.claim_token == token, _C.status == S.SENDING)))
+            db.session.commit()
+            if claimed:
+                return claimed
+            raise
+
+    return retry_transient(attempt, deadline_seconds=_CLAIM_RETRY_SECONDS, what="claiming notifications")
 
 
 @dataclass(frozen=True)

@@ -1,42 +1,87 @@
 """Delivering: claim due notifications, send them through their channel, record every attempt.
 
 A delivery lane's job drains due rows in batches (drain_lane, deliver_due); a scheduled retry or a
-staff resend delivers one row by id (deliver_one). Each batch is claimed (claim.py), sent
-concurrently (send.py) and recorded from this thread in record groups (record.py).
+staff resend delivers one row by id (deliver_one). Each batch is claimed (claim.py), messages an
+earlier attempt may have sent are looked up at their provider first (provider_lookup.py), the rest
+are sent concurrently (send.py), and outcomes are recorded from this thread in record groups
+(record.py). A lost database connection never costs a send twice when it can be helped.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 import uuid
+from itertools import chain
 
 from flask import current_app
+from sqlalchemy import select
 
-from app.delivery.claim import Claimed, claim_due, claim_notification, claimed_rows
-from app.delivery.record import Pending, record
+from app.channels.base import Message
+from app.db_health import retry_transient
+from app.delivery.claim import _CLAIM_RETRY_SECONDS, Claimed, claim_due, claim_notification, claimed_rows
+from app.delivery.provider_lookup import look_up_unsure, unsure_since
+from app.delivery.record import Pending, give_back, record
 from app.delivery.send import build_message, send_all
-from app.queue import release_lane, request_delivery
+from app.extensions import db
+from app.models import Notification
+from app.models.base import utcnow
+from app.models.enums import NotificationStatus as S
+from app.queue import SEND_NOTIFICATION, enqueue_at, release_lane, request_delivery
+
+log = logging.getLogger(__name__)
 
 
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     """Send every claimed row and record each outcome.
 
     Sends run concurrently (DELIVERY_SEND_CONCURRENCY threads, each with its own kept connections);
-    outcomes are recorded by this thread only, committed every DELIVERY_RECORD_GROUP messages. A crash
-    before a commit leaves those rows `sending`: the sweeper recovers them (at-least-once).
+    outcomes are recorded by this thread only, committed every DELIVERY_RECORD_GROUP messages. A
+    new send starts only when this thread takes an outcome, so at most
+    DELIVERY_RECORD_GROUP + DELIVERY_SEND_CONCURRENCY - 1 messages are ever sent without their
+    outcome committed: what a crash can make the sweeper send twice (at-least-once). A job that
+    stops with an error gives its unrecorded rows back at once.
     """
     config = current_app.config
     counts = {"ok": 0, "transient": 0, "permanent": 0}
-    work = [(Claimed.of(row), build_message(row)) for row in claimed_rows(token, ids)]
+    work = retry_transient(lambda: _claimed_work(token, ids), deadline_seconds=_CLAIM_RETRY_SECONDS,
+                               what="reading claimed notifications")
     group = max(1, int(config.get("DELIVERY_RECORD_GROUP", 10)))
-    pending = Pending()
-    for done, (claimed, result, started, duration_ms) in enumerate(send_all(work, config), start=1):
-        pending.after.append(record(claimed, token, result, started, duration_ms, pending))
-        counts[result.outcome] += 1
-        if done % group == 0:
-            pending.commit()
-    pending.commit()
+    pending = Pending(config)
+    try:
+        known, work = look_up_unsure(work, config)
+        outcomes = chain(known, send_all(work, config))
+        for done, (claimed, result, started, duration_ms) in enumerate(outcomes, start=1):
+            record(claimed, token, result, started, duration_ms, pending)
+            counts[result.outcome] += 1
+            if done % group == 0:
+                pending.commit()
+        pending.commit()
+    except BaseException:
+        _give_back_after_error(token)
+        raise
     return counts
+
+
+def _claimed_work(token: str, ids: list[uuid.UUID]) -> list[tuple[Claimed, Message]]:
+    rows = claimed_rows(token, ids)
+    unsure = unsure_since(rows)
+    work = [(Claimed.of(row), build_message(row, unsure.get(row.id))) for row in rows]
+    db.session.commit()
+    return work
+
+
+def _give_back_after_error(token: str) -> None:
+    """A delivery that stops with an error (the database gone past the retries, a job timeout)
+    gives its unrecorded rows back at once rather than after SENDING_TIMEOUT_SECONDS (best
+    effort: when the database is gone too, the timeout still applies)."""
+    try:
+        db.session.rollback()
+        give_back(Notification.claim_token == token, "delivery_interrupted",
+                  "The delivery job stopped before recording the outcome.")
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        log.warning("could not give back the rows of an interrupted delivery", exc_info=True)
 
 
 def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
@@ -69,10 +114,28 @@ def drain_lane(lane: int) -> dict[str, int]:
     return totals
 
 
-def deliver_one(notification_id: str) -> bool:
-    """Claim and send one row by id (scheduled retries, resends). False when not claimable."""
-    token = claim_notification(uuid.UUID(notification_id))
+def deliver_one(notification_id: str, attempt: int | None = None) -> bool:
+    """Claim and send one row by id (scheduled retries, resends). False when not claimable. A
+    retry scheduled after attempt `attempt` that runs before its time (clocks, a scheduler's
+    rounding) is scheduled again for it; one overtaken by a later attempt does nothing."""
+    row_id = uuid.UUID(notification_id)
+    token = claim_notification(row_id)
     if token is None:
+        _reschedule_if_early(row_id, attempt)
         return False
-    deliver_claimed(token, [uuid.UUID(notification_id)])
+    deliver_claimed(token, [row_id])
     return True
+
+
+def _reschedule_if_early(row_id: uuid.UUID, attempt: int | None) -> None:
+    row = db.session.execute(select(Notification.status, Notification.next_retry_at, Notification.attempts)
+                             .where(Notification.id == row_id)).first()
+    db.session.commit()
+    if row is None or row.status != S.RETRYING or row.next_retry_at is None or row.next_retry_at <= utcnow():
+        return
+    if attempt is not None and attempt != row.attempts:
+        return  # a later attempt has scheduled its own retry
+    log.info("retry of notification %s ran %.3f s early; scheduled again", row_id,
+             (row.next_retry_at - utcnow()).total_seconds())
+    enqueue_at(row.next_retry_at, "notifications", SEND_NOTIFICATION, str(row_id), row.attempts,
+               job_id=f"retry-{row_id}-{row.attempts}-{secrets.token_hex(4)}")

@@ -1,12 +1,13 @@
 """Sending claimed notifications through their channel: the message each row becomes, and the sends
 themselves, concurrently (DELIVERY_SEND_CONCURRENCY threads, each with its own kept SMTP connection
-and HTTP session, app/channels/pool.py)."""
+and HTTP session, app/channels/pool.py). A new send starts only when the caller takes an outcome,
+so sends never run ahead of recording."""
 
 from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 from app.channels.base import Message, SendResult
@@ -33,22 +34,39 @@ def _send_pool(size: int) -> ThreadPoolExecutor:
 
 
 def send_all(work: list[tuple[Any, Message]], config):
-    """Yield (row, result, started, duration_ms) as sends complete."""
+    """Yield (row, result, started, duration_ms) as sends complete. At most
+    DELIVERY_SEND_CONCURRENCY sends are in flight, and the next one starts only when the caller
+    takes an outcome: sends never run ahead of recording."""
     size = int(config.get("DELIVERY_SEND_CONCURRENCY", 1))
     if size <= 1 or len(work) <= 1:
         for row, message in work:
             yield (row, *_timed_send(row.channel, message, config))
         return
     pool = _send_pool(size)
-    futures = {pool.submit(_timed_send, row.channel, message, config): row for row, message in work}
-    for future in as_completed(futures):
-        yield (futures[future], *future.result())
+    waiting = iter(work)
+    in_flight: dict = {}
+
+    def start_next() -> None:
+        item = next(waiting, None)
+        if item is not None:
+            row, message = item
+            in_flight[pool.submit(_timed_send, row.channel, message, config)] = row
+
+    for _ in range(size):
+        start_next()
+    while in_flight:
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in done:
+            row = in_flight.pop(future)
+            yield (row, *future.result())
+            start_next()
 
 
-def build_message(row: Any) -> Message:
+def build_message(row: Any, unsure_since=None) -> Message:
     """The message a claimed row becomes (a push row carries the customer's active subscriptions)."""
     targets = active_push_targets(row.customer_id) if row.channel == "push" and row.customer_id else ()
     return Message(
         notification_id=str(row.id), channel=row.channel, recipient=row.recipient, subject=row.subject,
         body=row.body, html_body=row.html_body, payload=row.payload or {}, push_targets=targets,
+        unsure_since=unsure_since,
     )

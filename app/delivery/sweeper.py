@@ -7,50 +7,50 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, or_, select
 
-from app.delivery.record import add_fallback
+from app.delivery.record import give_back
 from app.dispatch import expire_waiting_events, plan_late_customers
 from app.extensions import db
 from app.integrations import deliver_due_webhooks
-from app.models import DeliveryAttempt, Notification
+from app.models import Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
-from app.queue import request_delivery
+from app.queue import wake_lanes
 from app.sync import requeue_lost_tasks
 
 log = logging.getLogger(__name__)
 
 
 def recover_stuck_sending() -> int:
-    """Rows claimed by a worker that died mid-send go back to `retrying`, due now (at-least-once).
-    Rows whose attempts are exhausted become failed (and fall back)."""
-    config = current_app.config
-    cutoff = utcnow() - timedelta(seconds=config["SENDING_TIMEOUT_SECONDS"])
-    stuck = db.session.scalars(
-        select(Notification).where(Notification.status == S.SENDING, Notification.claimed_at < cutoff)
-        .with_for_update(skip_locked=True)
-    ).all()
-    now = utcnow()
-    exhausted: list[Notification] = []
-    for row in stuck:
-        db.session.add(DeliveryAttempt(
-            notification_id=row.id, number=row.attempts, channel=row.channel or "", outcome="transient",
-            error_code="worker_lost", error_message="The worker stopped before recording the outcome.",
-            started_at=row.claimed_at or now,
-        ))
-        row.claim_token, row.error_code = None, "worker_lost"
-        row.error_reason = "Recovered by the sweeper after the worker stopped mid-send."
-        if row.attempts >= row.max_attempts:
-            row.status, row.failed_at = S.FAILED, now
-            exhausted.append(row)
-        else:
-            row.status, row.next_retry_at = S.RETRYING, now
-    db.session.flush()
-    for row in exhausted:
-        add_fallback(row.id)
+    """Rows left `sending` past SENDING_TIMEOUT_SECONDS go back to `retrying`, due now
+    (at-least-once); rows whose attempts are exhausted become failed (and fall back). The last
+    resort for a claim whose holder is unknown (no liveness lock: SQLite, rows claimed before
+    claims named their process) or hung; dead processes are found much sooner
+    (`recover_dead_claims`)."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["SENDING_TIMEOUT_SECONDS"])
+    return give_back(Notification.claimed_at < cutoff, "worker_lost",
+                     "Recovered by the sweeper after the worker stopped mid-send.")
+
+
+def recover_dead_claims(claimers: set[int]) -> int:
+    """Rows claimed by processes that are gone (claimers.py) become due again."""
+    if not claimers:
+        return 0
+    return give_back(Notification.claimed_by.in_(sorted(claimers)), "worker_lost",
+                     "Recovered after the process that claimed it stopped mid-send.")
+
+
+def overdue_exists(older_than_seconds: float) -> bool:
+    """True when a row has been claimable for longer than `older_than_seconds` (queued, or a
+    retry past its time): no delivery job took it (a wake lost with Redis, a retry whose timer was)."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    queued = select(Notification.id).where(Notification.status == S.QUEUED, Notification.created_at < cutoff,
+                                           or_(Notification.next_retry_at.is_(None), Notification.next_retry_at < cutoff))
+    retries = select(Notification.id).where(Notification.status == S.RETRYING, Notification.next_retry_at < cutoff)
+    found = db.session.scalar(select(exists(queued) | exists(retries)))
     db.session.commit()
-    return len(stuck)
+    return bool(found)
 
 
 def count_due() -> dict[str, int]:
@@ -74,9 +74,9 @@ def sweep() -> dict[str, int]:
     expired = expire_waiting_events()
     requeued_syncs = requeue_lost_tasks(timedelta(seconds=current_app.config["QUEUED_STALE_SECONDS"]))
     due = count_due()
-    if due["due_retries"] or due["queued"]:
-        for _ in range(max(1, current_app.config["DELIVERY_LANES"])):
-            request_delivery()
+    # At once, in this thread: `flask retry-failed` exits right after, and a lane marker left by
+    # a process that died before enqueueing its job must not hold the rows back.
+    due["lanes_woken"] = wake_lanes(repair=True) if due["due_retries"] or due["queued"] else []
     due.update(deliver_due_webhooks())
     result = {"recovered_stuck": recovered, "planned_late_customers": planned_late, "expired_waiting": expired,
               "requeued_sync_tasks": requeued_syncs, **due}

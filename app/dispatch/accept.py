@@ -193,6 +193,28 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
     autocommit connection (one SELECT, one INSERT statement). Raises (nothing committed) when
     storing fails; the caller rolls back.
     """
+    planned = plan_events(batch, connection)
+    if connection is not None:
+        pg_direct.insert_committed(connection, planned.inserts)
+    else:
+        pg_direct.insert_and_commit(planned.inserts)
+    return planned.stored
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    """A batch ready to be written: the INSERTs (events, then rows) and what each event answers."""
+
+    inserts: list
+    stored: list[StoredEvent]
+
+    @property
+    def event_ids(self) -> list[uuid.UUID]:
+        return [event["id"] for event in self.inserts[0][1]]
+
+
+def plan_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection | None = None) -> PlannedBatch:
+    """Load the batch's customers (one SELECT) and plan every event's rows; nothing is written."""
     snap = get_snapshot()
     now = utcnow()
     events: list[dict] = []
@@ -218,29 +240,35 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
         })
         rows.extend(event_rows)
         stored.append(StoredEvent(response, event_rows))
-    inserts = [(DispatchEvent.__table__, events), (Notification.__table__, rows)]
-    if connection is not None:
-        pg_direct.insert_committed(connection, inserts)
-    else:
-        pg_direct.insert_and_commit(inserts)
-    return stored
+    return PlannedBatch([(DispatchEvent.__table__, events), (Notification.__table__, rows)], stored)
 
 
 def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
     """store_events for the dispatch writer: on PostgreSQL on the writer thread's own connection.
 
-    That connection is kept between batches, so the server may have dropped it meanwhile (a
-    restart, an idle timeout): the batch then fails on it and is stored once more on a fresh one.
+    That connection is kept between batches, so the server may drop it (a restart, an idle
+    timeout, `pg_terminate_backend`). A batch whose connection is lost is stored once more on a
+    new one; when the loss came after its INSERT was sent, the events are looked up first, since
+    PostgreSQL may have committed the statement before the connection went (all or nothing: one
+    statement). A second loss raises (the requests answer 503).
     """
     if not pg_direct.active():
         return store_events(batch)
-    try:
-        return store_events(batch, pg_direct.writer_connection())
-    except DBAPIError:
-        if not pg_direct.writer_connection_lost():
-            raise
-        log.warning("dispatch writer: the database dropped the connection; storing the batch on a new one")
-    return store_events(batch, pg_direct.writer_connection())
+    planned: PlannedBatch | None = None
+    for attempt in (1, 2):
+        connection = pg_direct.writer_connection()
+        try:
+            if planned is None:
+                planned = plan_events(batch, connection)
+            elif pg_direct.count_existing(connection, DispatchEvent.__table__, planned.event_ids):
+                return planned.stored  # the lost INSERT had committed
+            pg_direct.insert_committed(connection, planned.inserts)
+            return planned.stored
+        except DBAPIError:
+            if attempt == 2 or not pg_direct.writer_connection_lost():
+                raise
+            log.warning("dispatch writer: the database dropped the connection; storing the batch on a new one")
+    raise AssertionError("unreachable")
 
 
 def announce_stored(stored: Sequence[StoredEvent]) -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 
 from app.extensions import db
+from app.db_health import peer_closed
 
 # Rows per INSERT statement: bounds the statement text and the number of cached shapes.
 _MAX_ROWS_PER_INSERT = 64
@@ -62,15 +63,18 @@ def _compiled(statement: Select) -> tuple[str, dict[str, Any]]:
 
 def writer_connection() -> psycopg.Connection:
     """This thread's autocommit connection, taken from the engine's pool on first use and kept
-    until `release_writer_connection` (a broken one is replaced). Needs an app context.
+    until `release_writer_connection`. One the server closed (a restart, `pg_terminate_backend`,
+    an idle timeout) is noticed without a round trip (app/db_health.py) and replaced. Needs
+    an app context; raises SQLAlchemy's OperationalError when the database does not answer.
 
     Its application_name, `avisos dispatch writer <pid>/<thread id>`, tells it apart in
     pg_stat_activity."""
     proxied = getattr(_thread, "proxied", None)
-    if proxied is not None and _lost(proxied):
-        proxied.invalidate()
-        proxied = None
-    if proxied is None:
+    if proxied is not None and not _lost(proxied):
+        return proxied.driver_connection
+    release_writer_connection()
+    with _translated_errors("connect"):
+        # The pool's checkout check hands out a connection the server has not closed.
         proxied = db.engine.raw_connection()
         try:
             connection = proxied.driver_connection
@@ -79,7 +83,7 @@ def writer_connection() -> psycopg.Connection:
         except psycopg.Error:
             proxied.invalidate()
             raise
-        _thread.proxied = proxied
+    _thread.proxied = proxied
     return proxied.driver_connection
 
 
@@ -96,7 +100,8 @@ def writer_connection_lost() -> bool:
 
 
 def _lost(proxied) -> bool:
-    return proxied.driver_connection.closed or proxied.driver_connection.broken
+    connection = proxied.driver_connection
+    return connection is None or peer_closed(connection)
 
 
 def release_writer_connection() -> None:
@@ -134,6 +139,13 @@ def insert_committed(connection: psycopg.Connection, inserts: Sequence[tuple[Tab
         with connection.transaction():
             for table, rows, params in chunks:
                 cursor.execute(_insert_sql(table, rows), params)
+
+
+def count_existing(connection: psycopg.Connection, table: Table, ids: Sequence[Any]) -> int:
+    """How many of `ids` are in `table` (by primary key `id`): did a statement whose answer was
+    lost commit?"""
+    with _translated_errors("count"):
+        return connection.execute(f'SELECT count(*) FROM "{table.name}" WHERE id = ANY(%s)', [list(ids)]).fetchone()[0]
 
 
 def insert_and_commit(inserts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]], commit: bool = True) -> None:

@@ -210,7 +210,7 @@ def notification_values(event, customer: CustomerInfo | None, **fields) -> dict:
         "template_id": None, "subject": "", "body": "", "html_body": "", "payload": None,
         "status": NotificationStatus.QUEUED, "attempts": 0,
         "max_attempts": 1 + len(current_app.config["RETRY_BACKOFF_SECONDS"]), "next_retry_at": None,
-        "claimed_at": None, "claim_token": None, "error_code": "", "error_reason": "",
+        "claimed_at": None, "claim_token": None, "claimed_by": None, "error_code": "", "error_reason": "",
         "provider_message_id": None, "parent_id": None, "created_at": now, "updated_at": now,
         "sent_at": None, "delivered_at": None, "read_at": None, "failed_at": None,
     }

@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app.db_health import is_transient, remove_session
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -163,8 +164,11 @@ class DispatchWriter:
                     results = self.store([item for item, _ in batch])
                 except Exception as err:  # noqa: BLE001 - retried per item, or handed to its request
                     db.session.rollback()
-                    if len(batch) == 1:
-                        batch[0][1].set_exception(err)
+                    if len(batch) == 1 or is_transient(err):
+                        # One event's fault is retried alone; a database that is not answering
+                        # fails every request of the batch at once (503, retry later).
+                        for _, handoff in batch:
+                            handoff.set_exception(err)
                         return
                     self._store_one_by_one(batch)
                     return
@@ -174,7 +178,7 @@ class DispatchWriter:
                 for (_, handoff), result in zip(batch, results, strict=True):
                     handoff.set_result(result)
             finally:
-                db.session.remove()
+                remove_session()
 
     def _store_one_by_one(self, batch: list[tuple[Any, _Handoff]]) -> None:
         for item, handoff in batch:

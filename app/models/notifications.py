@@ -87,6 +87,8 @@ class Notification(UUIDPrimaryKey, db.Model):
     next_retry_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     claim_token: Mapped[Optional[str]] = mapped_column(String(64))
+    # The claiming process (app/delivery/claimers.py): its rows are given back soon after it dies.
+    claimed_by: Mapped[Optional[int]] = mapped_column(Integer)
     error_code: Mapped[str] = mapped_column(String(64), default="")
     error_reason: Mapped[str] = mapped_column(Text, default="")
     provider_message_id: Mapped[Optional[str]] = mapped_column(String(255), index=True)

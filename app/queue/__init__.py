@@ -2,8 +2,11 @@
 Jobs are named by their dotted path in jobs/ (names.py); app/ never imports jobs/.
 
 - enqueue / enqueue_at: hand a job over (never raises: the database row is the truth, the sweeper heals).
-- request_delivery:     wake a delivery lane, coalesced per process (lanes.py, coalescer.py).
+- request_delivery:     wake a delivery lane, coalesced per process (lanes.py, coalescer.py);
+                        wake_lanes: every free lane at once, stale markers repaired.
 - SCHEDULE:             the periodic jobs (RQ cron in production, start_embedded_scheduler without Redis).
+- run_worker / run_scheduler: the `flask worker` and `flask scheduler` processes, riding out Redis
+                        outages (processes.py).
 - queue_status:         depths and workers for the console.
 """
 
@@ -29,6 +32,7 @@ from app.queue.names import (
     SYNC_CUSTOMERS,
     SYNC_VEHICLES,
 )
+from app.queue.processes import run_scheduler, run_worker
 from app.queue.runtime import Job, JobRunner, init_queue, resolve_job, runner
 from app.queue.schedule import SCHEDULE, Periodic
 from app.queue.scheduler import start_embedded_scheduler
@@ -50,6 +54,12 @@ def request_delivery() -> None:
     runner().request_delivery()
 
 
+def wake_lanes(repair: bool = False) -> list[int]:
+    """Wake every free delivery lane now, in this thread; with `repair`, first clear the lane
+    markers whose job is gone. Returns the lanes woken."""
+    return runner().wake_lanes(repair)
+
+
 def release_lane(lane: int) -> None:
     """Clear a lane's marker (its job does so before it reads the table)."""
     runner().release_lane(lane)
@@ -60,5 +70,6 @@ __all__ = [
     "JOB_TIMEOUTS", "QUEUES", "REFRESH_ANALYTICS_ROLLUP", "RETRY_FAILED_NOTIFICATIONS", "RUN_DUE_SOURCES",
     "RUN_SYNC_SOURCE", "SCHEDULE", "SEND_NOTIFICATION", "SWEEP_WEBHOOKS", "SYNC_CUSTOMERS", "SYNC_VEHICLES",
     "Job", "JobRunner", "Periodic", "enqueue", "enqueue_at", "init_queue", "queue_status", "release_lane",
-    "request_delivery", "resolve_job", "runner", "start_embedded_scheduler",
+    "request_delivery", "resolve_job", "run_scheduler", "run_worker", "runner", "start_embedded_scheduler",
+    "wake_lanes",
 ]

@@ -18,8 +18,9 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import Flask, current_app
@@ -57,6 +58,7 @@ class JobRunner:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.lanes = DeliveryLanes(self)
+        self._broker_down_since: float | None = None
         self.errors: list[BaseException] = []  # inline mode: failures kept for tests to assert on
         self.pending: list[tuple[Job, tuple]] = []  # manual mode
 
@@ -85,6 +87,7 @@ class JobRunner:
         try:
             if self.mode == "rq":
                 self.queue(queue).enqueue(job, *args, job_id=job_id, failure_ttl=7 * 86400)
+                self.broker_up()
             elif self.mode == "thread":
                 self.executor.submit(self._run_in_context, job, args)
             elif self.mode == "manual":
@@ -93,34 +96,63 @@ class JobRunner:
                 self._run_in_context(job, args)
             return True
         except Exception as err:  # noqa: BLE001 - any broker failure leaves the row for the sweeper
-            log.warning("could not enqueue %s on %s: %s", job_label(job), queue, err)
+            self.broker_down(f"could not enqueue {job_label(job)} on {queue}", err)
             return False
 
     def enqueue_at(self, when: datetime, queue: str, job: Job, *args: Any, job_id: str | None = None) -> bool:
-        """Run a job at `when` (rq: the worker's scheduler; thread: a timer; inline: left to the sweeper)."""
+        """Run a job at `when` (rq: the worker's scheduler; thread: a timer; inline: left to the sweeper).
+
+        RQ keeps whole seconds and runs a job once its second has begun, so `when` is rounded up:
+        a retry never runs before its time (a job that does anyway reschedules itself)."""
+        when = _next_whole_second(when)
         try:
             if self.mode == "rq":
                 self.queue(queue).enqueue_at(when, job, *args, job_id=job_id, failure_ttl=7 * 86400)
+                self.broker_up()
             elif self.mode == "thread":
                 delay = max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
                 timer = threading.Timer(delay, lambda: self.executor.submit(self._run_in_context, job, args))
                 timer.daemon = True
                 timer.start()
             return True
-        except Exception as err:  # noqa: BLE001
-            log.warning("could not schedule %s on %s: %s", job_label(job), queue, err)
+        except Exception as err:  # noqa: BLE001 - the row is due anyway: the watch or the sweeper wakes it
+            self.broker_down(f"could not schedule {job_label(job)} on {queue}", err)
             return False
 
     def request_delivery(self) -> None:
         """Make sure a delivery lane will look for queued rows soon (app/queue/lanes.py)."""
         self.lanes.request()
 
-    def wake_delivery(self) -> None:
-        """Mark a free delivery lane and enqueue its job now (nothing when every lane is marked)."""
-        self.lanes.wake()
+    def wake_delivery(self) -> int | None:
+        """Mark a free delivery lane and enqueue its job now. Returns the lane, or None when every
+        lane is marked (a job is on its way) or the job could not be enqueued."""
+        return self.lanes.wake()
+
+    def wake_lanes(self, repair: bool = False) -> list[int]:
+        """Wake every free delivery lane at once; with `repair`, first clear the markers whose job
+        is gone (app/queue/lanes.py). Returns the lanes woken."""
+        return self.lanes.wake_all(repair)
+
+    def clear_stale_lanes(self) -> list[int]:
+        return self.lanes.clear_stale()
 
     def release_lane(self, lane: int) -> None:
         self.lanes.release(lane)
+
+    def broker_down(self, what: str, err: BaseException) -> None:
+        """Log a Redis failure once per outage: a busy web process would log one per request."""
+        with self._lock:
+            first, self._broker_down_since = self._broker_down_since is None, self._broker_down_since or time.monotonic()
+        if first:
+            log.warning("redis unavailable (%s: %s); accepted rows stay due and are delivered once it answers",
+                        what, err)
+
+    def broker_up(self) -> None:
+        if self._broker_down_since is not None:
+            with self._lock:
+                since, self._broker_down_since = self._broker_down_since, None
+            if since is not None:
+                log.warning("redis answers again after %.1f s", time.monotonic() - since)
 
     def _run_in_context(self, job: Job, args: tuple) -> None:
         with self.app.app_context():
@@ -148,6 +180,10 @@ class JobRunner:
         self.lanes.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+
+
+def _next_whole_second(when: datetime) -> datetime:
+    return when if when.microsecond == 0 else when.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def init_queue(app: Flask) -> None:

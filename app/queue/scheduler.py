@@ -9,7 +9,7 @@ import time
 
 from flask import Flask
 
-from app.extensions import db
+from app.db_health import remove_session
 from app.queue.runtime import resolve_job
 from app.queue.schedule import SCHEDULE
 
@@ -36,5 +36,5 @@ def _loop(app: Flask) -> None:
             except Exception:  # noqa: BLE001 - the loop must survive a bad run
                 log.exception("embedded scheduler run failed")
             finally:
-                db.session.remove()
+                remove_session()
         time.sleep(TICK)

@@ -210,3 +210,11 @@ def test_check_fails_when_server_unreachable():
 
     assert not result.ok
     assert "s3cret" not in result.detail
+
+
+def test_each_notification_keeps_one_message_id_across_attempts(channel, smtp_peer):
+    message = make_message(notification_id="5f0c9a52-8c1e-4d43-9a53-2b1f0e7d6c11")
+
+    first, second = channel.send(message), channel.send(message)
+
+    assert first.provider_message_id == second.provider_message_id == "<5f0c9a52-8c1e-4d43-9a53-2b1f0e7d6c11@taller.example>"

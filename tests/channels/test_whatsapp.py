@@ -209,3 +209,38 @@ def test_check_fails_with_wrong_api_key(make_channel):
 
     assert not result.ok
     assert "401" in result.detail
+
+
+def _unsure(**overrides: Any) -> Message:
+    from datetime import UTC, datetime, timedelta
+
+    return make_message(unsure_since=datetime.now(UTC) - timedelta(seconds=5), **overrides)
+
+
+def test_find_sent_returns_the_id_of_a_text_the_gateway_took(make_channel, evolution_peer):
+    adapter = make_channel(EVOLUTION_TIMEOUT=0.3)
+    evolution_peer.script(delay=1.0)
+    assert adapter.send(make_message()).error_code == "evolution_timeout"
+
+    lookup = adapter.find_sent(_unsure())
+
+    assert lookup.status == "found" and len(lookup.provider_message_ids) == 1
+    [query] = [r.json for r in evolution_peer.lookups]
+    assert query["where"]["key"] == {"remoteJid": "593991234567@s.whatsapp.net", "fromMe": True}
+
+
+def test_find_sent_ignores_other_texts_and_older_messages(channel, evolution_peer):
+    channel.send(make_message(body="Otro texto"))
+    assert channel.find_sent(_unsure()).status == "absent"
+    channel.send(make_message())
+    from datetime import UTC, datetime, timedelta
+
+    later = make_message(unsure_since=datetime.now(UTC) + timedelta(minutes=5))
+    assert channel.find_sent(later).status == "absent"
+
+
+@pytest.mark.parametrize(("status", "expected"), [(500, "unavailable"), (404, "unsupported"), (401, "unsupported")])
+def test_find_sent_tells_a_gateway_down_from_one_that_cannot_be_asked(channel, evolution_peer, status, expected):
+    evolution_peer.find_status = status
+
+    assert channel.find_sent(_unsure()).status == expected

@@ -62,3 +62,44 @@ def test_generate_vapid_keys_prints_both_settings(app):
 def test_worker_refuses_to_start_without_redis(app):
     result = run(app, "worker", "--burst")
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+def _retry_failed_process(database_url: str, redis: str):
+    import subprocess
+    import sys
+
+    from tests.conftest import BASE_OVERRIDES
+    from tests.faults.harness import ROOT, config_env
+
+    env = {**config_env({**BASE_OVERRIDES, "DATABASE_URL": database_url, "REDIS_URL": redis, "JOBS_MODE": None,
+                         "LOG_LEVEL": "WARNING"}), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "retry-failed"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_retry_failed_enqueues_the_delivery_before_it_exits(app, client, api_headers, database_url, redis_url):
+    from redis import Redis
+
+    from tests import factories as f
+    from app.queue.lanes import LANE_KEY
+
+    f.basic_setup(channels={"email": True, "whatsapp": False, "push": False})
+    f.customer()
+    db.session.commit()
+    app.extensions["avisos_jobs"].mode = "manual"  # accepted, never woken: what an outage leaves
+    assert client.post("/api/v1/notifications/events/dispatch/", json=f.dispatch_payload(), headers=api_headers).status_code == 202
+    broker = Redis.from_url(redis_url)
+    broker.set(LANE_KEY.format(0), "deliver-lane-0-of-a-dead-process", ex=120)  # marked, its job never enqueued
+
+    done = _retry_failed_process(database_url, redis_url)
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["queued"] == 1 and sorted(report["lanes_woken"]) == [0, 1]
+    assert broker.llen("rq:queue:notifications") == 2
+    assert broker.get(LANE_KEY.format(0)) != b"deliver-lane-0-of-a-dead-process"
+
+
+def test_retry_failed_says_so_when_redis_is_down(app, database_url):
+    done = _retry_failed_process(database_url, "redis://127.0.0.1:1/0")
+    assert done.returncode == 1 and "Redis is not answering" in done.stderr

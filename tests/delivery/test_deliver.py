@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select, update
 
 from app import delivery
+from app.delivery import deliver, send
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification, PushSubscription
 from app.models.base import utcnow
+from app.queue import SEND_NOTIFICATION
 from tests import factories as f
 
 URL = "/api/v1/notifications/events/dispatch/"
@@ -285,3 +287,100 @@ def test_a_claim_never_takes_more_than_its_batch_even_with_stale_statistics(clie
     _accept_without_delivering(client, api_headers, app, refs)
     token, ids = delivery.claim_due(25)
     assert len(ids) == 25
+
+
+def _time_out_first_send(app, evolution, status=None):
+    """The next sendText answers after the adapter gave up (the gateway took it unless `status`)."""
+    app.config["EVOLUTION_TIMEOUT"] = 0.3
+    evolution.script(status, {"status": status} if status else None, delay=1.0)
+
+
+def test_a_whatsapp_message_whose_answer_timed_out_is_looked_up_not_sent_again(
+        client, api_headers, peers_configured, whatsapp_only, app):
+    evolution = peers_configured["evolution"]
+    _time_out_first_send(app, evolution)
+    dispatch(client, api_headers)
+    assert [(r.status, r.error_code) for r in rows()] == [("retrying", "evolution_timeout")]
+    make_due_now()
+    delivery.sweep()
+    [row] = rows()
+    assert row.status == "sent" and row.attempts == 2 and row.provider_message_id.startswith("3EB0")
+    assert len(evolution.sent) == 1 and len(evolution.lookups) == 1
+    last = db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.number.desc())).first()
+    assert last.outcome == "ok" and "not sent again" in last.response_summary
+
+
+def test_a_message_found_at_the_gateway_but_recorded_by_another_row_is_sent(
+        client, api_headers, peers_configured, whatsapp_only, app):
+    evolution = peers_configured["evolution"]
+    _time_out_first_send(app, evolution, status=504)  # this time the gateway did not take it
+    dispatch(client, api_headers)
+    dispatch(client, api_headers)  # the same text to the same number, sent at once
+    make_due_now()
+    delivery.sweep()
+    assert {r.status for r in rows()} == {"sent"} and len(evolution.sent) == 2
+    assert len({r.provider_message_id for r in rows()}) == 2
+
+
+def test_a_gateway_that_cannot_be_asked_now_is_asked_again_at_the_next_attempt(
+        client, api_headers, peers_configured, whatsapp_only, app):
+    evolution = peers_configured["evolution"]
+    _time_out_first_send(app, evolution)
+    dispatch(client, api_headers)
+    evolution.find_status = 503
+    make_due_now()
+    delivery.sweep()
+    assert [(r.status, r.error_code) for r in rows()] == [("retrying", "provider_lookup_failed")]
+    evolution.find_status = None
+    make_due_now()
+    delivery.sweep()
+    assert [r.status for r in rows()] == ["sent"] and len(evolution.sent) == 1
+
+
+def test_sends_never_run_ahead_of_recording(client, api_headers, peers_configured, email_only, app):
+    app.config["DELIVERY_SEND_CONCURRENCY"] = 4
+    refs = [f"c-{i}" for i in range(12)]
+    for i, ref in enumerate(refs):
+        f.customer(ref, email=f"c{i}@example.com")
+    db.session.commit()
+    _accept_without_delivering(client, api_headers, app, refs)
+    token, ids = delivery.claim_due(50)
+    work = deliver._claimed_work(token, ids)
+    outcomes = send.send_all(work, app.config)
+    next(outcomes)  # one outcome taken, none recorded: at most 4 + 1 sends may have started
+    pool = send._send_pool(4)
+    assert pool._work_queue.qsize() == 0 and len(peers_configured["smtp"].messages) <= 5
+    assert sum(1 for _ in outcomes) == 11
+
+
+def test_a_delivery_that_stops_with_an_error_gives_its_rows_back_at_once(
+        client, api_headers, peers_configured, email_only, app, monkeypatch):
+    _accept_without_delivering(client, api_headers, app, ["customer-001"])
+    token, ids = delivery.claim_due(10)
+
+    def interrupted(row, token_, result, started, duration_ms, pending):
+        raise RuntimeError("job timeout")
+
+    monkeypatch.setattr(deliver, "record", interrupted)
+    with pytest.raises(RuntimeError):
+        delivery.deliver_claimed(token, ids)
+    [row] = rows()
+    assert row.status == "retrying" and row.error_code == "delivery_interrupted" and row.claim_token is None
+
+
+def test_a_retry_that_runs_before_its_time_is_not_lost(client, api_headers, email_only, app, monkeypatch):
+    _accept_without_delivering(client, api_headers, app, ["customer-001"])
+    [row] = rows()
+    later = utcnow() + timedelta(seconds=30)
+    db.session.execute(update(Notification).values(status="retrying", next_retry_at=later, attempts=1))
+    db.session.commit()
+    jobs = app.extensions["avisos_jobs"]
+    jobs.mode = "manual"
+    scheduled = []
+    monkeypatch.setattr(jobs, "enqueue_at",
+                        lambda when, queue, job, *args, job_id=None: scheduled.append((when, job, args)))
+
+    assert delivery.deliver_one(str(row.id), attempt=1) is False
+    assert scheduled == [(later, SEND_NOTIFICATION, (str(row.id), 1))]
+    assert delivery.deliver_one(str(row.id), attempt=0) is False  # overtaken by attempt 1: nothing to do
+    assert len(scheduled) == 1

@@ -37,7 +37,7 @@ def notification_values(event_id, **overrides) -> dict:
         "customer_id": None, "customer_ref": "customer-001", "target": "clients", "channel": "email",
         "recipient": "carlos@example.com", "template_id": None, "subject": "Cita", "body": "Hola Carlos ñandú",
         "html_body": "<p>Hola</p>", "payload": None, "status": "queued", "attempts": 0, "max_attempts": 4,
-        "next_retry_at": None, "claimed_at": None, "claim_token": None, "error_code": "", "error_reason": "",
+        "next_retry_at": None, "claimed_at": None, "claim_token": None, "claimed_by": None, "error_code": "", "error_reason": "",
         "provider_message_id": None, "parent_id": None, "created_at": now, "updated_at": now, "sent_at": None,
         "delivered_at": None, "read_at": None, "failed_at": None,
     }

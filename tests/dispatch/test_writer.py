@@ -127,6 +127,27 @@ def test_a_failing_item_fails_alone_and_its_neighbours_are_stored(app):
     assert ["bad"] in store.batches  # retried on its own after the shared batch failed
 
 
+class LostDatabase(RecordingStore):
+    """A store whose database goes away after the batch that holds the writer ("first")."""
+
+    def __call__(self, batch):
+        from sqlalchemy.exc import OperationalError
+
+        stored = super().__call__(batch)
+        if batch != ["first"]:
+            raise OperationalError("INSERT", None, Exception("server closed the connection unexpectedly"))
+        return stored
+
+
+def test_a_lost_database_fails_the_whole_batch_at_once(app):
+    release = threading.Event()
+    store = LostDatabase(release)
+    writer = DispatchWriter(app, store, max_batch=64, wait_seconds=10)
+    outcome = hold_then_submit_group(writer, store, release, ["a", "b", "c"])
+    assert all(type(outcome[item]).__name__ == "OperationalError" for item in "abc")
+    assert store.batches == [["first"], ["a", "b", "c"]]  # not retried one by one
+
+
 def test_writer_survives_a_failing_batch(app):
     writer = DispatchWriter(app, RecordingStore(), max_batch=64, wait_seconds=10)
     with pytest.raises(ValueError):

@@ -93,3 +93,29 @@ def test_two_workers_claiming_at_once_never_share_a_row(rq_app):
         t.join()
     first, second = claimed
     assert not set(first) & set(second) and len(first) + len(second) == 20
+
+
+def test_a_retry_is_scheduled_on_a_whole_second_never_before_its_time(rq_app):
+    from datetime import datetime, timedelta, timezone
+
+    from rq.registry import ScheduledJobRegistry
+
+    from jobs.delivery import send_notification
+
+    jobs = rq_app.extensions["avisos_jobs"]
+    when = datetime.now(timezone.utc).replace(microsecond=250_000) + timedelta(seconds=30)
+    assert jobs.enqueue_at(when, "notifications", send_notification, "x", job_id="retry-x-1")
+    registry = ScheduledJobRegistry(queue=jobs.queue("notifications"))
+    assert registry.get_scheduled_time("retry-x-1") >= when
+
+
+def test_a_lane_marker_whose_job_is_gone_is_cleared_and_the_lane_woken(rq_app):
+    from app.queue.lanes import LANE_KEY
+
+    jobs = rq_app.extensions["avisos_jobs"]
+    jobs.redis.set(LANE_KEY.format(0), "deliver-lane-0-never-enqueued", ex=120)
+    jobs.redis.set(LANE_KEY.format(1), "deliver-lane-1-never-enqueued", ex=120)
+    assert jobs.wake_lanes() == []  # both marked: nothing to do, as far as the markers tell
+    assert sorted(jobs.wake_lanes(repair=True)) == [0, 1]
+    waiting = set(jobs.queue("notifications").job_ids)
+    assert {jobs.redis.get(LANE_KEY.format(lane)).decode() for lane in (0, 1)} == waiting

@@ -23,6 +23,13 @@ class PeerServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.peer = peer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that vanished mid-request (a killed worker) is not the peer's error."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class PeerHandler(BaseHTTPRequestHandler):
     """Base handler: quiet logs, JSON helpers, tolerant of clients that hung up."""

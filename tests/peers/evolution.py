@@ -1,4 +1,4 @@
-"""A loopback HTTP server playing Evolution API v2 (sendText and connectionState)."""
+"""A loopback HTTP server playing Evolution API v2 (sendText, findMessages and connectionState)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from tests.peers import HttpPeer, PeerHandler
 
 SEND_PREFIX = "/message/sendText/"
+FIND_PREFIX = "/chat/findMessages/"
 STATE_PREFIX = "/instance/connectionState/"
 
 # A JSON-able value, or a callable(request_json) -> JSON-able value built per request.
@@ -88,8 +89,11 @@ class EvolutionPeer(HttpPeer):
         self.api_key = api_key
         self.instance = instance
         self.state = "open"
+        # What findMessages answers: None searches the stored messages; a status answers that.
+        self.find_status: int | None = None
         self._received: list[EvolutionRequest] = []
         self._script: deque[Scripted] = deque()
+        self._stored: list[dict[str, Any]] = []  # accepted texts, as findMessages returns them
 
     @property
     def received(self) -> list[EvolutionRequest]:
@@ -98,8 +102,14 @@ class EvolutionPeer(HttpPeer):
 
     @property
     def sent(self) -> list[dict[str, Any]]:
-        """JSON bodies of the sendText calls that were answered 201."""
+        """JSON bodies of the sendText calls the gateway took (answered 201, even when the answer
+        came too late for the client)."""
         return [r.json for r in self.received if r.path.startswith(SEND_PREFIX) and r.status == 201]
+
+    @property
+    def lookups(self) -> list[EvolutionRequest]:
+        """The findMessages calls received."""
+        return [r for r in self.received if r.path.startswith(FIND_PREFIX)]
 
     def settings(self, **overrides: Any) -> dict[str, Any]:
         """EVOLUTION_* settings pointing at this peer."""
@@ -138,7 +148,9 @@ class EvolutionPeer(HttpPeer):
         with self.lock:
             self._received.clear()
             self._script.clear()
+            self._stored.clear()
         self.state = "open"
+        self.find_status = None
 
     def handle(self, handler: PeerHandler, method: str) -> None:
         """Route one request, answer it, record it."""
@@ -163,6 +175,8 @@ class EvolutionPeer(HttpPeer):
             return 401, error_body(401, "Unauthorized", "Unauthorized"), {}, 0.0
         if method == "GET" and path.startswith(STATE_PREFIX):
             return self._state_answer(instance)
+        if method == "POST" and path.startswith(FIND_PREFIX) and instance == self.instance:
+            return self._find_answer(payload if isinstance(payload, dict) else {})
         if method != "POST" or not path.startswith(SEND_PREFIX):
             return 404, error_body(404, "Not Found", [f"Cannot {method} {path}"]), {}, 0.0
         if instance != self.instance:
@@ -184,7 +198,25 @@ class EvolutionPeer(HttpPeer):
         if missing:
             messages = [[f'instance requires property "{name}"' for name in missing]]
             return 400, error_body(400, "Bad Request", messages), {}, scripted.delay
-        return 201, accepted_body(payload), scripted.headers, scripted.delay
+        body = accepted_body(payload)
+        with self.lock:  # stored before a scripted delay: the gateway took it even if the client gives up
+            self._stored.append(body)
+        return 201, body, scripted.headers, scripted.delay
+
+    def _find_answer(self, query: dict[str, Any]) -> tuple[int, Any, dict, float]:
+        """findMessages: the stored messages matching where.key (remoteJid, fromMe), newest first,
+        `offset` per page (Evolution's paging)."""
+        if self.find_status is not None:
+            return self.find_status, error_body(self.find_status, "Scripted", ["scripted"]), {}, 0.0
+        where = (query.get("where") or {}).get("key") or {}
+        with self.lock:
+            records = [r for r in reversed(self._stored)
+                       if all(r["key"].get(k) == v for k, v in where.items() if k in ("remoteJid", "fromMe", "id"))]
+        size = max(1, int(query.get("offset") or 50))
+        page = max(1, int(query.get("page") or 1))
+        chunk = records[(page - 1) * size:page * size]
+        return 200, {"messages": {"total": len(records), "pages": -(-len(records) // size), "currentPage": page,
+                                  "records": chunk}}, {}, 0.0
 
 
 def _parse_json(raw: bytes) -> Any:
