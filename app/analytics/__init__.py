@@ -36,9 +36,10 @@ from app.analytics.rollup import BACKFILL_DAYS, cells, ensure_rollup, refresh_da
 from app.analytics.sql import LATENCY_BUCKETS, day_range, day_start, local_zone, today
 
 __all__ = [
-    "BACKFILL_DAYS", "DELIVERED", "LATENCY_BUCKETS", "PENDING", "REFERENCE_STATUSES", "SUCCESSFUL", "average_delivery_seconds",
-    "by_event_type", "cells", "channel_health", "channel_outcomes", "daily_totals", "daily_volume", "day_range",
-    "day_start", "delivery_rate_series", "ensure_rollup", "failures_by_error_code", "headline", "latest_failures",
-    "local_zone", "period_headline", "queued_to_sent_distribution", "recent", "reference_health", "reference_recent",
-    "reference_summary", "refresh_days", "refresh_recent", "status_counts", "status_counts_days", "summary", "today",
+    "BACKFILL_DAYS", "DELIVERED", "LATENCY_BUCKETS", "PENDING", "REFERENCE_STATUSES", "SUCCESSFUL",
+    "average_delivery_seconds", "by_event_type", "cells", "channel_health", "channel_outcomes", "daily_totals",
+    "daily_volume", "day_range", "day_start", "delivery_rate_series", "ensure_rollup", "failures_by_error_code",
+    "headline", "latest_failures", "local_zone", "period_headline", "queued_to_sent_distribution", "recent",
+    "reference_health", "reference_recent", "reference_summary", "refresh_days", "refresh_recent", "status_counts",
+    "status_counts_days", "summary", "today",
 ]

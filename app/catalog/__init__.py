@@ -43,11 +43,12 @@ from app.catalog.templates import preview as render_preview
 from app.catalog.templates import stored_values as template_values
 
 __all__ = [
-    "WHATSAPP_MAX_CHARS", "CellChange", "ConfigNotFound", "EditorPreview", "MatrixError", "PhaseInfo", "PhaseSyncResult",
-    "RenderedPreview", "SeedReport", "Snapshot", "TemplateInvalid", "TypeInfo", "UnknownPhases", "WorkshopInfo",
-    "copy_from_global", "create_config", "delete_template", "duplicate_template", "editor_preview", "find_config",
-    "find_vehicle", "find_workshop", "get_config", "get_snapshot", "initialize_phases", "invalidate_snapshot",
-    "list_templates_query", "load_snapshot", "matching_templates_query", "push_payload_bytes", "render_preview",
-    "sample_message", "sample_preview", "save_template", "seed_initial_data", "set_vehicle_phase_order",
-    "sync_phases", "template_data", "template_values", "templates_for_context", "update_matrix", "validate_cells",
+    "WHATSAPP_MAX_CHARS", "CellChange", "ConfigNotFound", "copy_from_global", "create_config", "delete_template",
+    "duplicate_template", "editor_preview", "EditorPreview", "find_config", "find_vehicle", "find_workshop",
+    "get_config", "get_snapshot", "initialize_phases", "invalidate_snapshot", "list_templates_query",
+    "load_snapshot", "matching_templates_query", "MatrixError", "PhaseInfo", "PhaseSyncResult",
+    "push_payload_bytes", "render_preview", "RenderedPreview", "sample_message", "sample_preview", "save_template",
+    "seed_initial_data", "SeedReport", "set_vehicle_phase_order", "Snapshot", "sync_phases", "template_data",
+    "template_values", "TemplateInvalid", "templates_for_context", "TypeInfo", "UnknownPhases", "update_matrix",
+    "validate_cells", "WorkshopInfo",
 ]

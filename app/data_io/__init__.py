@@ -15,6 +15,6 @@ from app.data_io.uploads import load as load_upload
 from app.data_io.uploads import save as save_upload
 
 __all__ = [
-    "ENTITIES", "EXPORTS", "SCHEMAS", "CsvFormatError", "CsvTable", "ImportReport", "NotificationFilter",
-    "discard_upload", "export_rows", "import_table", "load_upload", "read_csv", "save_upload", "validate_table",
+    "ENTITIES", "EXPORTS", "SCHEMAS", "CsvFormatError", "CsvTable", "discard_upload", "export_rows", "import_table",
+    "ImportReport", "load_upload", "NotificationFilter", "read_csv", "save_upload", "validate_table",
 ]

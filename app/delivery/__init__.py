@@ -22,9 +22,9 @@ from app.delivery.sweeper import count_due, overdue_exists, recover_dead_claims,
 from app.delivery.watch import Watch, recover_previous_incarnations, start_embedded_watch, start_watch
 
 __all__ = [
-    "CANCELLABLE", "RESENDABLE", "ActionResult", "Watch", "give_back", "overdue_exists", "process_claimer",
-    "recover_dead_claims", "recover_previous_incarnations", "start_embedded_watch", "start_watch", "add_fallback", "apply_evolution", "cancel", "check_provider",
+    "CANCELLABLE", "RESENDABLE", "ActionResult", "add_fallback", "apply_evolution", "cancel", "check_provider",
     "claim_due", "claim_notification", "count_due", "deliver_claimed", "deliver_due", "deliver_one", "drain_lane",
-    "fallback_chain", "log_rejected", "record_outcome", "recover_stuck_sending", "resend", "send_template_test",
-    "send_test_message", "sweep",
+    "fallback_chain", "give_back", "log_rejected", "overdue_exists", "process_claimer", "record_outcome",
+    "recover_dead_claims", "recover_previous_incarnations", "recover_stuck_sending", "resend", "send_template_test",
+    "send_test_message", "start_embedded_watch", "start_watch", "sweep", "Watch",
 ]

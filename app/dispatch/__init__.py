@@ -18,6 +18,6 @@ from app.dispatch.waiting import expire_waiting_events, plan_late_customers, pla
 from app.dispatch.writer import stop_dispatch_writer
 
 __all__ = [
-    "DispatchRequest", "accept_event", "expire_waiting_events", "fallback_row", "parse_dispatch",
+    "accept_event", "DispatchRequest", "expire_waiting_events", "fallback_row", "parse_dispatch",
     "plan_late_customers", "plan_waiting_events", "stop_dispatch_writer", "store_events",
 ]

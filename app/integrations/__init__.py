@@ -33,9 +33,9 @@ from app.integrations.webhooks.endpoints import serialise as serialise_endpoint
 from app.integrations.webhooks.subscriptions import invalidate as invalidate_subscriptions
 
 __all__ = [
-    "EVENT_TYPES", "SUMMARY_DEFAULT_HOURS", "EndpointInputError", "create_endpoint", "delete_endpoint",
-    "deliver_due_webhooks", "envelope", "get_endpoint", "integration_summary", "invalidate_subscriptions",
+    "EVENT_TYPES", "SUMMARY_DEFAULT_HOURS", "create_endpoint", "delete_endpoint", "deliver_due_webhooks",
+    "EndpointInputError", "envelope", "get_endpoint", "integration_summary", "invalidate_subscriptions",
     "live_enabled", "live_subscribe", "notification_data", "publish", "resend_webhook", "retry_failed_webhooks",
-    "rotate_secret", "send_webhook", "send_webhook_batch", "serialise_endpoint", "set_active", "signing_secrets", "update_endpoint",
-    "url_problem",
+    "rotate_secret", "send_webhook", "send_webhook_batch", "serialise_endpoint", "set_active", "signing_secrets",
+    "update_endpoint", "url_problem",
 ]

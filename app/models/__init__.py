@@ -15,10 +15,8 @@ from app.models.workshops import Workshop
 
 __all__ = [
     "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent",
-    "MaintenanceReminder", "Notification", "NotificationTemplate", "OrchestrationConfig",
-    "PhaseChannelConfig", "PushSubscription", "ServicePhase", "ServiceType", "User", "Vehicle",
-    "Workshop",
-    "ProviderReceipt", "WebhookAttempt", "WebhookEndpoint", "WebhookMessage",
-    "SyncRun", "SyncSource",
-    "NotificationDailyStat", "NotificationRollupDay",
+    "MaintenanceReminder", "Notification", "NotificationDailyStat", "NotificationRollupDay", "NotificationTemplate",
+    "OrchestrationConfig", "PhaseChannelConfig", "ProviderReceipt", "PushSubscription", "ServicePhase",
+    "ServiceType", "SyncRun", "SyncSource", "User", "Vehicle", "WebhookAttempt", "WebhookEndpoint",
+    "WebhookMessage", "Workshop",
 ]

@@ -69,7 +69,7 @@ __all__ = [
     "CHECK_MAINTENANCE_REMINDERS", "DELIVER_LANE", "DELIVER_WEBHOOK", "DELIVER_WEBHOOK_BATCH", "JOB_NAMES",
     "JOB_TIMEOUTS", "QUEUES", "REFRESH_ANALYTICS_ROLLUP", "RETRY_FAILED_NOTIFICATIONS", "RUN_DUE_SOURCES",
     "RUN_SYNC_SOURCE", "SCHEDULE", "SEND_NOTIFICATION", "SWEEP_WEBHOOKS", "SYNC_CUSTOMERS", "SYNC_VEHICLES",
-    "Job", "JobRunner", "Periodic", "enqueue", "enqueue_at", "init_queue", "queue_status", "release_lane",
+    "enqueue", "enqueue_at", "init_queue", "Job", "JobRunner", "Periodic", "queue_status", "release_lane",
     "request_delivery", "resolve_job", "run_scheduler", "run_worker", "runner", "start_embedded_scheduler",
     "wake_lanes",
 ]

@@ -37,9 +37,9 @@ from app.records.timeline import customer_timeline
 from app.records.vehicles import save_vehicle, vehicle_query, vehicle_values
 
 __all__ = [
-    "RecordInvalid", "active_count", "active_push_targets", "cancel_reminders", "check_maintenance_reminders",
-    "complete_reminder", "complete_reminders", "customer_query", "customer_timeline", "customer_values",
-    "delete_row", "effective_preferences", "endpoint_problem", "find_customer", "notify_now", "push_targets_for",
+    "active_count", "active_push_targets", "cancel_reminders", "check_maintenance_reminders", "complete_reminder",
+    "complete_reminders", "customer_query", "customer_timeline", "customer_values", "delete_row",
+    "effective_preferences", "endpoint_problem", "find_customer", "notify_now", "push_targets_for", "RecordInvalid",
     "reminder_query", "reminder_values", "save_customer", "save_reminder", "save_vehicle", "set_preferences",
     "subscribe", "unsubscribe", "vehicle_query", "vehicle_values",
 ]

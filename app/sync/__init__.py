@@ -43,9 +43,10 @@ from app.sync.tasks import (
 from app.sync.upserts import APPLY, SyncOutcome, apply_customers, apply_vehicles, plan_waiting_for
 
 __all__ = [
-    "APPLY", "CUSTOMERS_KIND", "INT32_MAX", "PULL_DEFAULT_COLUMNS", "STALE_CLAIM", "VEHICLES_KIND", "ConnectionCheck",
-    "CustomerSync", "InvalidStoredPayload", "SourceInput", "SyncItem", "SyncOutcome", "VehicleSync", "apply_customers",
-    "apply_vehicles", "check_connection", "get_task", "mapping_text", "mappings", "parse_customers", "parse_vehicles",
-    "plan_waiting_for", "queue_sync", "record_task", "request_run", "requeue_lost_tasks", "run_customers_task",
-    "run_source", "run_source_summary", "run_vehicles_task", "save_source", "start_due_sources", "stored_items",
+    "APPLY", "CUSTOMERS_KIND", "INT32_MAX", "PULL_DEFAULT_COLUMNS", "STALE_CLAIM", "VEHICLES_KIND",
+    "apply_customers", "apply_vehicles", "check_connection", "ConnectionCheck", "CustomerSync", "get_task",
+    "InvalidStoredPayload", "mapping_text", "mappings", "parse_customers", "parse_vehicles", "plan_waiting_for",
+    "queue_sync", "record_task", "request_run", "requeue_lost_tasks", "run_customers_task", "run_source",
+    "run_source_summary", "run_vehicles_task", "save_source", "SourceInput", "start_due_sources", "stored_items",
+    "SyncItem", "SyncOutcome", "VehicleSync",
 ]
