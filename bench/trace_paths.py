@@ -10,8 +10,9 @@ suite's SMTP and Evolution peers, then:
   queued (after a warm-up lane on the warm-up's rows),
 
 with a profile hook on every thread (sys.setprofile + threading.setprofile) that records the
-Python functions called while the measured operation runs. It prints, per thread, the distinct
-files under app/ and jobs/ those functions live in, and the totals per path.
+Python functions called while the measured operation runs. It prints, per path, the distinct files
+under app/ and jobs/ those functions live in (and their folders), how often code in app/ called
+into jobs/, and the file entered most often from another file; then the files per thread.
 
     PYTHONPATH=. .venv/bin/python bench/trace_paths.py \
         --database-url postgresql://postgres@127.0.0.1:5432/<db> --redis-url redis://127.0.0.1:6379/<n>
@@ -34,32 +35,55 @@ OURS = (str(ROOT / "app") + "/", str(ROOT / "jobs") + "/")
 
 _recording = False
 _seen: dict[str, set[str]] = defaultdict(set)
+# Entries into each of our files from another file (all threads), and calls from app/ into jobs/.
+_entries: dict[str, int] = defaultdict(int)
+_app_to_jobs = 0
+
+
+def _ours(filename: str) -> str | None:
+    return filename[len(str(ROOT)) + 1:] if filename.startswith(OURS) else None
 
 
 def _profile(frame, event, arg):
-    if _recording and event == "call":
-        filename = frame.f_code.co_filename
-        if filename.startswith(OURS):
-            _seen[threading.current_thread().name].add(filename[len(str(ROOT)) + 1:])
+    global _app_to_jobs
+    if not _recording or event != "call":
+        return
+    name = _ours(frame.f_code.co_filename)
+    if name is None:
+        return
+    _seen[threading.current_thread().name].add(name)
+    caller = _ours(frame.f_back.f_code.co_filename) if frame.f_back is not None else None
+    if caller != name:
+        _entries[name] += 1
+    if caller is not None and caller.startswith("app/") and name.startswith("jobs/"):
+        _app_to_jobs += 1
 
 
 def _start(what: str) -> None:
-    global _recording
+    global _recording, _app_to_jobs
     _seen.clear()
+    _entries.clear()
+    _app_to_jobs = 0
     _recording = True
     print(f"-- {what}")
 
 
-def _stop() -> dict[str, set[str]]:
+def _stop() -> tuple[dict[str, set[str]], dict[str, int], int]:
     global _recording
     time.sleep(0.3)  # the coalesced delivery wake runs on its own thread within its interval
     _recording = False
-    return {name: set(files) for name, files in _seen.items()}
+    return {name: set(files) for name, files in _seen.items()}, dict(_entries), _app_to_jobs
 
 
-def _report(title: str, seen: dict[str, set[str]]) -> None:
+def _report(title: str, measured: tuple[dict[str, set[str]], dict[str, int], int]) -> None:
+    seen, entries, app_to_jobs = measured
     every = set().union(*seen.values()) if seen else set()
-    print(f"{title}: {len(every)} distinct files")
+    folders = {name.rpartition("/")[0] for name in every}
+    busiest = max(entries.items(), key=lambda item: item[1]) if entries else ("-", 0)
+    print(f"{title}: {len(every)} distinct files in {len(folders)} folders; calls from app/ into jobs/: "
+          f"{app_to_jobs}; most entered file: {busiest[0]} ({busiest[1]} entries from other files)")
+    top = sorted(entries.items(), key=lambda item: -item[1])[:6]
+    print("  entries from other files: " + ", ".join(f"{name} {count}" for name, count in top))
     for thread, files in sorted(seen.items()):
         print(f"  thread {thread}: {len(files)} files")
         for name in sorted(files):

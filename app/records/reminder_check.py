@@ -110,21 +110,31 @@ def check_maintenance_reminders(force: bool = False) -> dict:
     return result
 
 
-def _notify(reminder: MaintenanceReminder, today: date) -> str:
-    reminder_id = reminder.id
+def _dispatch(reminder_id: uuid.UUID, payload: dict, idempotency_key: str) -> dict:
+    """Accept the reminder's event and note that it was notified (committed); returns the 202 body.
+    An event that is refused is rolled back, logged and raised."""
     try:
-        _, body = accept_event(reminder_payload(reminder, today), api_key_id=SYSTEM_CALLER,
-                               idempotency_key=f"reminder-{reminder_id}-{today.isoformat()}")
+        _, body = accept_event(payload, api_key_id=SYSTEM_CALLER, idempotency_key=idempotency_key)
     except ApiError as err:
-        log.warning("reminder %s could not be dispatched: %s %s", reminder_id, err.code, err.fields)
         db.session.rollback()
-        return "errors"
+        log.warning("reminder %s could not be dispatched: %s %s", reminder_id, err.code, err.fields)
+        raise
     reminder = db.session.get(MaintenanceReminder, reminder_id)
     reminder.last_notified_at = utcnow()
     if body.get("notifications_queued", 0) > 0:
         reminder.status = ReminderStatus.NOTIFIED
         reminder.notified_count += 1
     db.session.commit()
+    return body
+
+
+def _notify(reminder: MaintenanceReminder, today: date) -> str:
+    reminder_id = reminder.id
+    try:
+        body = _dispatch(reminder_id, reminder_payload(reminder, today), f"reminder-{reminder_id}-{today.isoformat()}")
+    except ApiError:
+        return "errors"
+    reminder = db.session.get(MaintenanceReminder, reminder_id)
     integrations.publish([("reminder.due", {
         "id": str(reminder_id), "customer_id": body.get("customer_id") or reminder_customer_ref(reminder),
         "correlation_id": body.get("correlation_id"), "notifications_queued": body.get("notifications_queued", 0),
@@ -159,16 +169,8 @@ def notify_now(reminder_id: uuid.UUID) -> tuple[bool, str]:
     payload = reminder_payload(reminder, today)
     payload["correlation_id"] = f"reminder-{reminder.id}-manual-{utcnow():%Y%m%dT%H%M}"
     try:
-        _, body = accept_event(payload, api_key_id=SYSTEM_CALLER, idempotency_key=payload["correlation_id"])
+        body = _dispatch(reminder_id, payload, payload["correlation_id"])
     except ApiError as err:
-        db.session.rollback()
-        log.warning("reminder %s could not be dispatched: %s %s", reminder_id, err.code, err.fields)
         return False, err.code
-    reminder = db.session.get(MaintenanceReminder, reminder_id)
-    reminder.last_notified_at = utcnow()
     queued = body.get("notifications_queued", 0)
-    if queued:
-        reminder.status = ReminderStatus.NOTIFIED
-        reminder.notified_count += 1
-    db.session.commit()
     return bool(queued), "queued" if queued else "no_channel"
