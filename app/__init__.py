@@ -31,6 +31,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping({k: v for k, v in vars(settings).items() if k.isupper()})
+    from app.api.json_body import StrictJSONProvider
+
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.api import api_v1
 from app.api.auth import require_api_key
+from app.api.json_body import body_json
 from app.api.openapi import doc
 from app.api.schemas.events import DispatchAccepted, EventStatusOut
 from app.errors import ApiError
@@ -15,13 +16,6 @@ from app.extensions import db
 from app.models import Notification
 from app.services.dispatch import accept_event
 from app.services.dispatch_request import DispatchRequest
-
-
-def _json_body():
-    payload = request.get_json(force=True, silent=True)
-    if payload is None:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
-    return payload
 
 
 @api_v1.post("/notifications/events/dispatch/")
@@ -32,7 +26,7 @@ def dispatch_event():
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "validation_error", "Idempotency-Key is too long.", {"Idempotency-Key": ["At most 255 characters."]})
-    status, body = accept_event(_json_body(), api_key_id=g.api_caller.api_key_id, idempotency_key=key,
+    status, body = accept_event(body_json(), api_key_id=g.api_caller.api_key_id, idempotency_key=key,
                                 group_commit=True)
     return jsonify(body), status
 

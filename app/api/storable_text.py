@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import request
 
+from app.api.json_body import parsed_body
 from app.errors import ApiError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -35,8 +36,8 @@ def reject_unstorable_text() -> None:
             fields[_printable(name)] = [MESSAGE]
     if (request.method in ("POST", "PUT", "PATCH") and request.mimetype not in _FORM_TYPES
             and _MAYBE_UNSTORABLE_BYTES.search(request.get_data(cache=True))):
-        # Parsed once and cached: the view's own get_json() gets the same object.
-        _collect(request.get_json(force=True, silent=True), "", fields)
+        # Parsed once and cached: the view's own body_json() gets the same object.
+        _collect(parsed_body()[0], "", fields)
     if fields:
         raise ApiError(400, "invalid_text", MESSAGE, fields)
 
