@@ -31,6 +31,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping({k: v for k, v in vars(settings).items() if k.isupper()})
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     from app.api.json_body import StrictJSONProvider
 
     app.json = StrictJSONProvider(app)

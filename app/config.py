@@ -117,6 +117,14 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 14) * 86400
+        # Console sign-in (app/console/auth.py): attempts per client address (Flask-Limiter syntax),
+        # failures of one account before each further attempt waits 1, 2, 4 ... seconds, the longest wait.
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;100/hour")
+        self.LOGIN_FAILURES_BEFORE_DELAY = env_int("LOGIN_FAILURES_BEFORE_DELAY", 5)
+        self.LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 900)
+        # Reverse proxies in front of Avisos that set X-Forwarded-For/-Proto (0: none, trust no header).
+        # Sign-in throttling counts per client address, which behind a proxy is only known this way.
+        self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
         # rq-dashboard at /admin/rq reads this (empty: REDIS_URL).
         self.RQ_DASHBOARD_REDIS_URL = os.environ.get("RQ_DASHBOARD_REDIS_URL") or self.REDIS_URL
 

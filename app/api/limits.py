@@ -100,6 +100,8 @@ def init_limiter(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many_handler(err: RateLimitExceeded):
+        if err.response is not None:  # a page of its own (the console's sign-in)
+            return err.response
         return _too_many(err.description, _retry_after(err))
 
 

@@ -24,6 +24,9 @@ def init_console(app: Flask) -> Admin:
     from app.console.stream import init_stream
     from app.console.vendor import vendor_bp
 
+    from app.api.storable_text import reject_unstorable_page_input
+
+    app.before_request(reject_unstorable_page_input)
     init_i18n(app)
     init_cookies(app)
     init_layout(app)
