@@ -65,6 +65,10 @@ class Config:
         self.INTERNAL_API_SECRET_KEY = os.environ.get("INTERNAL_API_SECRET_KEY") or ""
         # Encrypts pull-sync connection URLs (empty: a key derived from SECRET_KEY).
         self.SYNC_ENCRYPTION_KEY = os.environ.get("SYNC_ENCRYPTION_KEY") or ""
+        # Pull-sync sources (app/services/pull_sync_guard.py): hosts (names, IPs or CIDRs) allowed even
+        # when private or loopback, and the only folder SQLite sources may be read from.
+        self.SYNC_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("SYNC_ALLOWED_HOSTS", "").split(",") if h.strip()]
+        self.SYNC_SQLITE_FOLDER = os.environ.get("SYNC_SQLITE_FOLDER", str(ROOT / "instance" / "sync-sources"))
 
         self.EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
         self.EMAIL_PORT = env_int("EMAIL_PORT", 25)

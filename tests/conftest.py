@@ -158,7 +158,10 @@ def _reset_process_caches() -> None:
     from app.services.channel_pool import close_all
 
     forget_cached_keys()
-    limiter.reset()  # rate-limit counters (sign-ins per address among them) start empty in every test
+    try:
+        limiter.reset()  # rate-limit counters (sign-ins per address among them) start empty in every test
+    except Exception:  # noqa: BLE001 - a test pointed the limiter at a Redis that is down on purpose
+        pass
     snapshot.invalidate()
     close_all()
 
