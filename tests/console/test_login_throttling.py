@@ -194,3 +194,9 @@ def test_parallel_attempts_stop_at_the_address_limit_with_redis_storage(app, mak
     production_like = make_app(RATELIMIT_STORAGE_URI=redis_url, LOGIN_RATE_LIMIT="10/minute")
     statuses = _parallel_logins(production_like, owner.email, WRONG, PARALLEL)
     assert sorted(statuses) == [401] * 10 + [429] * (PARALLEL - 10)
+
+
+def test_the_refusal_reads_in_english_too(app, console, fresh_limits):
+    console.get("/login?lang=en")
+    html = console.login("nobody@taller.test", WRONG).get_data(as_text=True)
+    assert "Wrong email or password, or too many attempts in a row" in html and "Remember me" in html
