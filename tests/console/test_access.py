@@ -25,7 +25,7 @@ def test_login_post_without_csrf_token_is_refused(app, make_user):
     assert response.status_code == 400
 
 
-def test_after_five_failures_even_the_right_password_must_wait(console, make_user):
+def test_after_five_failures_even_the_right_password_must_wait(console, make_user, sign_in_clock):
     from tests.console.conftest import PASSWORD
 
     make_user("operator")

@@ -4,19 +4,20 @@ outsider can hold), a per-address limit, and one answer for every refusal."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import update
 
 from app.console import auth
 from app.extensions import db
 from app.models import User
-from app.models.base import utcnow
 from tests.console.conftest import PASSWORD, ConsoleClient
 
 WRONG = "wrong-password-here"
 PARALLEL = 40
+
+
+@pytest.fixture(autouse=True)
+def clock(sign_in_clock):
+    return sign_in_clock
 
 
 @pytest.fixture
@@ -46,10 +47,10 @@ def _state(user: User) -> tuple[int, object]:
     return row.failed_logins, row.locked_until
 
 
-def _wait_is_over(user: User) -> None:
-    """Stand in for the wait passing (the row says when the next attempt may come)."""
-    db.session.execute(update(User).where(User.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1)))
-    db.session.commit()
+def _wait_is_over(user: User, clock) -> None:
+    """Move the clock to the moment the account may try again."""
+    _, until = _state(user)
+    clock.now = until
 
 
 def _parallel_logins(app, email: str, password: str, count: int, address: str = "10.0.0.1") -> list[int]:
@@ -87,7 +88,7 @@ def _count_real_checks(monkeypatch) -> list[str]:
 
 
 def test_parallel_wrong_passwords_are_counted_exactly_and_only_the_allowance_is_checked(
-        app, no_address_limit, fresh_limits, monkeypatch):
+        app, no_address_limit, fresh_limits, monkeypatch, clock):
     owner = _user()
     checked = _count_real_checks(monkeypatch)
     statuses = _parallel_logins(app, owner.email, WRONG, PARALLEL)
@@ -95,7 +96,7 @@ def test_parallel_wrong_passwords_are_counted_exactly_and_only_the_allowance_is_
     assert statuses == [401] * PARALLEL
     assert len(checked) == allowance
     failures, until = _state(owner)
-    assert failures == allowance and until > utcnow()
+    assert failures == allowance and until > clock.now
 
 
 def test_parallel_attempts_from_one_address_stop_at_its_limit(app, fresh_limits):
@@ -118,18 +119,18 @@ def test_an_address_over_its_limit_gets_429_with_retry_after_and_others_do_not(a
     assert ConsoleClient(elsewhere).login("owner@taller.test", PASSWORD).status_code == 302
 
 
-def test_the_owner_gets_in_as_soon_as_the_wait_is_over(app, console, fresh_limits, no_address_limit):
+def test_the_owner_gets_in_as_soon_as_the_wait_is_over(app, console, fresh_limits, no_address_limit, clock):
     owner = _user()
     for _ in range(5):
         console.login(owner.email, WRONG)
     assert console.login(owner.email, PASSWORD).status_code == 401
-    _wait_is_over(owner)
+    _wait_is_over(owner, clock)
     assert console.login(owner.email, PASSWORD).status_code == 302
     assert _state(owner) == (0, None)
 
 
 def test_each_failure_past_the_allowance_doubles_the_wait_up_to_the_longest(app, console, fresh_limits,
-                                                                            no_address_limit):
+                                                                            no_address_limit, clock):
     app.config["LOGIN_DELAY_MAX_SECONDS"] = 6
     owner = _user()
     for _ in range(4):
@@ -138,8 +139,8 @@ def test_each_failure_past_the_allowance_doubles_the_wait_up_to_the_longest(app,
     for _ in range(5):
         console.login(owner.email, WRONG)
         _, until = _state(owner)
-        waits.append(round((until - utcnow()).total_seconds()))
-        _wait_is_over(owner)
+        waits.append((until - clock.now).total_seconds())
+        _wait_is_over(owner, clock)
     assert waits == [1, 2, 4, 6, 6]
 
 
