@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from functools import lru_cache, wraps
 
 from flask import current_app, g, request
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import update
 
 from app.api.caller import ApiCaller
 from app.api.compat import ANONYMOUS, COMPAT_SCOPES, compat_origin_allowed, jwt_caller
@@ -19,13 +21,16 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import ApiKey
 from app.models.base import utcnow
-from app.services import pg_direct
+from app.services import api_keys
 
 KEY_PREFIX = "avk_"
 _TOUCH_EVERY = timedelta(seconds=60)
+_REMEMBER_SECONDS = 30.0
 
 _touched: dict[object, datetime] = {}
 _touch_lock = threading.Lock()
+_remembered_keys: dict[str, tuple[float, ApiCaller]] = {}
+_remembered_lock = threading.Lock()
 
 
 def hash_key(raw: str) -> str:
@@ -78,20 +83,25 @@ def _presented_key() -> str | None:
     return request.headers.get("X-API-Key") or None
 
 
-# Read on every request, so a revocation committed by any process refuses the key's next request
-# in every process (a per-process cache let a revoked key work for up to 30 s). On PostgreSQL the
-# read is one prepared statement on a pooled connection in autocommit: one round trip, ~40 us of
-# client CPU (docs/SECURITY.md has the figures).
-_KEY_ROW = (select(ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.expires_at)
-            .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)))
-
-
 def _lookup(key_hash: str) -> ApiCaller | None:
     """The caller a live (not revoked) key stands for, read from the database now."""
-    # A request thread holds no pooled connection while it waits for others (ARCHITECTURE,
-    # invariant 8): this read takes one and gives it back before returning.
-    row = pg_direct.fetch_one_pooled(_KEY_ROW, {"key_hash": key_hash})
+    row = api_keys.live_key(key_hash)
     return None if row is None else _caller(row.id, row.name, row.scopes, row.expires_at)
+
+
+def _remembered(key_hash: str) -> ApiCaller | None:
+    """`_lookup`, remembered per process for _REMEMBER_SECONDS (live keys only: a new key works at
+    once). Only for callers whose key is read again before anything is stored (dispatch through the
+    dispatch writer, which refuses a revoked key's events: services/api_keys.refuse_revoked)."""
+    now = time.monotonic()
+    hit = _remembered_keys.get(key_hash)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    caller = _lookup(key_hash)
+    if caller is not None:
+        with _remembered_lock:
+            _remembered_keys[key_hash] = (now + _REMEMBER_SECONDS, caller)
+    return caller
 
 
 @lru_cache(maxsize=256)
@@ -100,7 +110,9 @@ def _caller(key_id, name: str, scopes: str, expires_at: datetime | None) -> ApiC
 
 
 def forget_cached_keys() -> None:
-    """Forget when each key's last use was recorded (between tests)."""
+    """Forget the remembered keys and when each key's last use was recorded (between tests)."""
+    with _remembered_lock:
+        _remembered_keys.clear()
     with _touch_lock:
         _touched.clear()
 
@@ -116,13 +128,15 @@ def _touch(caller: ApiCaller) -> None:
     db.session.commit()
 
 
-def authenticate_api_key(scope: str) -> ApiCaller:
+def authenticate_api_key(scope: str, rechecked: bool = False) -> ApiCaller:
+    """The caller of the presented key. The key is read now, unless `rechecked` (its use is read
+    again before anything is stored), which may answer from the per-process memory."""
     raw = _presented_key()
     if not raw:
         raise ApiError(401, "not_authenticated", "An API key is required (Authorization: ApiKey <key> or X-API-Key).")
-    caller = _lookup(hash_key(raw))
+    caller = (_remembered if rechecked else _lookup)(hash_key(raw))
     if caller is None or (caller.expires_at is not None and caller.expires_at <= utcnow()):
-        raise ApiError(401, "invalid_api_key", "The API key is invalid, revoked or expired.")
+        raise ApiError(401, "invalid_api_key", api_keys.INVALID_KEY)
     _check_scope(caller, scope)
     _touch(caller)
     return caller
@@ -133,11 +147,11 @@ def _check_scope(caller: ApiCaller, scope: str) -> None:
         raise ApiError(403, "insufficient_scope", f"This caller lacks the '{scope}' scope.")
 
 
-def authenticate(scope: str, compat: bool = False) -> ApiCaller:
+def authenticate(scope: str, compat: bool = False, rechecked: bool = False) -> ApiCaller:
     """An API key; else a core JWT (CORE_JWT_SECRET); else, for `compat` endpoints in
     AUTH_MODE=compat, an anonymous browser caller from a CORS_ORIGINS origin."""
     if _presented_key():
-        return authenticate_api_key(scope)
+        return authenticate_api_key(scope, rechecked)
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         caller = jwt_caller(header[7:].strip())
@@ -148,17 +162,19 @@ def authenticate(scope: str, compat: bool = False) -> ApiCaller:
     return authenticate_api_key(scope)
 
 
-def require_api_key(scope: str = "read", compat: bool = False):
+def require_api_key(scope: str = "read", compat: bool = False, rechecked_when: Callable[[], bool] | None = None):
     """Decorator for /api/v1 views: authenticate the caller and keep it on `g.api_caller`.
 
-    `compat` marks the endpoints the reference answered without credentials (AUTH_MODE=compat)."""
+    `compat` marks the endpoints the reference answered without credentials (AUTH_MODE=compat).
+    `rechecked_when()` says, per request, that the view reads the key again before it stores
+    anything (dispatch through the dispatch writer), so the key may come from memory here."""
 
     def decorator(view):
         limited = rate_limited(scope)(view)
 
         @wraps(view)
         def wrapper(*args, **kwargs):
-            g.api_caller = authenticate(scope, compat)
+            g.api_caller = authenticate(scope, compat, rechecked_when is not None and rechecked_when())
             return limited(*args, **kwargs)
 
         wrapper.required_scope = scope

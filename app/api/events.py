@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,10 +16,16 @@ from app.extensions import db
 from app.models import Notification
 from app.services.dispatch import accept_event
 from app.services.dispatch_request import DispatchRequest
+from app.services.dispatch_writer import group_commit_enabled
+
+
+def _stored_by_the_writer() -> bool:
+    """The dispatch writer reads the batch's keys before storing (services/api_keys.refuse_revoked)."""
+    return group_commit_enabled(current_app)
 
 
 @api_v1.post("/notifications/events/dispatch/")
-@require_api_key("dispatch")
+@require_api_key("dispatch", rechecked_when=_stored_by_the_writer)
 @doc(("Events",), ok=202, model=DispatchAccepted, json=DispatchRequest, errors=(400, 422))
 def dispatch_event():
     """Dispatch a notification event (202: notifications queued)."""

@@ -40,6 +40,7 @@ auth_bp = Blueprint("auth", __name__)
 
 # Checked against when the password is not checked for real, so every refusal costs one hash verification.
 _DUMMY_HASH = "scrypt:32768:8:1$5z0rjx2D8Ck0i7cP$" + "0" * 128
+_NOBODY = uuid.UUID(int=0)  # no user has it
 
 
 class LoginForm(FlaskForm):
@@ -87,7 +88,9 @@ def authenticate(email: str, password: str) -> User | None:
     found = db.session.execute(select(User.id, User.password_hash, User.is_active)
                                .where(User.email == email.strip().lower())).first()
     db.session.commit()
-    attempt = _start_attempt(found.id) if found is not None and found.is_active else None
+    # Unknown and deactivated accounts run the same statement (on no row), so the time an answer
+    # takes does not tell which accounts exist either.
+    attempt = _start_attempt(found.id if found is not None and found.is_active else _NOBODY)
     if attempt is None:
         check_password_hash(_DUMMY_HASH, password)
         return None

@@ -23,7 +23,7 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.planning import EventSpec, choose_template
 from app.orchestration.rendering import MissingVariables, render_message
-from app.services import outbound, pg_direct, planner
+from app.services import api_keys, outbound, pg_direct, planner
 from app.services.dispatch_request import DispatchRequest, parse_dispatch
 from app.services.dispatch_writer import WriterUnavailable, dispatch_writer
 from app.services.recipients import load_customer, load_customers
@@ -116,6 +116,7 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> p
 
 
 def _stored_response(event: DispatchEvent, body_hash: str) -> tuple[int, dict]:
+    api_keys.refuse_revoked([event.api_key_id])  # a revoked key's repeat gets no stored answer either
     if event.request_hash != body_hash:
         raise ApiError(422, "idempotency_key_reused",
                        "This Idempotency-Key was used with a different request body.",
@@ -218,7 +219,13 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
     (services/pg_direct.py): on the session's connection, or on `connection`, a dispatch writer's
     autocommit connection (one SELECT, one INSERT statement). Raises (nothing committed) when
     storing fails; the caller rolls back.
+
+    The batch's API keys are read first: the dispatch writer's request threads may have taken them
+    from memory (app/api/auth.py), so a key revoked since is refused here, with 401, before
+    anything is written (the writer then stores the batch one event at a time, so only that key's
+    events are refused). One SELECT per batch; none for events without a key.
     """
+    api_keys.refuse_revoked((prepared.api_key_id for prepared in batch), connection)
     snap = get_snapshot()
     now = utcnow()
     events: list[dict] = []
