@@ -1,10 +1,11 @@
-"""What reading the API key on every request costs (revocation seen at once by every process,
-docs/SECURITY.md), against the per-process cache it replaced (a revoked key worked for up to 30 s).
+"""What reading API keys costs where a revocation must take effect at once (docs/SECURITY.md),
+against the per-process cache that let a revoked key work for up to 30 s.
 
-In-process, one thread, on PostgreSQL: N authenticated GETs of a cheap endpoint through Flask's
-test client, then N calls of the key check alone, each twice: with the live read (the code) and
-with the old cache put back (a dict in front of the same lookup). Reports wall and CPU microseconds
-per request for this process and for the PostgreSQL backend that served the reads (its
+In-process, one thread, on PostgreSQL: N calls of the per-request key read (every API call but
+stored dispatches) and of the old cache; N calls of the dispatch writer's per-batch read of its
+batch's keys (on a kept autocommit connection, as the writer does); and N authenticated GETs of a
+cheap endpoint through Flask's test client with each of the first two. Reports wall and CPU
+microseconds per call for this process and for the PostgreSQL backend that served the reads (its
 /proc/<pid>/stat; run as a user that may read it).
 
     .venv/bin/python bench/api_key_check.py [--requests 3000] [--database-url URL]
@@ -101,6 +102,16 @@ def main() -> None:
                              backend_pid))
         rows.append(_measure("key check alone, per-process cache (before)", lambda: cached(key_hash),
                              args.requests, backend_pid))
+        from app.services import api_keys, pg_direct
+
+        key_id = live(key_hash).api_key_id
+        writer = pg_direct.writer_connection()  # the pool's one connection, kept as the writer keeps its own
+        writer_pid = writer.execute("SELECT pg_backend_pid()").fetchone()[0]
+        rows.append(_measure("dispatch writer's key read, once per batch",
+                             lambda: api_keys.refuse_revoked([key_id], writer), args.requests, writer_pid))
+        pg_direct.release_writer_connection()  # closed: the pool opens a new one, on another backend
+        backend_pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.session.remove()
     rows.append(_measure("authenticated GET, read per request (now)", request, args.requests, backend_pid))
     auth._lookup = cached
     rows.append(_measure("authenticated GET, per-process cache (before)", request, args.requests, backend_pid))
@@ -108,8 +119,9 @@ def main() -> None:
     with app.app_context():
         db.engine.dispose()
     added = rows[0]["cpu_us"] + rows[0]["server_cpu_us"] - rows[1]["cpu_us"] - rows[1]["server_cpu_us"]
-    print(f"added CPU per request (client + PostgreSQL): {added:.1f} us; "
-          f"at 900 requests/s: {900 * added / 1e4:.1f} % of one core")
+    print(f"per-request read: added CPU per request (client + PostgreSQL) {added:.1f} us")
+    per_batch = rows[2]["cpu_us"] + rows[2]["server_cpu_us"]
+    print(f"dispatch writer: {per_batch:.1f} us of CPU per batch, shared by the batch's events")
 
 
 if __name__ == "__main__":
