@@ -50,5 +50,6 @@ def _details(version: str | None) -> dict:
             "engine": url.get_backend_name(), "name": url.database, "host": url.host, "port": url.port,
             "user": url.username, "version": version, "is_supabase": bool(url.host and "supabase" in url.host),
         },
-        "connection": {"max_age": options.get("pool_recycle"), "health_checks_enabled": bool(options.get("pool_pre_ping"))},
+        "connection": {"max_age": options.get("pool_recycle"),
+                       "health_checks_enabled": bool(options.get("pool_pre_ping"))},
     }

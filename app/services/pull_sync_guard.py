@@ -60,7 +60,8 @@ def checked_connection(url_text: str) -> SourceConnection:
         raise SourceRefused(f"Unsupported database '{backend}': use {', '.join(sorted(DEFAULT_PORTS))} or sqlite.")
     refused = sorted(set(url.query) - ALLOWED_QUERY)
     if refused:
-        raise SourceRefused(f"URL parameters not allowed: {', '.join(refused)} (allowed: {', '.join(sorted(ALLOWED_QUERY))}).")
+        raise SourceRefused(f"URL parameters not allowed: {', '.join(refused)} "
+                            f"(allowed: {', '.join(sorted(ALLOWED_QUERY))}).")
     if not url.host or "," in url.host or url.host.startswith("/"):
         raise SourceRefused("Name the database server's host in the URL (one host, no socket path).")
     target = net_guard.check(url.host, url.port or DEFAULT_PORTS[backend],

@@ -70,7 +70,8 @@ def test_a_revoked_keys_dispatch_is_refused_at_once_by_another_process(app, data
     row, raw = _key()
     with app_process({**BASE_OVERRIDES, "DATABASE_URL": database_url}) as other:
         headers = {"X-API-Key": raw}
-        assert requests.post(other + DISPATCH, json=f.dispatch_payload(), headers=headers, timeout=30).status_code == 202
+        accepted = requests.post(other + DISPATCH, json=f.dispatch_payload(), headers=headers, timeout=30)
+        assert accepted.status_code == 202
         _revoke_in_the_console(app, row)
         refused = requests.post(other + DISPATCH, json=f.dispatch_payload(), headers=headers, timeout=30)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_api_key"

@@ -25,10 +25,12 @@ def check_resolves(monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", system_resolver)
 
-    def answer(address: str) -> None:
-        monkeypatch.setattr(net_guard, "resolve", lambda host, port: (address,) if host == NAME else real_resolve(host, port))
-
     real_resolve = net_guard.resolve
+
+    def answer(address: str) -> None:
+        monkeypatch.setattr(net_guard, "resolve",
+                            lambda host, port: (address,) if host == NAME else real_resolve(host, port))
+
     return answer
 
 
