@@ -115,8 +115,9 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot) -> p
     return rendered
 
 
-def _stored_response(event: DispatchEvent, body_hash: str) -> tuple[int, dict]:
-    api_keys.refuse_revoked([event.api_key_id])  # a revoked key's repeat gets no stored answer either
+def _stored_response(event: DispatchEvent, body_hash: str, key_from_memory: bool) -> tuple[int, dict]:
+    if key_from_memory:  # the API request's key may be revoked since: no stored answer for it either
+        api_keys.refuse_revoked([event.api_key_id])
     if event.request_hash != body_hash:
         raise ApiError(422, "idempotency_key_reused",
                        "This Idempotency-Key was used with a different request body.",
@@ -157,7 +158,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     if idempotency_key:
         existing = _find_idempotent(api_key_id, idempotency_key)
         if existing is not None:
-            return _stored_response(existing, body_hash)
+            return _stored_response(existing, body_hash, group_commit)
     prepared = prepare_event(payload, api_key_id, idempotency_key, body_hash)
     writer = (dispatch_writer(store_batch, after_commit=announce_stored,
                               on_thread_exit=pg_direct.release_writer_connection) if group_commit else None)
@@ -177,7 +178,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         existing = _find_idempotent(api_key_id, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
-        return _stored_response(existing, body_hash)
+        return _stored_response(existing, body_hash, group_commit)
     except WriterUnavailable:
         raise ApiError(503, "busy", "The event could not be stored in time; retry with the same "
                                     "Idempotency-Key.") from None
@@ -219,13 +220,7 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
     (services/pg_direct.py): on the session's connection, or on `connection`, a dispatch writer's
     autocommit connection (one SELECT, one INSERT statement). Raises (nothing committed) when
     storing fails; the caller rolls back.
-
-    The batch's API keys are read first: the dispatch writer's request threads may have taken them
-    from memory (app/api/auth.py), so a key revoked since is refused here, with 401, before
-    anything is written (the writer then stores the batch one event at a time, so only that key's
-    events are refused). One SELECT per batch; none for events without a key.
     """
-    api_keys.refuse_revoked((prepared.api_key_id for prepared in batch), connection)
     snap = get_snapshot()
     now = utcnow()
     events: list[dict] = []
@@ -262,18 +257,28 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
 def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
     """store_events for the dispatch writer: on PostgreSQL on the writer thread's own connection.
 
+    The batch's API keys are read first: the request threads may have taken them from memory
+    (app/api/auth.py), so a key revoked since is refused here, with 401, before anything is
+    written (the writer then stores the batch one event at a time: only that key's events are
+    refused). One SELECT per batch.
+
     That connection is kept between batches, so the server may have dropped it meanwhile (a
     restart, an idle timeout): the batch then fails on it and is stored once more on a fresh one.
     """
     if not pg_direct.active():
-        return store_events(batch)
+        return _store_checked(batch, None)
     try:
-        return store_events(batch, pg_direct.writer_connection())
+        return _store_checked(batch, pg_direct.writer_connection())
     except DBAPIError:
         if not pg_direct.writer_connection_lost():
             raise
         log.warning("dispatch writer: the database dropped the connection; storing the batch on a new one")
-    return store_events(batch, pg_direct.writer_connection())
+    return _store_checked(batch, pg_direct.writer_connection())
+
+
+def _store_checked(batch: Sequence[PreparedEvent], connection: psycopg.Connection | None) -> list[StoredEvent]:
+    api_keys.refuse_revoked((prepared.api_key_id for prepared in batch), connection)
+    return store_events(batch, connection)
 
 
 def announce_stored(stored: Sequence[StoredEvent]) -> None:
