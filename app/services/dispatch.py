@@ -247,38 +247,35 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
         rows.extend(event_rows)
         stored.append(StoredEvent(response, event_rows))
     inserts = [(DispatchEvent.__table__, events), (Notification.__table__, rows)]
-    if connection is not None:
-        pg_direct.insert_committed(connection, inserts)
-    else:
-        pg_direct.insert_and_commit(inserts)
+    with api_keys.revoked_keys_refused():
+        if connection is not None:
+            pg_direct.insert_committed(connection, inserts)
+        else:
+            pg_direct.insert_and_commit(inserts)
     return stored
 
 
 def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
     """store_events for the dispatch writer: on PostgreSQL on the writer thread's own connection.
 
-    The batch's API keys are read first: the request threads may have taken them from memory
-    (app/api/auth.py), so a key revoked since is refused here, with 401, before anything is
-    written (the writer then stores the batch one event at a time: only that key's events are
-    refused). One SELECT per batch.
+    The request threads may have taken the batch's API keys from memory (app/api/auth.py): a key
+    revoked since fails the batch with 401 before anything is written (on PostgreSQL the INSERT's
+    trigger checks, elsewhere one SELECT first: services/api_keys.py), and the writer then stores
+    the batch one event at a time, so only that key's events are refused.
 
     That connection is kept between batches, so the server may have dropped it meanwhile (a
     restart, an idle timeout): the batch then fails on it and is stored once more on a fresh one.
     """
     if not pg_direct.active():
-        return _store_checked(batch, None)
+        api_keys.refuse_revoked(prepared.api_key_id for prepared in batch)
+        return store_events(batch)
     try:
-        return _store_checked(batch, pg_direct.writer_connection())
+        return store_events(batch, pg_direct.writer_connection())
     except DBAPIError:
         if not pg_direct.writer_connection_lost():
             raise
         log.warning("dispatch writer: the database dropped the connection; storing the batch on a new one")
-    return _store_checked(batch, pg_direct.writer_connection())
-
-
-def _store_checked(batch: Sequence[PreparedEvent], connection: psycopg.Connection | None) -> list[StoredEvent]:
-    api_keys.refuse_revoked((prepared.api_key_id for prepared in batch), connection)
-    return store_events(batch, connection)
+    return store_events(batch, pg_direct.writer_connection())
 
 
 def announce_stored(stored: Sequence[StoredEvent]) -> None:
