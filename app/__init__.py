@@ -31,13 +31,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping({k: v for k, v in vars(settings).items() if k.isupper()})
-    app.json.sort_keys = False
-    if app.config["TRUSTED_PROXIES"] > 0:
-        # The client's address (per-address rate limits, logs) and scheme come from the proxies' headers.
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        # The client's address (sign-in and compat limits, logs) and scheme come from the proxies' headers.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    from app.api.json_body import StrictJSONProvider
+
+    app.json = StrictJSONProvider(app)
+    app.json.sort_keys = False
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     db.init_app(app)

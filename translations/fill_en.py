@@ -14,6 +14,11 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 EN = {
+    "Correo o contraseña incorrectos, o demasiados intentos seguidos: espere un momento e inténtelo de nuevo.":
+        "Wrong email or password, or too many attempts in a row: wait a moment and try again.",
+    "Demasiados intentos de inicio de sesión desde esta dirección. Espere unos minutos.":
+        "Too many sign-in attempts from this address. Wait a few minutes.",
+    "Sesión cerrada.": "Signed out.",
     "Inicio": "Home", "Notificaciones": "Notifications", "Analítica": "Analytics", "Colas": "Queues",
     "Usuarios": "Users", "Claves de API": "API keys", "Menú": "Menu", "Idioma": "Language",
     "Cerrar sesión": "Sign out", "Modo de compatibilidad activo:": "Compatibility mode is on:",

@@ -18,14 +18,19 @@ def init_console(app: Flask) -> Admin:
     from app.console import views
     from app.console.auth import auth_bp, init_login
     from app.console.cookies import init_cookies
+    from app.console.headers import csp_nonce, init_headers
     from app.console.i18n import init_i18n
     from app.console.layout import init_layout
     from app.console.rq_mount import init_rq_dashboard
     from app.console.stream import init_stream
     from app.console.vendor import vendor_bp
 
+    from app.api.storable_text import reject_unstorable_page_input
+
+    app.before_request(reject_unstorable_page_input)
     init_i18n(app)
     init_cookies(app)
+    init_headers(app)
     init_layout(app)
     init_login(app)
     csrf.init_app(app)
@@ -43,6 +48,7 @@ def init_console(app: Flask) -> Admin:
         url="/admin",
         index_view=views.dashboard.make_index_view(),
         theme=Bootstrap4Theme(swatch="default"),
+        csp_nonce_generator=csp_nonce,
     )
     for page in views.PAGES:
         page.register(admin)
