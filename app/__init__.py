@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import models  # noqa: F401  (registers every table with the metadata)
 from app.api import register_api
+from app.api.json_body import StrictJSONProvider
 from app.cli import register_commands
 from app.config import ROOT, Config, normalise_database_url
 from app.console import init_console
@@ -39,11 +40,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping({k: v for k, v in vars(settings).items() if k.isupper()})
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        # The client's address (sign-in and compat limits, logs) and scheme come from the proxies' headers.
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
-    if app.config["TRUSTED_PROXIES"] > 0:
-        # The client's address (per-address rate limits, logs) and scheme come from the proxies' headers.
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     db.init_app(app)

@@ -80,6 +80,10 @@ class Config:
         self.INTERNAL_API_SECRET_KEY = os.environ.get("INTERNAL_API_SECRET_KEY") or ""
         # Encrypts pull-sync connection URLs (empty: a key derived from SECRET_KEY).
         self.SYNC_ENCRYPTION_KEY = os.environ.get("SYNC_ENCRYPTION_KEY") or ""
+        # Pull-sync sources (app/sync/pull_guard.py): hosts (names, IPs or CIDRs) allowed even
+        # when private or loopback, and the only folder SQLite sources may be read from.
+        self.SYNC_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("SYNC_ALLOWED_HOSTS", "").split(",") if h.strip()]
+        self.SYNC_SQLITE_FOLDER = os.environ.get("SYNC_SQLITE_FOLDER", str(ROOT / "instance" / "sync-sources"))
 
         # The channels' own settings (EMAIL_*, EVOLUTION_*, WHATSAPP_*, VAPID_*, PUSH_*), with the
         # defaults of app/channels/settings.py.
@@ -118,6 +122,15 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 14) * 86400
+        # Console sign-in (app/console/auth.py): attempts per client address (Flask-Limiter syntax),
+        # failures of one account before each further attempt waits 1, 2, 4 ... seconds, the longest wait.
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/minute;100/hour")
+        self.LOGIN_FAILURES_BEFORE_DELAY = env_int("LOGIN_FAILURES_BEFORE_DELAY", 5)
+        self.LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 900)
+        # Reverse proxies in front of Avisos that set X-Forwarded-For/-Proto (0: none, trust no header).
+        # Sign-in throttling and anonymous compat callers count per client address, which behind a
+        # proxy is only known this way.
+        self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
         # rq-dashboard at /admin/rq reads this (empty: REDIS_URL).
         self.RQ_DASHBOARD_REDIS_URL = os.environ.get("RQ_DASHBOARD_REDIS_URL") or self.REDIS_URL
 
@@ -159,8 +172,6 @@ class Config:
         self.RATE_LIMIT_DISPATCH = os.environ.get("RATE_LIMIT_DISPATCH", "20000/hour")
         # Anonymous compat browsers, per client address (a workshop's technicians share one).
         self.RATE_LIMIT_COMPAT_DISPATCH = os.environ.get("RATE_LIMIT_COMPAT_DISPATCH", "60/minute;600/hour")
-        # Reverse proxies in front of Avisos whose X-Forwarded-For/-Proto are trusted (0: none).
-        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = env_bool("RATELIMIT_HEADERS_ENABLED", False)
         # Empty: REDIS_URL when set, else in-process memory (embedded mode).

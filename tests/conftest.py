@@ -104,13 +104,34 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def _fresh_globals_client_class():
+    from flask import g, has_app_context
+    from flask.testing import FlaskClient
+
+    class FreshGlobalsClient(FlaskClient):
+        """Each request starts with an empty `g`, as in production, although the test's app context
+        (pushed by the `app` fixture) outlives it: Flask-Login keeps the signed-in user there and
+        Flask-WTF the CSRF token, which would otherwise leak from one client's request to the next."""
+
+        def open(self, *args, **kwargs):
+            if has_app_context():
+                vars(g).clear()
+            return super().open(*args, **kwargs)
+
+    return FreshGlobalsClient
+
+
 @pytest.fixture(scope="session")
 def make_app(database_url):
     """Build an app on the test database with extra settings (e.g. JOBS_MODE='rq')."""
     from app import create_app
 
+    client_class = _fresh_globals_client_class()
+
     def factory(**overrides):
-        return create_app({**BASE_OVERRIDES, "DATABASE_URL": database_url, **overrides})
+        built = create_app({**BASE_OVERRIDES, "DATABASE_URL": database_url, **overrides})
+        built.test_client_class = client_class
+        return built
 
     return factory
 
@@ -142,8 +163,13 @@ def _reset_process_caches() -> None:
     from app import catalog
     from app.api.auth import forget_cached_keys
     from app.channels.pool import close_all
+    from app.extensions import limiter
 
     forget_cached_keys()
+    try:
+        limiter.reset()  # rate-limit counters (sign-ins per address among them) start empty in every test
+    except Exception:  # noqa: BLE001 - a test pointed the limiter at a Redis that is down on purpose
+        pass
     catalog.invalidate_snapshot()
     close_all()
 

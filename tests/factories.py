@@ -46,7 +46,8 @@ def user(email: str, role: str, password: str) -> User:
     """A console user (created, or reset to this role and password), committed."""
     row = db.session.scalar(select(User).where(User.email == email.lower()))
     if row is None:
-        row = add(User(email=email.lower(), role=role, password_hash=""))
+        row = User(email=email.lower(), role=role, password_hash="")
+        db.session.add(row)
     row.role, row.password_hash = role, generate_password_hash(password, method=FAST_HASH)
     db.session.commit()
     return row

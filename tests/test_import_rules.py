@@ -3,8 +3,8 @@
 - the orchestration core imports only the standard library, itself and the channel names
   (app/channels/__init__.py, which imports only the standard library): no Flask, SQLAlchemy, RQ;
 - nothing under app/ imports jobs/ (jobs are enqueued by dotted name, app/queue/names.py);
-- the foundation (config, extensions, errors, crypto, db_health, models, orchestration, channels)
-  imports no capability, and neither the foundation nor a capability imports a surface (api,
+- the foundation (config, extensions, errors, crypto, db_health, net_guard, pg_direct, models,
+  orchestration, channels) imports no capability, and neither the foundation nor a capability imports a surface (api,
   console, cli);
 - no cycles between capability packages;
 - code outside a capability package imports only what its __init__ exports, never its modules;
@@ -26,9 +26,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CAPABILITIES = ("queue", "dispatch", "delivery", "catalog", "records", "sync", "integrations", "data_io", "analytics")
+CAPABILITIES = (
+    "queue", "dispatch", "delivery", "catalog", "records", "sync", "integrations", "data_io", "analytics", "access",
+)
 SURFACES = ("api", "console", "cli")
-FOUNDATION = ("config", "extensions", "errors", "crypto", "db_health", "models", "orchestration", "channels")
+FOUNDATION = (
+    "config", "extensions", "errors", "crypto", "db_health", "net_guard", "pg_direct", "models", "orchestration", "channels",
+)
 STDLIB = sys.stdlib_module_names | {"__future__"}
 
 

@@ -7,12 +7,14 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import current_app, g, request
-from sqlalchemy import select, update
+from sqlalchemy import update
 
+from app import access
 from app.api.caller import ApiCaller
 from app.api.compat import anonymous_caller, compat_origin_allowed, jwt_caller, note_ignored_token
 from app.api.limits import rate_limited
@@ -22,13 +24,13 @@ from app.models import ApiKey
 from app.models.base import utcnow
 
 KEY_PREFIX = "avk_"
-_CACHE_SECONDS = 30.0
 _TOUCH_EVERY = timedelta(seconds=60)
+_REMEMBER_SECONDS = 30.0
 
-
-_cache: dict[str, tuple[float, ApiCaller | None]] = {}
 _touched: dict[object, datetime] = {}
-_cache_lock = threading.Lock()
+_touch_lock = threading.Lock()
+_remembered_keys: dict[str, tuple[float, ApiCaller]] = {}
+_remembered_lock = threading.Lock()
 
 
 def hash_key(raw: str) -> str:
@@ -69,6 +71,11 @@ def generate_api_key(name: str, scopes: str = "dispatch read", expires_at: datet
     return row, raw
 
 
+def presents_credentials() -> bool:
+    """Whether the request carries an API key or a bearer token (valid or not)."""
+    return bool(_presented_key()) or request.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
 def _presented_key() -> str | None:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "apikey ":
@@ -77,50 +84,59 @@ def _presented_key() -> str | None:
 
 
 def _lookup(key_hash: str) -> ApiCaller | None:
+    """The caller a live (not revoked) key stands for, read from the database now."""
+    row = access.live_key(key_hash)
+    return None if row is None else _caller(row.id, row.name, row.scopes, row.expires_at)
+
+
+def _remembered(key_hash: str) -> ApiCaller | None:
+    """`_lookup`, remembered per process for _REMEMBER_SECONDS (live keys only: a new key works at
+    once). Only for callers whose key is read again before anything is stored (dispatch through the
+    dispatch writer, which refuses a revoked key's events: app/access: refuse_revoked)."""
     now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key_hash)
-        if hit and hit[0] > now:
-            return hit[1]
-    row = db.session.execute(
-        select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-    ).scalar_one_or_none()
-    caller = None
-    if row is not None:
-        scopes = frozenset(_ALIASES.get(x, x) for x in row.scopes.split())
-        caller = ApiCaller(row.id, row.name, granted(scopes), row.expires_at)
-    # Authentication runs first in a request: end its read so the request does not keep a pooled
-    # connection while it waits for other things (the snapshot, the dispatch writer).
-    db.session.commit()
-    with _cache_lock:
-        _cache[key_hash] = (now + _CACHE_SECONDS, caller)
+    hit = _remembered_keys.get(key_hash)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    caller = _lookup(key_hash)
+    if caller is not None:
+        with _remembered_lock:
+            _remembered_keys[key_hash] = (now + _REMEMBER_SECONDS, caller)
     return caller
 
 
+@lru_cache(maxsize=256)
+def _caller(key_id, name: str, scopes: str, expires_at: datetime | None) -> ApiCaller:
+    return ApiCaller(key_id, name, granted(frozenset(_ALIASES.get(x, x) for x in scopes.split())), expires_at)
+
+
 def forget_cached_keys() -> None:
-    """Drop the in-process cache (after a revoke, and between tests)."""
-    with _cache_lock:
-        _cache.clear()
+    """Forget the remembered keys and when each key's last use was recorded (between tests)."""
+    with _remembered_lock:
+        _remembered_keys.clear()
+    with _touch_lock:
         _touched.clear()
 
 
 def _touch(caller: ApiCaller) -> None:
     now = utcnow()
-    last = _touched.get(caller.api_key_id)
-    if last and now - last < _TOUCH_EVERY:
-        return
-    _touched[caller.api_key_id] = now
+    with _touch_lock:
+        last = _touched.get(caller.api_key_id)
+        if last and now - last < _TOUCH_EVERY:
+            return
+        _touched[caller.api_key_id] = now
     db.session.execute(update(ApiKey).where(ApiKey.id == caller.api_key_id).values(last_used_at=now))
     db.session.commit()
 
 
-def authenticate_api_key(scope: str) -> ApiCaller:
+def authenticate_api_key(scope: str, rechecked: bool = False) -> ApiCaller:
+    """The caller of the presented key. The key is read now, unless `rechecked` (its use is read
+    again before anything is stored), which may answer from the per-process memory."""
     raw = _presented_key()
     if not raw:
         raise ApiError(401, "not_authenticated", "An API key is required (Authorization: ApiKey <key> or X-API-Key).")
-    caller = _lookup(hash_key(raw))
+    caller = (_remembered if rechecked else _lookup)(hash_key(raw))
     if caller is None or (caller.expires_at is not None and caller.expires_at <= utcnow()):
-        raise ApiError(401, "invalid_api_key", "The API key is invalid, revoked or expired.")
+        raise ApiError(401, "invalid_api_key", access.INVALID_KEY)
     _check_scope(caller, scope)
     _touch(caller)
     return caller
@@ -131,12 +147,13 @@ def _check_scope(caller: ApiCaller, scope: str) -> None:
         raise ApiError(403, "insufficient_scope", f"This caller lacks the '{scope}' scope.")
 
 
-def authenticate(scope: str, compat: bool = False, core_jwt: bool = True) -> ApiCaller:
-    """An API key; else a core JWT (CORE_JWT_SECRET) where `core_jwt`; else, for `compat` endpoints in
-    AUTH_MODE=compat, an anonymous browser caller from a CORS_ORIGINS origin. On such a call a
-    Bearer token that does not verify counts as no credential (the reference ignored it)."""
+def authenticate(scope: str, compat: bool = False, core_jwt: bool = True, rechecked: bool = False) -> ApiCaller:
+    """An API key (from memory when `rechecked`: the view reads it again before storing); else a core
+    JWT (CORE_JWT_SECRET) where `core_jwt`; else, for `compat` endpoints in AUTH_MODE=compat, an
+    anonymous browser caller from a CORS_ORIGINS origin. On such a call a Bearer token that does
+    not verify counts as no credential (the reference ignored it)."""
     if _presented_key():
-        return authenticate_api_key(scope)
+        return authenticate_api_key(scope, rechecked)
     anonymous_allowed = compat and compat_origin_allowed()
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer " and not core_jwt:
@@ -156,19 +173,22 @@ def authenticate(scope: str, compat: bool = False, core_jwt: bool = True) -> Api
     return authenticate_api_key(scope)
 
 
-def require_api_key(scope: str = "read", compat: bool = False, core_jwt: bool = True):
+def require_api_key(scope: str = "read", compat: bool = False, core_jwt: bool = True,
+                    rechecked_when: Callable[[], bool] | None = None):
     """Decorator for /api/v1 views: authenticate the caller and keep it on `g.api_caller`.
 
     `compat` marks the endpoints the Ambacar PWA calls without credentials (AUTH_MODE=compat;
     client-contract-pwa.md §1.3): nothing else answers an anonymous caller. `core_jwt=False` keeps
-    the core's tokens out of Avisos' own administration (webhooks): an API key is needed there."""
+    the core's tokens out of Avisos' own administration (webhooks): an API key is needed there.
+    `rechecked_when()` says, per request, that the view reads the key again before it stores
+    anything (dispatch through the dispatch writer), so the key may come from memory here."""
 
     def decorator(view):
         limited = rate_limited(scope)(view)
 
         @wraps(view)
         def wrapper(*args, **kwargs):
-            g.api_caller = authenticate(scope, compat, core_jwt)
+            g.api_caller = authenticate(scope, compat, core_jwt, rechecked_when is not None and rechecked_when())
             return limited(*args, **kwargs)
 
         wrapper.required_scope = scope

@@ -11,6 +11,7 @@ from pydantic import AliasChoices, BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
+from app.api.json_body import body_json
 from app.errors import ApiError, pydantic_fields
 from app.extensions import db
 from app.models.base import parse_uuid
@@ -19,9 +20,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def json_object() -> dict:
-    payload = request.get_json(force=True, silent=True)
-    if payload is None:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
+    """The body as a JSON object (400 naming the problem otherwise)."""
+    payload = body_json()
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_body", "The body must be a JSON object.", {"body": ["Expected a JSON object."]})
     return payload

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
 from app import records
 from app.api.auth import require_api_key
 from app.api.blueprints import api_v1
 from app.api.common import iso, json_object, paginate, parse_body, parse_patch, parse_query, str_or_none
+from app.api.json_body import body_json
 from app.api.openapi import doc
 from app.api.reminders import reminder_json
 from app.api.schemas.common import Page
@@ -135,7 +136,7 @@ def customer_preferences(customer_id: str):
 def update_preferences(customer_id: str):
     """Set channel preferences (enabled and priority per channel)."""
     customer = _customer_or_404(customer_id)
-    payload = request.get_json(force=True, silent=True)
+    payload = body_json()
     body = parse_body(PreferencesIn, {"channels": payload} if isinstance(payload, list) else None,
                       what="The preferences")
     try:

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api.auth import require_api_key
 from app.api.blueprints import api_v1
+from app.api.json_body import body_json
 from app.api.openapi import doc
 from app.api.schemas.common import FlatErrorBody
 from app.api.schemas.events import DispatchAccepted, EventStatusOut
-from app.dispatch import DispatchRequest, accept_event
+from app.dispatch import DispatchRequest, accept_event, group_commit_enabled
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Notification
 from app.orchestration.planning import CUSTOM_EVENT
 
 
-def _json_body():
-    payload = request.get_json(force=True, silent=True)
-    if payload is None:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
-    return payload
+def _stored_by_the_writer() -> bool:
+    """The dispatch writer reads the batch's keys before storing (app/access: refuse_revoked)."""
+    return group_commit_enabled(current_app)
 
 
 @api_v1.post("/notifications/events/dispatch/")
-@require_api_key("dispatch", compat=True)
+@require_api_key("dispatch", compat=True, rechecked_when=_stored_by_the_writer)
 @doc(("Events",), ok=202, model=DispatchAccepted, json=DispatchRequest, errors=(400, 422), error_model=FlatErrorBody)
 def dispatch_event():
     """Dispatch a notification event (202: notifications queued). Error bodies carry `error` as a
@@ -34,7 +33,7 @@ def dispatch_event():
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "validation_error", "Idempotency-Key is too long.", {"Idempotency-Key": ["At most 255 characters."]})
-    payload = _json_body()
+    payload = body_json()
     if g.api_caller.anonymous and isinstance(payload, dict) and payload.get("event_type") == CUSTOM_EVENT:
         # A custom event carries its own text: only a verified core token or an API key may send one.
         raise ApiError(401, "not_authenticated", "Custom events need an API key or a verified core token "

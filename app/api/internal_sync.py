@@ -6,22 +6,15 @@ BackgroundTask, committed, and only then handed to the `sync` queue; the answer 
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
 from app import sync
 from app.api.auth import require_internal_secret
 from app.api.blueprints import internal_v1
+from app.api.json_body import body_json
 from app.errors import ApiError
 from app.models import BackgroundTask
 from app.models.enums import TaskStatus
-
-
-def _json_body():
-    payload = request.get_json(force=True, silent=True)
-    if payload is None:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON (Content-Type: application/json).",
-                       {"body": ["Malformed JSON."]})
-    return payload
 
 
 def _accepted(task_id: str, key: str, values: list[str], many: bool, noun: str) -> dict:
@@ -41,7 +34,7 @@ def _accepted(task_id: str, key: str, values: list[str], many: bool, noun: str) 
 @internal_v1.post("/customers/sync/")
 @require_internal_secret
 def sync_customers():
-    items, many = sync.parse_customers(_json_body())
+    items, many = sync.parse_customers(body_json())
     task_id = sync.queue_sync(sync.CUSTOMERS_KIND, items)
     return jsonify(_accepted(task_id, "customer_id", [i.customer_id for i in items], many, "customer")), 202
 
@@ -49,7 +42,7 @@ def sync_customers():
 @internal_v1.post("/vehicles/sync/")
 @require_internal_secret
 def sync_vehicles():
-    items, many = sync.parse_vehicles(_json_body())
+    items, many = sync.parse_vehicles(body_json())
     task_id = sync.queue_sync(sync.VEHICLES_KIND, items)
     return jsonify(_accepted(task_id, "plate", [i.plate for i in items], many, "vehicle")), 202
 

@@ -1,7 +1,7 @@
 """Rate limits per caller: RATE_LIMIT_DISPATCH for dispatch (RATE_LIMIT_COMPAT_DISPATCH for anonymous
 compat browsers), RATE_LIMIT_DEFAULT shared by every other /api/v1 endpoint. Checked after
 authentication, so they count per API key (per JWT subject; per client address for anonymous compat
-callers, behind TRUSTED_PROXIES proxies). 429 carries Retry-After.
+callers, behind TRUSTED_PROXY_COUNT proxies). 429 carries Retry-After.
 
 Dispatch, the hot path, is counted by app/api/batched_limit.py (local counts pushed to the storage in
 batches); every other endpoint by Flask-Limiter. Both use the same storage and the same keys."""
@@ -104,6 +104,8 @@ def init_limiter(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many_handler(err: RateLimitExceeded):
+        if err.response is not None:  # a page of its own (the console's sign-in)
+            return err.response
         return _too_many(err.description, _retry_after(err))
 
 

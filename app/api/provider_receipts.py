@@ -14,6 +14,7 @@ from flask import current_app, jsonify, request
 
 from app import delivery
 from app.api.blueprints import internal_v1
+from app.api.json_body import body_json
 from app.errors import ApiError
 
 
@@ -30,7 +31,7 @@ def _check_secret() -> None:
 @internal_v1.post("/providers/evolution/webhook/<event_suffix>")
 def evolution_webhook(event_suffix: str | None = None):
     _check_secret()
-    payload = request.get_json(force=True, silent=True)
+    payload = body_json()
     if not isinstance(payload, dict):
         raise ApiError(400, "malformed_json", "The body must be a JSON object.", {"body": ["Expected a JSON object."]})
     if event_suffix and not payload.get("event"):

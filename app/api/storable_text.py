@@ -1,4 +1,4 @@
-"""Refuse text PostgreSQL cannot store, before any view runs.
+"""Refuse text PostgreSQL cannot store, before any view runs (the JSON API and every page).
 
 JSON lets a client send "\\u0000" and unpaired surrogates ("\\ud800"); PostgreSQL refuses both in
 text columns (and SQLite stores what PostgreSQL would refuse), so they would surface as a 500
@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import request
+from flask import abort, request
 
+from app.api.json_body import parsed_body
 from app.errors import ApiError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -35,10 +36,22 @@ def reject_unstorable_text() -> None:
             fields[_printable(name)] = [MESSAGE]
     if (request.method in ("POST", "PUT", "PATCH") and request.mimetype not in _FORM_TYPES
             and _MAYBE_UNSTORABLE_BYTES.search(request.get_data(cache=True))):
-        # Parsed once and cached: the view's own get_json() gets the same object.
-        _collect(request.get_json(force=True, silent=True), "", fields)
+        # Parsed once and cached: the view's own body_json() gets the same object.
+        _collect(parsed_body()[0], "", fields)
     if fields:
         raise ApiError(400, "invalid_text", MESSAGE, fields)
+
+
+def reject_unstorable_page_input() -> None:
+    """before_request hook of every page outside the JSON API (the console's forms, filters and
+    searches): a query, form or URL value with such text is a 400, never a 500."""
+    if request.path.startswith("/api/"):
+        return  # the API's own hook answers in its JSON shape
+    values = [*(request.view_args or {}).values(), *(text for pair in request.args.items(multi=True) for text in pair)]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORM_TYPES:
+        values += [text for pair in request.form.items(multi=True) for text in pair]
+    if any(isinstance(value, str) and _UNSTORABLE.search(value) for value in values):
+        abort(400, description="El texto enviado contiene caracteres no permitidos (NUL o sustitutos sueltos).")
 
 
 def _collect(value: Any, path: str, fields: dict[str, list[str]]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app import integrations
 from app.api.auth import require_api_key
 from app.api.blueprints import api_v1
+from app.api.common import json_object
 from app.errors import ApiError
 from app.extensions import db
 from app.models import WebhookEndpoint, WebhookMessage
@@ -18,13 +19,6 @@ from app.models.base import isoformat_z
 from app.models.webhooks import WebhookMessageStatus
 
 FIELDS = ("url", "event_types", "description", "active")
-
-
-def _json_object() -> dict:
-    payload = request.get_json(force=True, silent=True)
-    if not isinstance(payload, dict):
-        raise ApiError(400, "malformed_json", "The body must be a JSON object.", {"body": ["Expected a JSON object."]})
-    return payload
 
 
 def _endpoint(endpoint_id: str) -> WebhookEndpoint:
@@ -62,7 +56,7 @@ def list_webhooks():
 @api_v1.post("/webhooks/")
 @require_api_key("manage", core_jwt=False)
 def create_webhook():
-    payload = _json_object()
+    payload = json_object()
     _check_fields(payload)
     try:
         endpoint, secret = integrations.create_endpoint(payload.get("url"), payload.get("event_types"),
@@ -83,7 +77,7 @@ def get_webhook(endpoint_id: str):
 @require_api_key("manage", core_jwt=False)
 def update_webhook(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
-    payload = _json_object()
+    payload = json_object()
     _check_fields(payload)
     try:
         integrations.update_endpoint(endpoint, payload)
@@ -160,7 +154,7 @@ def resend_webhook_message(endpoint_id: str, message_id: str):
 @require_api_key("manage", core_jwt=False)
 def retry_failed_webhook_messages(endpoint_id: str):
     endpoint = _endpoint(endpoint_id)
-    since = _parse_since(_json_object().get("since"))
+    since = _parse_since(json_object().get("since"))
     count = integrations.retry_failed_webhooks(endpoint, since)
     return jsonify({"status": "queued", "count": count}), 202
 

@@ -6,9 +6,11 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from app.api.storable_text import reject_unstorable_page_input
 from app.console import views
 from app.console.auth import auth_bp, init_login
 from app.console.cookies import init_cookies
+from app.console.headers import csp_nonce, init_headers
 from app.console.i18n import init_i18n
 from app.console.layout import init_layout
 from app.console.rq_mount import init_rq_dashboard
@@ -23,8 +25,10 @@ CSRF_EXEMPT_BLUEPRINTS = ("api_v1", "internal_v1", "public", "health")
 
 def init_console(app: Flask) -> Admin:
     """Bind login and CSRF, mount the console and register every page in menu order."""
+    app.before_request(reject_unstorable_page_input)
     init_i18n(app)
     init_cookies(app)
+    init_headers(app)
     init_layout(app)
     init_login(app)
     csrf.init_app(app)
@@ -42,6 +46,7 @@ def init_console(app: Flask) -> Admin:
         url="/admin",
         index_view=views.dashboard.make_index_view(),
         theme=Bootstrap4Theme(swatch="default"),
+        csp_nonce_generator=csp_nonce,
     )
     for page in views.PAGES:
         page.register(admin)

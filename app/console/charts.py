@@ -1,7 +1,8 @@
 """Plotly figures for the analytics page, built from app.analytics results.
 
-Each returns an HTML fragment (a div and its script); plotly.js itself is loaded once from our
-static route (app/console/vendor.py), so the page works offline.
+Each returns an HTML fragment: a div carrying the figure as JSON in `data-plotly-figure`, which
+static/console/charts.js draws (no inline script, so the console's Content-Security-Policy holds).
+plotly.js itself is loaded once from our static route (app/console/vendor.py): the page works offline.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from app import analytics
 from app.channels import CHANNELS
@@ -26,8 +28,8 @@ _LAYOUT = {"margin": {"l": 50, "r": 20, "t": 30, "b": 50}, "height": 340, "legen
 
 def _html(fig: go.Figure, div_id: str) -> str:
     fig.update_layout(**_LAYOUT)
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+    return str(Markup('<div id="{}" class="plotly-graph-div" data-plotly-figure="{}"></div>')
+               .format(div_id, fig.to_json()))
 
 
 def daily_volume(first: date, last: date) -> str:

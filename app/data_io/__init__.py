@@ -2,10 +2,12 @@
 
 reading.py parses a file (UTF-8 with or without BOM, ';' or ',' separated); schemas.py turns each
 row into a validated item or errors by line and column; importing.py validates a whole file and
-upserts it by natural key with the sync rules of app/sync/upserts.py; exporting.py streams CSV;
-uploads.py keeps an uploaded file between its preview and its confirmation.
+upserts it by natural key with the sync rules of app/sync/upserts.py; exporting.py streams CSV
+through cells.py, the one writer of every export (formula cells neutralised); uploads.py keeps an
+uploaded file between its preview and its confirmation.
 """
 
+from app.data_io.cells import CsvLines
 from app.data_io.exporting import EXPORTS, NotificationFilter, export_rows
 from app.data_io.importing import ENTITIES, ImportReport, import_table, validate_table
 from app.data_io.reading import CsvFormatError, CsvTable, read_csv
@@ -15,6 +17,6 @@ from app.data_io.uploads import load as load_upload
 from app.data_io.uploads import save as save_upload
 
 __all__ = [
-    "ENTITIES", "EXPORTS", "SCHEMAS", "CsvFormatError", "CsvTable", "discard_upload", "export_rows", "import_table",
+    "ENTITIES", "EXPORTS", "SCHEMAS", "CsvFormatError", "CsvLines", "CsvTable", "discard_upload", "export_rows", "import_table",
     "ImportReport", "load_upload", "NotificationFilter", "read_csv", "save_upload", "validate_table",
 ]

@@ -7,8 +7,6 @@ imports back unchanged). Notifications can be filtered by creation date, status 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -16,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from app.data_io.cells import CsvLines
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Notification, ServiceType, Vehicle
 
@@ -83,23 +82,13 @@ def _cell(value: Any) -> Any:
 
 def export_rows(entity: str, *, delimiter: str = ",", bom: bool = False,
                 filters: NotificationFilter | None = None) -> Iterator[str]:
-    """The CSV text of `entity`, header first, one chunk per PARTITION rows."""
+    """The CSV text of `entity`, header first, one chunk per PARTITION rows (cells made safe: cells.py)."""
     stmt = EXPORTS[entity](filters)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([c.key for c in stmt.selected_columns])
-    yield ("\ufeff" if bom else "") + _drain(buffer)
+    lines = CsvLines(delimiter)
+    yield ("\ufeff" if bom else "") + lines.row(c.key for c in stmt.selected_columns)
     result = db.session.execute(stmt.execution_options(yield_per=PARTITION))
     try:
         for partition in result.partitions():
-            writer.writerows([_cell(v) for v in row] for row in partition)
-            yield _drain(buffer)
+            yield lines.rows([_cell(v) for v in row] for row in partition)
     finally:
         result.close()
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text

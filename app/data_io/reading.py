@@ -6,6 +6,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from app.data_io.cells import restore
+
 DELIMITERS = (";", ",")
 EXTRA_CELLS = "__extra__"
 
@@ -79,7 +81,8 @@ def _check_header(header: list[str]) -> None:
 
 
 def _row(header: list[str], values: list[str]) -> dict[str, str]:
-    row = {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)}
+    # restore(): a cell our exports guarded against formula injection (cells.py) reads back as it was.
+    row = {name: (restore(values[i]) if i < len(values) else "") for i, name in enumerate(header)}
     if any(value.strip() for value in values[len(header):]):
         row[EXTRA_CELLS] = "1"  # more cells than columns: the validator reports the line
     return row

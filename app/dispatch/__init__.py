@@ -7,7 +7,7 @@ rows in one commit before answering 202; delivery is woken after that commit.
 - fallback_row:           the next channel's message for a failed one, planned like the first
 
 Tuning behind accept_event: API dispatches are stored by this process's group-commit writer
-(writer.py), on PostgreSQL with psycopg statements (pg_direct.py); customers are read without the
+(writer.py), on PostgreSQL with psycopg statements (app/pg_direct.py); customers are read without the
 ORM (recipients.py).
 """
 
@@ -15,9 +15,9 @@ from app.dispatch.accept import accept_event, store_events
 from app.dispatch.plan import fallback_row
 from app.dispatch.request import DispatchRequest, parse_dispatch
 from app.dispatch.waiting import expire_waiting_events, plan_late_customers, plan_waiting_events
-from app.dispatch.writer import stop_dispatch_writer
+from app.dispatch.writer import group_commit_enabled, stop_dispatch_writer
 
 __all__ = [
-    "accept_event", "DispatchRequest", "expire_waiting_events", "fallback_row", "parse_dispatch",
+    "accept_event", "DispatchRequest", "expire_waiting_events", "fallback_row", "group_commit_enabled", "parse_dispatch",
     "plan_late_customers", "plan_waiting_events", "stop_dispatch_writer", "store_events",
 ]

@@ -16,10 +16,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app import integrations
+from app import access, integrations, pg_direct
 from app.catalog import Snapshot, get_snapshot
 from app.channels import DEFAULT_ORDER
-from app.dispatch import pg_direct, plan
+from app.dispatch import plan
 from app.dispatch.recipients import load_customers
 from app.dispatch.request import DispatchRequest, parse_dispatch
 from app.dispatch.resolve import ResolvedEvent, resolve
@@ -89,7 +89,9 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
     return rendered
 
 
-def _stored_response(event: DispatchEvent, body_hash: str) -> tuple[int, dict]:
+def _stored_response(event: DispatchEvent, body_hash: str, key_from_memory: bool) -> tuple[int, dict]:
+    if key_from_memory:  # the API request's key may be revoked since: no stored answer for it either
+        access.refuse_revoked([event.api_key_id])
     if event.request_hash != body_hash:
         raise ApiError(422, "idempotency_key_reused",
                        "This Idempotency-Key was used with a different request body.",
@@ -130,7 +132,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
     if idempotency_key:
         existing = _find_idempotent(api_key_id, idempotency_key)
         if existing is not None:
-            return _stored_response(existing, body_hash)
+            return _stored_response(existing, body_hash, group_commit)
     prepared = prepare_event(payload, api_key_id, idempotency_key, body_hash)
     writer = (dispatch_writer(store_batch, after_commit=announce_stored,
                               on_thread_exit=pg_direct.release_writer_connection) if group_commit else None)
@@ -150,7 +152,7 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
         existing = _find_idempotent(api_key_id, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
-        return _stored_response(existing, body_hash)
+        return _stored_response(existing, body_hash, group_commit)
     except WriterUnavailable:
         raise ApiError(503, "busy", "The event could not be stored in time; retry with the same "
                                     "Idempotency-Key.") from None
@@ -189,15 +191,16 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
     then calls announce_stored.
 
     This is the hot path: no ORM entities, and on PostgreSQL the statements go through psycopg
-    (app/dispatch/pg_direct.py): on the session's connection, or on `connection`, a dispatch writer's
+    (app/pg_direct.py): on the session's connection, or on `connection`, a dispatch writer's
     autocommit connection (one SELECT, one INSERT statement). Raises (nothing committed) when
     storing fails; the caller rolls back.
     """
     planned = plan_events(batch, connection)
-    if connection is not None:
-        pg_direct.insert_committed(connection, planned.inserts)
-    else:
-        pg_direct.insert_and_commit(planned.inserts)
+    with access.revoked_keys_refused():
+        if connection is not None:
+            pg_direct.insert_committed(connection, planned.inserts)
+        else:
+            pg_direct.insert_and_commit(planned.inserts)
     return planned.stored
 
 
@@ -246,6 +249,11 @@ def plan_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection |
 def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
     """store_events for the dispatch writer: on PostgreSQL on the writer thread's own connection.
 
+    The request threads may have taken the batch's API keys from memory (app/api/auth.py): a key
+    revoked since fails the batch with 401 before anything is written (on PostgreSQL the INSERT's
+    trigger checks, elsewhere one SELECT first: app/access/api_keys.py), and the writer then stores
+    the batch one event at a time, so only that key's events are refused.
+
     That connection is kept between batches, so the server may drop it (a restart, an idle
     timeout, `pg_terminate_backend`). A batch whose connection is lost is stored once more on a
     new one; when the loss came after its INSERT was sent, the events are looked up first, since
@@ -253,6 +261,7 @@ def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
     statement). A second loss raises (the requests answer 503).
     """
     if not pg_direct.active():
+        access.refuse_revoked(prepared.api_key_id for prepared in batch)
         return store_events(batch)
     planned: PlannedBatch | None = None
     for attempt in (1, 2):
@@ -262,7 +271,8 @@ def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
                 planned = plan_events(batch, connection)
             elif pg_direct.count_existing(connection, DispatchEvent.__table__, planned.event_ids):
                 return planned.stored  # the lost INSERT had committed
-            pg_direct.insert_committed(connection, planned.inserts)
+            with access.revoked_keys_refused():
+                pg_direct.insert_committed(connection, planned.inserts)
             return planned.stored
         except DBAPIError:
             if attempt == 2 or not pg_direct.writer_connection_lost():

@@ -16,8 +16,8 @@ from flask import current_app
 from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from app import pg_direct
 from app.catalog import WorkshopInfo
-from app.dispatch import pg_direct
 from app.extensions import db
 from app.models import ChannelPreference, Customer, PushSubscription, Vehicle
 from app.orchestration.contacts import is_valid_email, normalise_phone

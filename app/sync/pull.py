@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,11 +26,11 @@ from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from app import integrations
-from app.config import normalise_database_url
 from app.extensions import db
 from app.models import SyncRun, SyncSource
 from app.models.base import utcnow
 from app.queue import RUN_SYNC_SOURCE, enqueue
+from app.sync import pull_guard
 from app.sync.payloads import CustomerSync, SyncItem, VehicleSync
 from app.sync.pull_query import (
     ENTITIES,
@@ -46,8 +48,8 @@ RUN_BUDGET_SECONDS = 240.0
 LOCK_SECONDS = 600
 MAX_REJECTS_KEPT = 20
 CONNECT_TIMEOUT = 10
-_CONNECT_ARGS = {"postgresql": {"connect_timeout": CONNECT_TIMEOUT}, "mysql": {"connect_timeout": CONNECT_TIMEOUT},
-                 "mariadb": {"connect_timeout": CONNECT_TIMEOUT}, "mssql": {"timeout": CONNECT_TIMEOUT}}
+_TIMEOUT_ARG = {"postgresql": "connect_timeout", "mysql": "connect_timeout", "mariadb": "connect_timeout",
+                "mssql": "timeout"}
 MODELS = {"customers": CustomerSync, "vehicles": VehicleSync}
 APPLY = {"customers": apply_customers, "vehicles": apply_vehicles}
 INTEGER_FIELDS = {"year", "current_kilometers", "next_service_kilometers"}
@@ -55,6 +57,10 @@ INTEGER_FIELDS = {"year", "current_kilometers", "next_service_kilometers"}
 
 class SourceError(Exception):
     """The source cannot be read; the message is safe to show (no credentials)."""
+
+
+CONNECT_FAILED = ("Could not connect to the source database: check the host, port, user, password and "
+                  "database name, and that the server accepts connections from Avisos.")
 
 
 def mappings(source: SyncSource) -> list[Mapping]:
@@ -65,10 +71,32 @@ def mappings(source: SyncSource) -> list[Mapping]:
 
 
 def open_engine(url: str) -> Engine:
-    """An engine without a pool (one run, one connection) and with a connect timeout."""
-    url = normalise_database_url(url)
-    backend = make_url(url).get_backend_name()
-    return create_engine(url, poolclass=NullPool, connect_args=_CONNECT_ARGS.get(backend, {}))
+    """An engine without a pool (one run, one connection) and with a connect timeout, for a URL
+    that passed the source rules (pull_sync_guard; SourceRefused otherwise)."""
+    checked = pull_guard.checked_connection(url)
+    timeout = _TIMEOUT_ARG.get(checked.url.get_backend_name())
+    connect_args = {**({timeout: CONNECT_TIMEOUT} if timeout else {}), **checked.connect_args}
+    return create_engine(checked.url, poolclass=NullPool, connect_args=connect_args)
+
+
+@contextmanager
+def connected(engine: Engine, url: str) -> Iterator[Connection]:
+    """A connection to the source. Why a connection failed is logged for the operator, never shown:
+    the admin sees CONNECT_FAILED, after CONNECT_TIMEOUT seconds, whether the port was closed,
+    answered something else or the password was wrong (no port scanning through this form, by
+    message or by time)."""
+    started = time.monotonic()
+    try:
+        conn = engine.connect()
+    except Exception as err:  # noqa: BLE001 - every driver and socket error gets the one message
+        log.warning("pull-sync: connecting to %s failed: %s", pull_guard.summary(url), safe_message(err, url))
+        time.sleep(max(0.0, CONNECT_TIMEOUT - (time.monotonic() - started)))
+        raise SourceError(CONNECT_FAILED) from None
+    try:
+        pull_guard.refuse_own_database(conn)
+        yield conn
+    finally:
+        conn.close()
 
 
 def safe_message(err: BaseException, url: str | None) -> str:
@@ -98,11 +126,15 @@ def check_connection(url: str, maps: list[Mapping]) -> ConnectionCheck:
     problems = [p for m in maps for p in m.problems()]
     try:
         engine = open_engine(url)
+    except pull_guard.SourceRefused as err:
+        return ConnectionCheck(False, [str(err)])
     except (SQLAlchemyError, ValueError, ImportError) as err:
         return ConnectionCheck(False, [safe_message(err, None)])
     try:
-        with engine.connect() as conn:
+        with connected(engine, url) as conn:
             problems += [p for m in maps for p in _missing_columns(conn, m)]
+    except (SourceError, pull_guard.SourceRefused) as err:
+        return ConnectionCheck(False, [str(err)])
     except SQLAlchemyError as err:
         return ConnectionCheck(False, [safe_message(err, url)])
     finally:
@@ -213,7 +245,7 @@ def _run_entities(source: SyncSource, run: SyncRun, url: str, deadline: float) -
         raise SourceError(" ".join(problems))
     engine = open_engine(url)
     try:
-        with engine.connect() as conn:
+        with connected(engine, url) as conn:
             if conn.dialect.name == "postgresql":
                 # Read-only even if the account is not: pull-sync never writes to a client's database.
                 conn = conn.execution_options(postgresql_readonly=True)

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from app.extensions import db
 from app.models import SyncSource
 from app.models.sync_sources import DEFAULT_CUSTOMER_COLUMNS, DEFAULT_VEHICLE_COLUMNS
+from app.sync import pull_guard
 from app.sync.pull_query import Mapping
 
 DEFAULTS = {"customers": DEFAULT_CUSTOMER_COLUMNS, "vehicles": DEFAULT_VEHICLE_COLUMNS}
@@ -95,9 +94,9 @@ def _check_url(source: SyncSource | None, url: str, errors: dict) -> None:
             errors["url"] = ["Enter the connection URL."]
         return
     try:
-        make_url(url)
-    except ArgumentError:
-        errors["url"] = ["Not a SQLAlchemy URL (e.g. postgresql://user:password@host:5432/database)."]
+        pull_guard.checked_connection(url)
+    except pull_guard.SourceRefused as err:
+        errors["url"] = [str(err)]
 
 
 def _check_name(source: SyncSource | None, name: str, errors: dict) -> None:

@@ -8,8 +8,28 @@ def test_readyz_reports_database_and_jobs(client):
     assert res.status_code == 200 and body["checks"]["database"] == "ok"
 
 
-def test_database_health_has_the_reference_shape_and_no_password(client, app):
+def test_database_health_without_a_key_answers_only_the_status(client):
     res = client.get("/api/v1/health/database/")
+    assert res.status_code == 200 and res.get_json() == {"status": "healthy"}
+
+
+def test_database_health_with_a_key_lacking_the_read_scope_is_403(client, app):
+    from app.api.auth import generate_api_key
+    from app.extensions import db
+
+    _, raw = generate_api_key("dispatcher", scopes="dispatch")
+    db.session.commit()
+    res = client.get("/api/v1/health/database/", headers={"X-API-Key": raw})
+    assert res.status_code == 403 and "database" not in res.get_json()
+
+
+def test_database_health_with_a_wrong_key_is_401(client):
+    res = client.get("/api/v1/health/database/", headers={"X-API-Key": "avk_not-a-key"})
+    assert res.status_code == 401
+
+
+def test_database_health_with_a_read_key_has_the_reference_shape_and_no_password(client, api_headers):
+    res = client.get("/api/v1/health/database/", headers=api_headers)
     body = res.get_json()
     assert res.status_code == 200 and body["status"] == "healthy"
     assert {"engine", "name", "host", "port", "user", "version", "is_supabase"} <= set(body["database"])

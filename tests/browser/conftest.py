@@ -5,6 +5,8 @@ Fixtures:
 - page: a fresh Chromium page (1366x900, a laptop) per test.
 - sign_in(page, role="admin") -> User: creates a user with that role and signs in through /login.
 - screenshot(page, name): saves tests/artifacts/screenshots/<name>.png (git-ignored).
+Every page fails its test when the browser reports a Content-Security-Policy violation (the
+console's policy must never break a page: docs/SECURITY.md).
 
 Locally the tests skip when Chromium or Playwright is missing; under CI=true they fail.
 """
@@ -69,13 +71,24 @@ def browser():
         instance.close()
 
 
+def csp_violations(tab) -> list[str]:
+    """Collects what the browser console says about Content-Security-Policy violations on `tab`
+    (its frames included); the list is the tab's `csp_violations` attribute."""
+    found: list[str] = []
+    tab.on("console", lambda message: found.append(message.text) if "Content Security Policy" in message.text else None)
+    tab.csp_violations = found
+    return found
+
+
 @pytest.fixture
 def page(browser, live_url):
     context = browser.new_context(viewport=LAPTOP, base_url=live_url, locale="es-EC")
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    violations = csp_violations(tab)
     yield tab
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture
@@ -84,8 +97,10 @@ def tablet_page(browser, live_url):
     context = browser.new_context(viewport=TABLET, base_url=live_url, has_touch=True, is_mobile=True)
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    violations = csp_violations(tab)
     yield tab
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture

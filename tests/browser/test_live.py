@@ -29,7 +29,7 @@ def second_page(browser, live_url):
 def _open_dashboard(page) -> None:
     page.goto("/admin/integrations/")
     page.evaluate("window.__notReloaded = true")
-    page.wait_for_function("window.AvisosLive && window.AvisosLive.connected")
+    page.wait_for_function("() => window.AvisosLive && window.AvisosLive.connected")
 
 
 def test_two_sessions_see_activity_and_a_failure_toast_live(live_redis, page, second_page, sign_in, webhook_receiver):
@@ -60,7 +60,7 @@ def test_page_without_live_regions_offers_a_reload_badge(live_redis, page, sign_
     sign_in(page, "viewer")
     page.goto("/admin/analytics/")
     page.evaluate("document.querySelectorAll('[data-live-refresh]').forEach(e => e.removeAttribute('data-live-refresh'))")
-    page.wait_for_function("window.AvisosLive && window.AvisosLive.connected")
+    page.wait_for_function("() => window.AvisosLive && window.AvisosLive.connected")
 
     integrations.publish([QUEUED])
 
@@ -71,7 +71,7 @@ def test_without_redis_pages_work_and_do_not_live_update(app, page, sign_in):
     sign_in(page, "viewer")
     page.goto("/admin/integrations/")
 
-    page.wait_for_function("document.documentElement.dataset.live === 'off'")
+    page.wait_for_function("() => document.documentElement.dataset.live === 'off'")
     assert page.locator("[data-testid=summary-webhooks]").is_visible()
 
 
@@ -90,7 +90,7 @@ def test_two_sessions_see_a_dispatch_appear_in_the_log_without_reloading(live_re
     for tab in (page, second_page):
         tab.goto("/admin/notifications/")
         tab.evaluate("window.__notReloaded = true")
-        tab.wait_for_function("window.AvisosLive && window.AvisosLive.connected")
+        tab.wait_for_function("() => window.AvisosLive && window.AvisosLive.connected")
 
     response = app.test_client().post("/api/v1/notifications/events/dispatch/", json=f.dispatch_payload(),
                                       headers=api_headers)

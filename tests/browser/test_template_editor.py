@@ -17,7 +17,7 @@ def test_typing_in_the_body_updates_the_preview(page, sign_in, screenshot, app):
     template = setup.templates["mantenimiento-preventivo:phase-repair:whatsapp"]
     open_editor(page, sign_in, template)
     page.fill("#body", "Hola {{Nombre}}, su {{Placa}} está listo. <b>ok</b>")
-    page.wait_for_function("document.getElementById('b-preview-body').textContent.includes('ABC123 está listo')")
+    page.wait_for_function("() => document.getElementById('b-preview-body').textContent.includes('ABC123 está listo')")
     body = page.locator("#b-preview-body")
     assert "Hola Carlos Mendoza, su ABC123 está listo. <b>ok</b>" in body.inner_text()
     assert body.locator("b").count() == 0  # markup typed by staff is shown, never interpreted
@@ -38,7 +38,7 @@ def test_variable_button_inserts_into_the_body(page, sign_in, app):
     open_editor(page, sign_in, setup.templates["mantenimiento-preventivo:phase-repair:email"])
     page.fill("#body", "Taller: ")
     page.click('.b-insert-var[data-var="{{Taller}}"]')
-    page.wait_for_function("document.getElementById('b-preview-body').textContent.includes('Ambacar Service')")
+    page.wait_for_function("() => document.getElementById('b-preview-body').textContent.includes('Ambacar Service')")
     assert page.input_value("#body") == "Taller: {{Taller}}"
 
 

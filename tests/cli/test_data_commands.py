@@ -63,3 +63,13 @@ def test_export_writes_a_file(app, tmp_path):
 def test_export_notifications_accepts_filters(app):
     result = run(app, "export", "notifications", "--since", "2026-01-01", "--status", "failed", "--channel", "email")
     assert result.exit_code == 0 and result.stdout.startswith("created_at,id,correlation_id")
+
+
+def test_export_writes_formula_cells_with_a_leading_apostrophe(app):
+    from tests import factories
+
+    factories.customer("C-1", first_name="=HYPERLINK(\"http://evil.test\")", last_name="@SUM(A1)")
+    db.session.commit()
+    result = run(app, "export", "customers")
+    assert result.exit_code == 0
+    assert "\"'=HYPERLINK(\"\"http://evil.test\"\")\",'@SUM(A1)," in result.stdout

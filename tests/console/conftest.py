@@ -75,3 +75,31 @@ def _fresh_chart_cache():
     charts._cache.clear()
     yield
     charts._cache.clear()
+
+
+class StoppedClock:
+    """A UTC clock that stands still until a test moves it."""
+
+    def __init__(self) -> None:
+        from app.models.base import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def sign_in_clock(monkeypatch) -> StoppedClock:
+    """The sign-in code's clock, stopped: a wait between attempts ends only when the test says so
+    (on a busy machine a real 1 s wait could end between two requests)."""
+    from app.console import auth
+
+    clock = StoppedClock()
+    monkeypatch.setattr(auth, "utcnow", clock)
+    return clock

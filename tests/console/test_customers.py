@@ -144,3 +144,7 @@ def test_customer_form_errors_are_shown(signed_in, carlos, field, value, message
 def test_unknown_customer_detail_redirects_to_the_list(signed_in, app):
     response = signed_in("viewer").get(f"/admin/customer/details/?id={uuid.uuid4()}")
     assert response.status_code == 302
+
+
+def test_the_new_customer_form_opens(signed_in):
+    assert signed_in("operator").get("/admin/customer/new/").status_code == 200

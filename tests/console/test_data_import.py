@@ -107,3 +107,13 @@ def test_exports_download_csv(signed_in):
 def test_notification_export_takes_filters(signed_in):
     response = signed_in("operator").get("/admin/data/export/notifications?since=2026-01-01&status=failed&channel=email")
     assert response.status_code == 200 and response.get_data(as_text=True).startswith("created_at,")
+
+
+def test_exports_write_formula_cells_with_a_leading_apostrophe(signed_in):
+    from tests import factories
+
+    client = signed_in("operator")
+    factories.customer("C-1", first_name="-2+3+cmd|' /C calc'!A0", last_name="\tTab")
+    db.session.commit()
+    body = client.get("/admin/data/export/customers").get_data(as_text=True)
+    assert "C-1,'-2+3+cmd|' /C calc'!A0,'\tTab," in body

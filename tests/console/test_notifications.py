@@ -191,10 +191,24 @@ def test_csv_export_follows_the_filters(signed_in):
 
 def test_csv_export_neutralises_spreadsheet_formulas(signed_in):
     client = signed_in("viewer")
-    notification("email", "sent", recipient="=HYPERLINK(\"http://evil\")")
+    notification("email", "sent", recipient="=HYPERLINK(\"http://evil\")", subject="@SUM(A1)",
+                 error_reason="\r-2+3")
     db.session.commit()
     body = client.get(LIST + "export/csv/").get_data(as_text=True)
-    assert "'=HYPERLINK" in body
+    assert "\"'=HYPERLINK" in body and ",'@SUM(A1)," in body and "\"'\r-2+3\"" in body
+
+
+def test_csv_export_is_written_by_the_shared_writer(signed_in, monkeypatch):
+    from app.data_io import cells
+
+    seen = []
+    original = cells.neutralise
+    monkeypatch.setattr(cells, "neutralise", lambda value: seen.append(value) or original(value))
+    client = signed_in("viewer")
+    notification("email", "sent", recipient="ana@example.com")
+    db.session.commit()
+    client.get(LIST + "export/csv/").get_data(as_text=True)
+    assert "ana@example.com" in seen
 
 
 def test_log_cannot_create_edit_or_delete_rows(signed_in):

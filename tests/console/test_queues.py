@@ -71,3 +71,10 @@ def test_admin_queues_page_embeds_the_dashboard_and_shows_depths(rq_console):
     html = rq_console("admin").get("/admin/queues/").get_data(as_text=True)
     assert 'src="/admin/rq/"' in html
     assert "notifications" in html and "maintenance" in html
+
+
+def test_rq_dashboard_pages_get_their_relaxed_policy_and_stay_unframeable_elsewhere(rq_console):
+    response = rq_console("admin").get("/admin/rq/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "'unsafe-eval'" in policy and "frame-ancestors 'self'" in policy  # underscore templates compile with eval
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"

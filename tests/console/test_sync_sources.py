@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, SyncRun, SyncSource
-from tests.sync.test_pull import T1, SourceDb
+from tests.sync.test_pull import T1, SourceDb, sources_allowed  # noqa: F401 (autouse)
 
 PASSWORD_IN_URL = "clave-muy-secreta"
 
@@ -44,7 +44,10 @@ def test_the_new_source_form_proposes_the_reference_columns(signed_in):
     assert "customer_id = user_id" in html and "updated_at = updated_at" in html
 
 
-def test_a_source_is_created_and_its_url_is_never_shown_again(signed_in):
+def test_a_source_is_created_and_its_url_is_never_shown_again(signed_in, monkeypatch):
+    from app import net_guard
+
+    monkeypatch.setattr(net_guard, "resolve", lambda host, port: ("200.107.10.5",))  # a public address
     client = signed_in("admin")
     response = create(client, f"postgresql://lector:{PASSWORD_IN_URL}@db.cliente.ec:5432/taller")
     assert response.status_code == 302
@@ -120,3 +123,20 @@ def test_reset_clears_the_watermarks(signed_in, tmp_path):
     client.post(f"/admin/sync-sources/{source.id}/run")
     client.post(f"/admin/sync-sources/{source.id}/reset")
     assert only_source().watermarks == {}
+
+
+def test_a_source_pointing_at_the_metadata_service_is_refused_on_the_form(signed_in):
+    response = create(signed_in("admin"), "postgresql://u:p@169.254.169.254:5432/x")
+    assert response.status_code == 200 and "169.254.169.254" in response.get_data(as_text=True)
+    assert db.session.scalars(select(SyncSource)).all() == []
+
+
+def test_probar_conexion_shows_one_message_for_any_connection_failure(signed_in, app, monkeypatch):
+    from app.sync import pull as pull_sync
+
+    monkeypatch.setattr(pull_sync, "CONNECT_TIMEOUT", 1)
+    app.config["SYNC_ALLOWED_HOSTS"] = ["127.0.0.1"]
+    client = signed_in("admin")
+    assert create(client, "postgresql://u:p@127.0.0.1:1/x").status_code == 302
+    html = client.post(f"/admin/sync-sources/{only_source().id}/test", follow_redirects=True).get_data(as_text=True)
+    assert "Could not connect to the source database" in html and "refused" not in html.lower()

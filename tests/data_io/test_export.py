@@ -5,9 +5,11 @@ import io
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from app.data_io import NotificationFilter, export_rows, import_table, read_csv
 from app.extensions import db
-from app.models import DispatchEvent, Notification
+from app.models import Customer, DispatchEvent, Notification
 from tests import factories
 
 
@@ -30,7 +32,7 @@ def test_customers_export_in_their_import_format(app):
     db.session.commit()
     rows = rows_of("".join(export_rows("customers")))
     assert rows == [{"customer_id": "C-1", "first_name": "María", "last_name": "Núñez",
-                     "email": "maria@example.com", "phone": "+593991234567", "whatsapp": "", "sync_version": "0"}]
+                     "email": "maria@example.com", "phone": "'+593991234567", "whatsapp": "", "sync_version": "0"}]
 
 
 def test_an_exported_file_imports_back_unchanged(app):
@@ -71,3 +73,39 @@ def test_a_large_export_is_streamed_in_partitions(app):
     db.session.commit()
     chunks = list(export_rows("notifications"))
     assert len(chunks) == 1 + 3 and sum(c.count("\r\n") for c in chunks) == 2501
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.test\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_formula_cells_are_written_with_a_leading_apostrophe(app):
+    for number, text in enumerate(FORMULAS):
+        factories.customer(f"C-{number}", first_name=text, last_name="Ok", email="")
+    db.session.commit()
+    rows = rows_of("".join(export_rows("customers")))
+    assert [r["first_name"] for r in rows] == ["'" + text for text in FORMULAS]
+    assert {r["last_name"] for r in rows} == {"Ok"}
+
+
+def test_notification_exports_neutralise_formula_cells(app):
+    event = an_event()
+    row = notification(event, datetime(2026, 3, 1, 12, tzinfo=UTC))
+    row.error_reason, row.subject = "=1+2", "@evil"
+    db.session.commit()
+    exported = rows_of("".join(export_rows("notifications")))[0]
+    assert (exported["error_reason"], exported["subject"]) == ("'=1+2", "'@evil")
+
+
+def test_neutralised_cells_import_back_as_they_were(app):
+    texts = FORMULAS[:4] + ["'=already quoted", "'plain apostrophe", "-"]
+    for number, text in enumerate(texts):
+        factories.customer(f"C-{number}", first_name="Ana", last_name=text)
+    db.session.commit()
+    data = "".join(export_rows("customers", delimiter=";")).encode()
+    db.session.query(Customer).delete()
+    db.session.commit()
+    report = import_table("customers", read_csv(data))
+    assert report.written and not report.errors
+    stored = dict(db.session.execute(select(Customer.customer_id, Customer.last_name)).all())
+    assert [stored[f"C-{n}"] for n in range(len(texts))] == texts
+    assert {c.phone for c in db.session.scalars(select(Customer))} == {"+593991234567"}

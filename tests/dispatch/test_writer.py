@@ -268,7 +268,7 @@ def test_failing_after_commit_work_does_not_stop_the_writer(app):
 def test_a_writer_connection_the_server_dropped_is_replaced_without_failing_a_request(grouped, api_headers):
     from sqlalchemy import text
 
-    from app.dispatch import pg_direct
+    from app import pg_direct
 
     if not pg_direct.active():
         pytest.skip("the writer's own connection is PostgreSQL's path")
@@ -290,7 +290,7 @@ def test_requests_waiting_on_the_writer_hold_no_pooled_connection(app, make_app,
     connection while waiting on the writer, and a writer needing one of the pool's waited for them
     until the pool timed out."""
     from app.api.auth import forget_cached_keys
-    from app.dispatch import pg_direct
+    from app import pg_direct
 
     if not pg_direct.active():
         pytest.skip("pool limits apply to PostgreSQL's engine")

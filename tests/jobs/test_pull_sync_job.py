@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Customer, SyncRun, SyncSource
 from app.models.base import utcnow
 from jobs import pull_sync as jobs
-from tests.sync.test_pull import T1, SourceDb, make_source
+from tests.sync.test_pull import T1, SourceDb, make_source, sources_allowed  # noqa: F401 (autouse)
 
 
 def test_due_sources_run_and_are_scheduled_again(app, tmp_path):
@@ -44,7 +44,7 @@ def test_an_rq_worker_runs_a_requested_sync(app, make_app, redis_url, tmp_path):
     client = SourceDb(f"sqlite:///{tmp_path / 'client.db'}")
     client.user("U1", "Uno", T1)
     source_id = str(make_source(app, client).id)
-    rq_app = make_app(JOBS_MODE="rq", REDIS_URL=redis_url)
+    rq_app = make_app(JOBS_MODE="rq", REDIS_URL=redis_url, SYNC_SQLITE_FOLDER=str(tmp_path))
     with rq_app.app_context():
         assert sync.request_run(source_id, "manual")
         runner = rq_app.extensions["avisos_jobs"]

@@ -74,7 +74,9 @@ class ConnectionInfo(BaseModel):
 
 
 class DatabaseHealthOut(BaseModel):
+    """`status` for anyone; the details only for a caller with the read scope."""
+
     status: str
-    database: DatabaseInfo
-    connection: ConnectionInfo
+    database: DatabaseInfo | None = None
+    connection: ConnectionInfo | None = None
     error: str | None = None

@@ -7,24 +7,25 @@ from typing import ClassVar
 
 from flask import flash, make_response, redirect, request, url_for
 from flask_admin import Admin, BaseView, expose
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
-from app.api.auth import forget_cached_keys, generate_api_key
+from app.api.auth import generate_api_key
 from app.console.forms import ApiKeyForm
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.labels import ROLE_LABELS
 from app.console.security import RoleAccessMixin, RoleModelView, require_role
+from app.console.views.lookups import UUIDKeyMixin
 from app.extensions import db
 from app.models import ApiKey, User
 from app.models.base import parse_uuid, utcnow
 
 
-class UserView(RoleModelView):
+class UserView(UUIDKeyMixin, RoleModelView):
     """Console users: create with a password, change role, deactivate. Never shows the hash."""
 
     read_role = "admin"
@@ -61,6 +62,12 @@ class UserView(RoleModelView):
         if model.id == current_user.id and (model.role != "admin" or not model.is_active):
             raise ValidationError(_("No puede quitarse a sí mismo el rol de administrador ni desactivarse."))
 
+    def after_model_change(self, form, model: User, is_created: bool) -> None:
+        # A new password, role or active flag ended the user's sessions (User's session_version).
+        # An admin who changed their own password keeps this browser's session, under the new version.
+        if not is_created and model.id == current_user.id:
+            login_user(model)
+
 
 class ApiKeyView(RoleAccessMixin, BaseView):
     """API keys: create (the key is shown once, then only its prefix), revoke; expiry and last use."""
@@ -96,8 +103,7 @@ class ApiKeyView(RoleAccessMixin, BaseView):
             flash(_("La clave no existe o ya estaba revocada."), "error")
         else:
             row.revoked_at = utcnow()
-            db.session.commit()
-            forget_cached_keys()
+            db.session.commit()  # refused from the key's next request on, in every process
             flash(_("Clave %(prefix)s… revocada.", prefix=row.prefix), "success")
         return redirect(url_for(".index"))
 

@@ -91,8 +91,8 @@ class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
 
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)
-        if not hasattr(form, "customer_id") or form.customer_id.errors:
-            return valid
+        if request.method != "POST" or not hasattr(form, "customer_id") or form.customer_id.errors:
+            return valid  # (on GET the field's errors are still an immutable tuple)
         if not (form.customer_id.data or "").strip():
             form.customer_id.errors.append(_("El ID de cliente es obligatorio."))
             return False

@@ -19,6 +19,7 @@ import requests
 from flask import current_app
 from sqlalchemy import func, insert, or_, select, update
 
+from app import net_guard
 from app.extensions import db
 from app.integrations import live
 from app.integrations.events import envelope
@@ -102,25 +103,32 @@ def send_batch(message_ids: list[str]) -> dict[str, int]:
     return counts
 
 
-def _session() -> requests.Session:
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = requests.Session()
-    return session
+def _session() -> tuple[requests.Session, net_guard.PinnedAdapter]:
+    """This thread's session (kept-alive connections), connecting only to pinned addresses."""
+    kept = getattr(_local, "session", None)
+    if kept is None:
+        session, adapter = requests.Session(), net_guard.PinnedAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        kept = _local.session = (session, adapter)
+    return kept
 
 
 def post(url: str, body: bytes, msg_id: str, keys: list[str]) -> Outcome:
-    """POST a signed body; any 2xx within WEBHOOK_TIMEOUT_SECONDS is a success."""
-    problem = endpoints.url_problem(url)
-    if problem is not None:
-        return Outcome(False, None, "address_not_allowed", problem[:EXCERPT_CHARS], 0)
+    """POST a signed body to the address the URL check saw; any 2xx within
+    WEBHOOK_TIMEOUT_SECONDS is a success."""
+    checked = endpoints.target(url)
+    if checked.problem is not None:
+        return Outcome(False, None, "address_not_allowed", checked.problem[:EXCERPT_CHARS], 0)
     if not keys:
         return Outcome(False, None, "secret_unreadable", "SECRET_KEY changed; rotate this endpoint's secret.", 0)
     headers = {"Content-Type": "application/json", "User-Agent": "Avisos-Webhooks/1.0",
                **signing.headers(keys, msg_id, int(time.time()), body)}
     start = time.monotonic()
+    session, adapter = _session()
+    adapter.pin(checked)
     try:
-        with _session().post(url, data=body, headers=headers, allow_redirects=False, stream=True,
+        with session.post(url, data=body, headers=headers, allow_redirects=False, stream=True,
                              timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"]) as response:
             raw = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
             code = response.status_code

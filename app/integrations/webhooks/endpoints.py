@@ -2,19 +2,18 @@
 
 Endpoint URLs that resolve to private, loopback, link-local (or otherwise non-public) addresses are
 refused unless the host is listed in WEBHOOK_ALLOWED_HOSTS: the service must not become a way to
-reach the internal network. The check runs on save and again before every send (DNS can change).
+reach the internal network (app/net_guard.py). The check runs on save and again before
+every send (DNS can change), and the send connects to the address that check saw.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import uuid
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 
+from app import net_guard
 from app.extensions import db
 from app.integrations.events import EVENT_TYPES
 from app.integrations.webhooks import signing, subscriptions
@@ -33,48 +32,14 @@ class EndpointInputError(ValueError):
         self.fields = fields
 
 
-def _host_allowed(host: str, addresses: list[str]) -> bool:
-    for entry in current_app.config.get("WEBHOOK_ALLOWED_HOSTS") or []:
-        if entry.lower() == host.lower():
-            return True
-        try:
-            network = ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            continue
-        if addresses and all(ipaddress.ip_address(a) in network for a in addresses):
-            return True
-    return False
-
-
-def _resolve(host: str, port: int) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return []
-    return sorted({info[4][0].split("%", 1)[0] for info in infos})
+def target(url: str) -> net_guard.Target:
+    """The URL's host as checked against WEBHOOK_ALLOWED_HOSTS (app/net_guard.py)."""
+    return net_guard.url_target(url, current_app.config.get("WEBHOOK_ALLOWED_HOSTS") or [], "WEBHOOK_ALLOWED_HOSTS")
 
 
 def url_problem(url: str) -> str | None:
     """Why `url` may not receive webhooks, or None when it may."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Debe ser una URL http:// o https:// con un host."
-    if parts.username or parts.password:
-        return "La URL no puede llevar usuario ni contraseña."
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return "El puerto de la URL no es válido."
-    addresses = _resolve(parts.hostname, port)
-    if _host_allowed(parts.hostname, addresses):
-        return None
-    if not addresses:
-        return f"No se pudo resolver el host '{parts.hostname}'."
-    for address in addresses:
-        if not ipaddress.ip_address(address).is_global:
-            return (f"El host '{parts.hostname}' resuelve a una dirección privada, local o reservada "
-                    f"({address}); añádalo a WEBHOOK_ALLOWED_HOSTS si es intencionado.")
-    return None
+    return target(url).problem
 
 
 def _clean(url, event_types, description) -> tuple[str, list[str], str]:

@@ -33,8 +33,8 @@ from sqlalchemy import JSON, Table, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 
-from app.extensions import db
 from app.db_health import peer_closed
+from app.extensions import db
 
 # Rows per INSERT statement: bounds the statement text and the number of cached shapes.
 _MAX_ROWS_PER_INSERT = 64
@@ -234,3 +234,30 @@ def _combined_insert_sql(shapes: tuple[tuple[Table, int], ...]) -> str:
     if len(parts) == 1:
         return parts[0]
     return "WITH " + ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(parts[:-1])) + " " + parts[-1]
+
+
+def fetch_one_pooled(statement: Select, params: Mapping[str, Any]) -> Any:
+    """The first row of a Core SELECT, read on a pooled connection outside the session and given
+    back at once: on PostgreSQL one statement in autocommit (one round trip, no
+    transaction to end). For a per-request check that must see every commit (API keys)."""
+    if not active():
+        with db.engine.connect() as connection:
+            return connection.execute(statement, params).first()
+    sql, defaults = _compiled(statement)
+    with _translated_errors("connect"):
+        proxied = db.engine.raw_connection()
+    try:
+        connection = proxied.driver_connection
+        connection.autocommit = True
+        try:
+            with _translated_errors("select"), connection.cursor(row_factory=namedtuple_row) as cursor:
+                cursor.execute(sql, {**defaults, **params})
+                return cursor.fetchone()
+        finally:
+            if not _lost(proxied):
+                connection.autocommit = False
+    except DBAPIError:
+        proxied.invalidate()
+        raise
+    finally:
+        proxied.close()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.dispatch import pg_direct
+from app import pg_direct
 from app.dispatch.recipients import load_customers
 from app.extensions import db
 from app.models import Customer, DispatchEvent, Notification
