@@ -13,8 +13,8 @@ worker left behind.
 
 from app.delivery.actions import CANCELLABLE, RESENDABLE, ActionResult, cancel, fallback_chain, resend
 from app.delivery.checks import check_provider, send_template_test, send_test_message
-from app.delivery.claimers import process_claimer
 from app.delivery.claim import claim_due, claim_notification
+from app.delivery.claimers import process_claimer
 from app.delivery.deliver import deliver_claimed, deliver_due, deliver_one, drain_lane
 from app.delivery.receipts import apply_evolution, log_rejected
 from app.delivery.record import add_fallback, give_back, record_outcome

@@ -29,10 +29,10 @@ import psycopg
 from flask import current_app
 from sqlalchemy import select, text
 
+from app.db_health import peer_closed
 from app.extensions import db
 from app.models import Notification
 from app.models.enums import NotificationStatus as S
-from app.db_health import peer_closed
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ import uuid
 from sqlalchemy import func, select
 
 from app.channels.base import Lookup, Message, SendResult
+from app.channels.pool import get_channel
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification
 from app.models.base import utcnow
-from app.channels.pool import get_channel
 
 # Outcomes after which the message may or may not have reached the provider.
 UNSURE_CODES = ("evolution_timeout", "worker_lost", "delivery_interrupted", "provider_lookup_failed")

@@ -80,8 +80,8 @@ def _retry_failed_process(database_url: str, redis: str):
 def test_retry_failed_enqueues_the_delivery_before_it_exits(app, client, api_headers, database_url, redis_url):
     from redis import Redis
 
-    from tests import factories as f
     from app.queue.lanes import LANE_KEY
+    from tests import factories as f
 
     f.basic_setup(channels={"email": True, "whatsapp": False, "push": False})
     f.customer()

@@ -11,8 +11,8 @@ import textwrap
 
 import pytest
 
-from app.extensions import db
 from app.delivery import claimers
+from app.extensions import db
 from tests.conftest import BASE_OVERRIDES
 from tests.faults.harness import ROOT, config_env, wait_until
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.extensions import db
-from app.models import DeliveryAttempt, Notification
-from app.models.base import utcnow
 from app import delivery
 from app.delivery import claimers, sweeper
 from app.delivery.watch import Watch
+from app.extensions import db
+from app.models import DeliveryAttempt, Notification
+from app.models.base import utcnow
 from app.queue import DELIVER_LANE
 from tests import factories as f
 from tests.faults.harness import wait_until

@@ -289,8 +289,8 @@ def test_requests_waiting_on_the_writer_hold_no_pooled_connection(app, make_app,
     """Every request thread looking its API key up at once (an expired key cache) used to hold its
     connection while waiting on the writer, and a writer needing one of the pool's waited for them
     until the pool timed out."""
-    from app.api.auth import forget_cached_keys
     from app import pg_direct
+    from app.api.auth import forget_cached_keys
 
     if not pg_direct.active():
         pytest.skip("pool limits apply to PostgreSQL's engine")

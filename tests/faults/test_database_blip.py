@@ -11,11 +11,18 @@ import psycopg
 import pytest
 from sqlalchemy import event, func, select
 
+from app import delivery
 from app.extensions import db
 from app.models import DeliveryAttempt, DispatchEvent, Notification
-from app import delivery
 from tests.faults.harness import (
-    DISPATCH_URL, Tally, claimer_of, client_poster, event_payload, received, run_workload, terminate_connections,
+    DISPATCH_URL,
+    Tally,
+    claimer_of,
+    client_poster,
+    event_payload,
+    received,
+    run_workload,
+    terminate_connections,
     wait_until,
 )
 
