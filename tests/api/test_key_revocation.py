@@ -29,6 +29,7 @@ def _revoke_in_the_console(app, row: ApiKey) -> None:
     assert admin.post("/admin/api-keys/revoke/", data={"id": str(row.id)}).status_code == 302
 
 
+@pytest.mark.slow
 def test_a_revoked_key_is_refused_at_once_by_another_process(app, database_url):
     row, raw = _key()
     with app_process({**BASE_OVERRIDES, "DATABASE_URL": database_url}) as other:
@@ -60,6 +61,7 @@ def _stored_events() -> int:
     return db.session.scalar(select(func.count()).select_from(DispatchEvent))
 
 
+@pytest.mark.slow
 def test_a_revoked_keys_dispatch_is_refused_at_once_by_another_process(app, database_url):
     """On PostgreSQL the other process stores dispatches through its dispatch writer, which reads
     the keys of each batch (the request threads may take them from memory)."""

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -77,6 +79,7 @@ def _retry_failed_process(database_url: str, redis: str):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_retry_failed_enqueues_the_delivery_before_it_exits(app, client, api_headers, database_url, redis_url):
     from redis import Redis
 
@@ -100,6 +103,7 @@ def test_retry_failed_enqueues_the_delivery_before_it_exits(app, client, api_hea
     assert broker.get(LANE_KEY.format(0)) != b"deliver-lane-0-of-a-dead-process"
 
 
+@pytest.mark.slow
 def test_retry_failed_says_so_when_redis_is_down(app, database_url):
     done = _retry_failed_process(database_url, "redis://127.0.0.1:1/0")
     assert done.returncode == 1 and "Redis is not answering" in done.stderr

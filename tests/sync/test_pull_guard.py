@@ -100,6 +100,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_closed_open_and_database_ports_give_the_same_answer_after_the_same_time(app, webhook_receiver,
                                                                                 monkeypatch):
     """No port scan through the form: a closed port, an open port speaking HTTP and a PostgreSQL
