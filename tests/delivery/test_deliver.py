@@ -347,9 +347,10 @@ def test_sends_never_run_ahead_of_recording(client, api_headers, peers_configure
     token, ids = delivery.claim_due(50)
     work = deliver._claimed_work(token, ids)
     outcomes = send.send_all(work, app.config)
-    next(outcomes)  # one outcome taken, none recorded: at most 4 + 1 sends may have started
+    next(outcomes)  # one outcome taken, none recorded: at most 4 + 1 sends may have been handed over
     pool = send._send_pool(4)
-    assert pool._work_queue.qsize() == 0 and len(peers_configured["smtp"].messages) <= 5
+    # Handed over = sent + sending + waiting for a pool thread (on a busy machine one may still wait).
+    assert len(peers_configured["smtp"].messages) + pool._work_queue.qsize() <= 5
     assert sum(1 for _ in outcomes) == 11
 
 
