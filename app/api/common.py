@@ -30,13 +30,11 @@ def json_object() -> dict:
 def parse_body(model: type[M], payload: Any = None, what: str = "The request") -> M:
     """Validate the JSON body (or `payload`: PATCH merges the stored values with the sent ones).
 
-    Write models refuse unknown fields (extra="forbid"); the read-only fields of the resource's own
-    representation (`READ_ONLY`, e.g. `id`, `created_at`) may be sent back and are left out. A field
-    sent under two of its names (`service_type` and `service_type_id`) with different values is a 400
-    naming both."""
+    Write models refuse unknown fields and leave out echoed read-only ones (schemas.common.WriteModel).
+    A field sent under two of its names (`service_type` and `service_type_id`) with different values
+    is a 400 naming both."""
     data = json_object() if payload is None else payload
     if isinstance(data, dict):
-        data = _without_read_only(model, data)
         _check_alias_conflicts(model, data, what)
     try:
         return model.model_validate(data)
@@ -46,7 +44,7 @@ def parse_body(model: type[M], payload: Any = None, what: str = "The request") -
 
 def parse_patch(model: type[M], stored: dict, what: str = "The request") -> M:
     """A PATCH: the sent fields (under any of their names) over the stored values, validated whole."""
-    sent = _without_read_only(model, json_object())
+    sent = json_object()
     _check_alias_conflicts(model, sent, what)
     return parse_body(model, {**stored, **_canonical_names(model, sent)}, what)
 
@@ -60,11 +58,6 @@ def _canonical_names(model: type[BaseModel], data: dict) -> dict:
             first = str(alias.choices[0])
             renames.update({str(choice): first for choice in alias.choices[1:]})
     return {renames.get(k, k): v for k, v in data.items()}
-
-
-def _without_read_only(model: type[BaseModel], data: dict) -> dict:
-    read_only = getattr(model, "READ_ONLY", frozenset())
-    return {k: v for k, v in data.items() if k not in read_only} if read_only else data
 
 
 def _check_alias_conflicts(model: type[BaseModel], data: dict, what: str) -> None:

@@ -65,3 +65,14 @@ def test_initialize_phases_creates_missing_cells(client, api_headers, db_session
 
 def test_unknown_config_is_404(client, api_headers):
     assert client.post(f"{BASE}nope/update_matrix/", headers=api_headers, json={"configs": []}).status_code == 404
+
+
+def test_update_matrix_takes_the_configs_own_cells_back_and_refuses_unknown_fields(client, api_headers):
+    basic_setup()
+    config = client.get(BASE, headers=api_headers).get_json()["results"][0]
+    cells = [{**cell, "enabled": False} for cell in config["phase_configs"]]  # read-only keys echoed
+    res = client.post(f"{BASE}{config['id']}/update_matrix/", headers=api_headers, json={"configs": cells})
+    assert res.status_code == 200 and not any(c["enabled"] for c in res.get_json()["phase_configs"])
+    bad = client.post(f"{BASE}{config['id']}/update_matrix/", headers=api_headers,
+                      json={"configs": [{**cells[0], "colour": "red"}]})
+    assert bad.status_code == 400 and "configs.0.colour" in bad.get_json()["error"]["fields"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.channels import CHANNELS
 
@@ -43,6 +43,22 @@ class FlatErrorBody(BaseModel):
     detail: str
     code: str = Field(examples=["validation_error"])
     fields: dict[str, list[str] | str] = Field(default_factory=dict)
+
+
+class WriteModel(BaseModel):
+    """A write body: unknown fields are refused (400 naming them), never dropped; the read-only
+    fields of the resource's own representation (`READ_ONLY`: `id`, `created_at`, ...) may be sent
+    back, as a client that PUTs the object it read does, and are left out (nested items too)."""
+
+    model_config = ConfigDict(extra="forbid")
+    READ_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict) and cls.READ_ONLY:
+            return {k: v for k, v in data.items() if k not in cls.READ_ONLY}
+        return data
 
 
 class Page(BaseModel, Generic[T]):

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, RootModel, StrictBool, field_validator
 
+from app.api.schemas.common import WriteModel
 from app.channels import ChannelName as Channel
 from app.models.enums import ReminderStatus, ReminderType
 
@@ -28,7 +29,7 @@ class PreferenceList(RootModel[list[PreferenceOut]]):
     pass
 
 
-class CustomerIn(BaseModel):
+class CustomerIn(WriteModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
         "customer_id": "customer-001", "first_name": "Carlos", "last_name": "Mendoza",
         "email": "carlos@example.com", "phone": "+593991234567"}]})
@@ -75,12 +76,13 @@ class CustomerFilters(BaseModel):
     page_size: int = Field(default=20, ge=1, le=100)
 
 
-class PreferenceIn(BaseModel):
+class PreferenceIn(WriteModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: uuid.UUID | None = Field(default=None, description="Ignored: preferences are matched by channel")
+    READ_ONLY: ClassVar[frozenset[str]] = frozenset({"channel_display"})
+
+    id: uuid.UUID | None = Field(default=None, description="When sent, must be this channel's preference id")
     channel: Channel
-    channel_display: str | None = Field(default=None, description="Read-only; may be sent back")
     enabled: StrictBool = True
     priority: int = Field(default=1, ge=1, le=10)
 
@@ -98,7 +100,7 @@ class PreferencesIn(BaseModel):
                                             validation_alias=AliasChoices("channels", "preferences"))
 
 
-class VehicleIn(BaseModel):
+class VehicleIn(WriteModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
         "customer_id": "customer-001", "plate": "ABC123", "brand": "Haval", "model": "H6", "year": 2024,
         "current_kilometers": 15000}]})
@@ -152,7 +154,7 @@ class VehicleFilters(BaseModel):
     page_size: int = Field(default=20, ge=1, le=100)
 
 
-class ReminderIn(BaseModel):
+class ReminderIn(WriteModel):
     """A maintenance reminder in the reference's names (`type`, `target_date`, `target_kilometers`,
     `notify_via`) or Avisos' (`due_date`, `due_kilometers`). Unknown fields are refused."""
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool
 
+from app.api.schemas.common import WriteModel
 from app.channels import ChannelName
 from app.models.enums import TARGETS
 
 Target = Literal[TARGETS]  # type: ignore[valid-type]
 
 
-class ConfigIn(BaseModel):
+class ConfigIn(WriteModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
         "service_type": "0b9f6a8e-2f55-4b6e-9c1c-5b8f0b1c2d3e", "target": "clients", "taller_id": None,
         "description": "Clientes - mantenimiento", "is_active": True}]})
@@ -66,16 +67,10 @@ class ConfigFilters(BaseModel):
     page_size: int = Field(default=20, ge=1, le=100)
 
 
-class MatrixCellIn(BaseModel):
+class MatrixCellIn(WriteModel):
     model_config = ConfigDict(extra="forbid")
     READ_ONLY: ClassVar[frozenset[str]] = frozenset({
         "id", "phase_name", "phase_slug", "phase_order", "channel_display", "template_name"})
-
-    @model_validator(mode="before")
-    @classmethod
-    def _without_read_only(cls, data: Any) -> Any:
-        # A cell of the config's own representation may be sent back as it is.
-        return {k: v for k, v in data.items() if k not in cls.READ_ONLY} if isinstance(data, dict) else data
 
     phase: str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("phase", "phase_id"),
                        description="Phase id or slug")

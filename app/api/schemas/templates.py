@@ -8,13 +8,14 @@ from typing import ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, RootModel, StrictBool
 
+from app.api.schemas.common import WriteModel
 from app.channels import ChannelName as Channel
 from app.models.enums import TARGETS
 
 Target = Literal[TARGETS]  # type: ignore[valid-type]
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(WriteModel):
     """Create / replace a template (PATCH sends any subset; the rest keeps its stored value).
     Unknown fields are refused; the representation's read-only fields may be sent back."""
 
