@@ -106,7 +106,7 @@ class Config:
         # How often a web process asks Redis whether any console listens to the live feed (0: every event).
         self.LIVE_LISTENER_CHECK_SECONDS = env_float("LIVE_LISTENER_CHECK_SECONDS", 1.0)
 
-        # Push endpoint hosts (host or host:port) allowed over http or on private addresses (a push
+        # Push endpoint hosts, IPs or CIDRs allowed over http or on private addresses (a push
         # service inside your network; tests). Browsers' own endpoints are public https URLs.
         self.PUSH_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()]
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import func, select
 
+from app import net_guard
 from app.channels.base import PushTarget
 from app.extensions import db
 from app.models import Customer, PushSubscription
@@ -17,21 +18,24 @@ from app.models import Customer, PushSubscription
 
 def endpoint_problem(endpoint: str) -> str | None:
     """Why Avisos will not post to this endpoint, or None. Browsers give https URLs of their push
-    service; an http URL or a private, loopback or link-local address is refused unless its host is in
-    PUSH_ALLOWED_HOSTS (a subscription is a URL anyone with the PWA's origin may register)."""
+    service; an http URL or a private, loopback or link-local address is refused unless
+    PUSH_ALLOWED_HOSTS names it (hosts, IPs or networks, as the other allow-lists: app/net_guard.py;
+    a subscription is a URL anyone with the PWA's origin may register)."""
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         return "Must be an https:// URL with a host."
-    allowed = {h.lower() for h in current_app.config.get("PUSH_ALLOWED_HOSTS") or []}
-    if parts.hostname.lower() in allowed or parts.netloc.lower() in allowed:
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None
+    if net_guard.allowed_by(parts.hostname, [str(literal)] if literal else [],
+                            current_app.config.get("PUSH_ALLOWED_HOSTS") or []):
         return None
     if parts.scheme != "https":
         return "Must be an https:// URL."
-    try:
-        address = ipaddress.ip_address(parts.hostname)
-    except ValueError:
-        return None
-    return None if address.is_global else "Must not point at a private, loopback or link-local address."
+    if literal is not None and not literal.is_global:
+        return "Must not point at a private, loopback or link-local address."
+    return None
 
 
 def subscribe(customer: Customer, endpoint: str, p256dh: str, auth: str, user_agent: str = "",

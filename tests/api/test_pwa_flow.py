@@ -34,7 +34,7 @@ def wait_until(predicate, seconds: float = 30.0) -> bool:
 @pytest.fixture
 def peer_settings(smtp_peer, evolution_peer, push_peer, vapid_keys) -> dict:
     settings = pwa_settings(vapid_keys, BASE_OVERRIDES["INTERNAL_API_SECRET_KEY"],
-                            PUSH_ALLOWED_HOSTS=[urlsplit(push_peer.url).netloc])
+                            PUSH_ALLOWED_HOSTS=[urlsplit(push_peer.url).hostname])
     return {**settings, **smtp_peer.settings(), **evolution_peer.settings()}
 
 
