@@ -11,6 +11,7 @@ it connects; one served by this process at once (subscribe() tells the cache).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -23,7 +24,7 @@ from redis import Redis
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "avisos:live"
+CHANNEL = "avisos:live"  # suffixed with the Redis database number: see channel_for()
 DEFAULT_LISTENER_CHECK_SECONDS = 1.0
 _clients: dict[str, object] = {}
 _lock = threading.Lock()
@@ -52,6 +53,18 @@ def _client(url: str):
         return client
 
 
+def channel_for(url: str) -> str:
+    """The pub/sub channel for one REDIS_URL. Redis pub/sub ignores the database number, so two
+    installations (or test runs) sharing one Redis on different databases would see each other's
+    events; the database number in the name keeps them apart."""
+    return f"{CHANNEL}:{_database_of(url)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _database_of(url: str) -> int:
+    return int(Redis.from_url(url).connection_pool.connection_kwargs.get("db", 0))
+
+
 def enabled() -> bool:
     return bool(current_app.config.get("REDIS_URL"))
 
@@ -69,13 +82,13 @@ def publish(bodies: list[dict]) -> int:
     try:
         client = _client(url)
         if not present:
-            [(_, count)] = client.pubsub_numsub(CHANNEL)
+            [(_, count)] = client.pubsub_numsub(channel_for(url))
             _remember(url, generation, count > 0)
             if not count:
                 return 0
         pipe = client.pipeline(transaction=False)
         for body in bodies:
-            pipe.publish(CHANNEL, json.dumps(body, separators=(",", ":"), default=str))
+            pipe.publish(channel_for(url), json.dumps(body, separators=(",", ":"), default=str))
         receivers = pipe.execute()
         _remember(url, generation, receivers[-1] > 0)
         return len(bodies)
@@ -142,7 +155,7 @@ def subscribe(poll_seconds: float = 15.0) -> Iterator[str | None]:
     url = current_app.config["REDIS_URL"]
     client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=poll_seconds + 5, health_check_interval=30)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(CHANNEL)
+    pubsub.subscribe(channel_for(url))
     _subscribed_here(url)  # this process's publishers need not wait for their next check
     try:
         yield None  # subscribed: the caller may start answering

@@ -65,7 +65,7 @@ def listen(redis_url):
 
     def start():
         pubsub = Redis.from_url(redis_url).pubsub()
-        pubsub.subscribe(live.CHANNEL)
+        pubsub.subscribe(live.channel_for(redis_url))
         assert pubsub.get_message(timeout=30)["type"] == "subscribe"
         opened.append(pubsub)
         return pubsub
