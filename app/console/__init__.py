@@ -10,6 +10,7 @@ from app.api.storable_text import reject_unstorable_page_input
 from app.console import views
 from app.console.auth import auth_bp, init_login
 from app.console.cookies import init_cookies
+from app.console.formatting import init_formatting
 from app.console.headers import csp_nonce, init_headers
 from app.console.i18n import init_i18n
 from app.console.layout import init_layout
@@ -30,6 +31,7 @@ def init_console(app: Flask) -> Admin:
     init_cookies(app)
     init_headers(app)
     init_layout(app)
+    init_formatting(app)
     init_login(app)
     csrf.init_app(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:

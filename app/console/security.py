@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
 from flask import abort
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_login import current_user
 
+from app.console import formatting
+from app.console.i18n import gettext as _
 from app.extensions import login_manager
 
 ROLE_RANK = {"viewer": 1, "operator": 2, "admin": 3}
@@ -60,6 +64,27 @@ class RoleAccessMixin:
         return has_role(current_user, self.write_role)
 
 
+def _datetime_formatter(view: Any, value: datetime, name: str) -> str:
+    return formatting.local_time(value)
+
+
+def _date_formatter(view: Any, value: date, name: str) -> str:
+    return value.isoformat()
+
+
+def _yes_no(view: Any, value: bool, name: str) -> str:
+    return _("Sí") if value else _("No")
+
+
+# Times in the workshop's zone (no microseconds, no offset) in lists, details and exports; yes/no
+# in words in details and exports (lists keep Flask-Admin's check icons).
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _datetime_formatter, date: _date_formatter}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _datetime_formatter, date: _date_formatter,
+                          bool: _yes_no}
+EXPORT_TYPE_FORMATTERS = {**typefmt.EXPORT_FORMATTERS, datetime: _datetime_formatter, date: _date_formatter,
+                          bool: _yes_no}
+
+
 class RoleModelView(RoleAccessMixin, ModelView):
     """A ModelView whose create/edit/delete/actions follow `write_role` per request.
 
@@ -71,6 +96,9 @@ class RoleModelView(RoleAccessMixin, ModelView):
     allow_create = True
     allow_edit = True
     allow_delete = True
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]

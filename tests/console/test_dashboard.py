@@ -16,7 +16,7 @@ def test_dashboard_shows_today_counts_and_delivery_rate(signed_in):
     html = client.get("/admin/").get_data(as_text=True)
     assert 'data-stat="sent">3<' in html
     assert 'data-stat="failed">1<' in html
-    assert "75.0 %" in html
+    assert "75,0 %" in html
 
 
 def test_dashboard_links_latest_failures_to_their_notification(signed_in):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -92,7 +93,8 @@ def test_retry_failed_since_requeues_failed_messages(app, signed_in, webhook_rec
     webhook_receiver.secrets = [secret]
     webhook_receiver.fail_next(1)
     integrations.publish([("notification.sent", {})])
-    since = (utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    # The form takes the workshop's local time.
+    since = (utcnow() - timedelta(hours=1)).astimezone(ZoneInfo(app.config["TIMEZONE"])).strftime("%Y-%m-%dT%H:%M")
 
     signed_in("admin").post(PAGE + f"webhooks/{endpoint.id}/retry-failed", data={"since": since})
 

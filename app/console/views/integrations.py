@@ -5,7 +5,7 @@ create with the secret shown once, rotate, enable/disable, delete), each endpoin
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_admin import Admin, BaseView, expose
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import integrations
+from app.console.formatting import local_zone
 from app.console.i18n import _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin, has_role, require_role
@@ -79,7 +80,7 @@ class IntegrationsView(RoleAccessMixin, BaseView):
             query = query.where(WebhookMessage.status == status)
         messages = db.session.scalars(query.order_by(WebhookMessage.created_at.desc()).limit(LOG_LIMIT)).all()
         attempts = _attempts_by_message([m.id for m in messages])
-        default_since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        default_since = (datetime.now(local_zone()) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
         return self.render("console/webhook_log.html", endpoint=endpoint, messages=messages, attempts=attempts,
                            status=status, default_since=default_since, can_write=self.can_write())
 
@@ -99,7 +100,7 @@ class IntegrationsView(RoleAccessMixin, BaseView):
     def retry_failed(self, endpoint_id: str):
         endpoint = _endpoint(endpoint_id)
         try:
-            since = datetime.fromisoformat(request.form.get("since", "")).replace(tzinfo=UTC)
+            since = datetime.fromisoformat(request.form.get("since", "")).replace(tzinfo=local_zone())
         except ValueError:
             flash(_("Indique una fecha y hora válidas."), "error")
             return redirect(url_for(".log", endpoint_id=endpoint_id))

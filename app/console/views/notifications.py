@@ -17,7 +17,7 @@ from werkzeug.utils import secure_filename
 
 from app import analytics, data_io, delivery
 from app.channels import CHANNELS
-from app.console import labels
+from app.console import formatting, labels
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
@@ -48,7 +48,7 @@ def _status_formatter(view, context, model, name):
 
 
 def _created_formatter(view, context, model, name):
-    return model.created_at.strftime("%Y-%m-%d %H:%M:%S") if model.created_at else ""
+    return formatting.local_time(model.created_at)
 
 
 def _channel_formatter(view, context, model, name):

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from app import catalog, delivery
 from app.channels import CHANNEL_LABELS
+from app.console import formatting
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, has_role, require_role
@@ -77,7 +78,7 @@ def _format_target(view, context, model, name) -> str:
 
 def _format_time(view, context, model, name) -> str:
     value = getattr(model, name)
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    return formatting.local_time(value)
 
 
 def _format_scope(view, context, model, name) -> Markup:

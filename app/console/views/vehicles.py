@@ -13,6 +13,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup
 
 from app import records
+from app.console import formatting
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
@@ -41,7 +42,7 @@ def _link_customer(view, context, model, name) -> Markup | str:
 
 def _format_time(view, context, model, name) -> str:
     value = getattr(model, name)
-    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+    return formatting.local_time(value, empty="—")
 
 
 def _format_status(view, context, model, name) -> Markup:
