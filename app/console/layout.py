@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from app.console import labels
+from app.console import explanations, import_messages, labels
 from app.console.i18n import LANGUAGES
 from app.console.security import has_role
 
@@ -30,6 +30,11 @@ def _context() -> dict[str, Any]:
         "console_languages": LANGUAGES,
         "lang_url": lang_url,
         "labels": labels,
+        "explain_error": explanations.error_help,
+        "event_label": explanations.event_label,
+        "target_label": explanations.target_label,
+        "import_message": import_messages.message,
+        "import_column": import_messages.column,
         "timedelta_days": lambda n: timedelta(days=n),
     }
 

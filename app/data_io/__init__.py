@@ -11,12 +11,12 @@ from app.data_io.cells import CsvLines
 from app.data_io.exporting import EXPORTS, NotificationFilter, export_rows
 from app.data_io.importing import ENTITIES, ImportReport, import_table, validate_table
 from app.data_io.reading import CsvFormatError, CsvTable, read_csv
-from app.data_io.schemas import SCHEMAS
+from app.data_io.schemas import SCHEMAS, SPANISH_HEADERS, column_for_header
 from app.data_io.uploads import discard as discard_upload
 from app.data_io.uploads import load as load_upload
 from app.data_io.uploads import save as save_upload
 
 __all__ = [
-    "ENTITIES", "EXPORTS", "SCHEMAS", "CsvFormatError", "CsvLines", "CsvTable", "discard_upload", "export_rows", "import_table",
+    "ENTITIES", "EXPORTS", "SCHEMAS", "SPANISH_HEADERS", "CsvFormatError", "CsvLines", "CsvTable", "column_for_header", "discard_upload", "export_rows", "import_table",
     "ImportReport", "load_upload", "NotificationFilter", "read_csv", "save_upload", "validate_table",
 ]

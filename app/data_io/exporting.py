@@ -7,7 +7,7 @@ imports back unchanged). Notifications can be filtered by creation date, status 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -81,14 +81,20 @@ def _cell(value: Any) -> Any:
 
 
 def export_rows(entity: str, *, delimiter: str = ",", bom: bool = False,
-                filters: NotificationFilter | None = None) -> Iterator[str]:
-    """The CSV text of `entity`, header first, one chunk per PARTITION rows (cells made safe: cells.py)."""
+                filters: NotificationFilter | None = None, headers: Mapping[str, str] | None = None,
+                cell: Callable[[str, Any], Any] | None = None) -> Iterator[str]:
+    """The CSV text of `entity`, header first, one chunk per PARTITION rows (cells made safe: cells.py).
+
+    `headers` renames columns (the console's Spanish headers); `cell(column, value)` writes a value
+    (the console's local times and Spanish labels); by default ISO 8601 and codes."""
     stmt = EXPORTS[entity](filters)
     lines = CsvLines(delimiter)
-    yield ("\ufeff" if bom else "") + lines.row(c.key for c in stmt.selected_columns)
+    keys = [c.key for c in stmt.selected_columns]
+    yield ("\ufeff" if bom else "") + lines.row((headers or {}).get(k, k) for k in keys)
+    write = cell or (lambda _column, value: _cell(value))
     result = db.session.execute(stmt.execution_options(yield_per=PARTITION))
     try:
         for partition in result.partitions():
-            yield lines.rows([_cell(v) for v in row] for row in partition)
+            yield lines.rows([write(k, v) for k, v in zip(keys, row, strict=True)] for row in partition)
     finally:
         result.close()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app import sync
 from app.data_io import reminders
 from app.data_io.reading import CsvTable
-from app.data_io.schemas import SCHEMAS, RowError, header_errors, parse_row
+from app.data_io.schemas import SCHEMAS, RowError, column_for_header, header_errors, parse_row
 from app.extensions import db
 from app.models import Customer
 
@@ -66,6 +66,7 @@ class ImportReport:
 def validate_table(entity: str, table: CsvTable, progress: Progress | None = None) -> tuple[list, ImportReport]:
     """Validate every row. Returns ([(line, item)] of the valid rows, report with the errors)."""
     schema = SCHEMAS[entity]
+    table = _english_columns(table)
     report = ImportReport(entity, total=len(table.rows))
     report.errors, report.warnings = header_errors(schema, table.header)
     if report.errors:
@@ -81,6 +82,16 @@ def validate_table(entity: str, table: CsvTable, progress: Progress | None = Non
     valid = _check_references(entity, valid, report)
     report.valid = len(valid)
     return valid, report
+
+
+def _english_columns(table: CsvTable) -> CsvTable:
+    """Spanish headers (the console's exports) read as the columns they name."""
+    names = {name: column_for_header(name) for name in table.header}
+    if all(name == column for name, column in names.items()):
+        return table
+    renamed = CsvTable(header=[names[name] for name in table.header], delimiter=table.delimiter)
+    renamed.rows = [(line, {names.get(key, key): value for key, value in row.items()}) for line, row in table.rows]
+    return renamed
 
 
 def _check_references(entity: str, valid: list, report: ImportReport) -> list:

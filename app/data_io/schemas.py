@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -111,6 +112,37 @@ SCHEMAS: dict[str, Schema] = {
         dates=("due_date",), check=_reminder_due,
     ),
 }
+
+
+# The Spanish column headers of the console's files (exports and the import's template): a file
+# exported from the console imports back unchanged, and English headers keep working.
+SPANISH_HEADERS: dict[str, str] = {
+    "customer_id": "Código de cliente", "first_name": "Nombres", "last_name": "Apellidos", "name": "Nombre completo",
+    "email": "Correo", "phone": "Teléfono", "whatsapp": "WhatsApp", "sync_version": "Versión",
+    "plate": "Placa", "brand": "Marca", "model": "Modelo", "year": "Año", "current_kilometers": "Kilometraje actual",
+    "last_service_date": "Último servicio", "next_service_kilometers": "Próximo servicio (km)",
+    "image_url": "Imagen (URL)", "service_type": "Tipo de servicio", "due_date": "Fecha de vencimiento",
+    "due_kilometers": "Vence a los km", "title": "Título", "description": "Descripción",
+    "notify_before_days": "Avisar días antes", "notify_before_km": "Avisar km antes", "status": "Estado",
+    # Notifications (export only)
+    "created_at": "Creada", "id": "Id", "correlation_id": "Correlación", "event_type": "Evento",
+    "customer_ref": "Cliente", "target": "Destino", "channel": "Canal", "recipient": "Destinatario",
+    "attempts": "Intentos", "error_code": "Código de error", "error_reason": "Detalle del error",
+    "subject": "Asunto", "sent_at": "Enviada", "delivered_at": "Entregada", "read_at": "Leída", "failed_at": "Fallida",
+}
+
+
+def _header_key(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().strip().lower().replace(" ", "_")
+
+
+_SPANISH_KEYS = {_header_key(label): column for column, label in SPANISH_HEADERS.items()}
+
+
+def column_for_header(name: str) -> str:
+    """The column a header names: an English column name as it is, a Spanish header (any accents or case)
+    as its column."""
+    return _SPANISH_KEYS.get(_header_key(name), name)
 
 
 def header_errors(schema: Schema, header: list[str]) -> tuple[list[RowError], list[str]]:

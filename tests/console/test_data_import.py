@@ -61,8 +61,16 @@ def test_confirming_a_preview_imports_the_file(signed_in):
 def test_a_file_with_errors_is_reported_by_line_and_column_and_cannot_be_confirmed(signed_in):
     html = upload(signed_in("operator"), "customers_errors.csv").get_data(as_text=True)
     table = html.split('data-testid="import-errors"')[1]
-    assert re.search(r"<td>4</td><td>email</td>", table) and re.search(r"<td>5</td><td>sync_version</td>", table)
+    assert re.search(r"<td>4</td><td>Correo</td>", table) and re.search(r"<td>5</td><td>Versión</td>", table)
     assert re.search(r'data-testid="import-confirm"\s+disabled|disabled data-testid="import-confirm"', html)
+
+
+def test_the_preview_offers_importing_only_the_valid_rows_with_spanish_messages(signed_in):
+    client = signed_in("operator")
+    html = upload(client, "customers_errors.csv").get_data(as_text=True)
+    assert 'data-testid="import-valid-rows"' in html and "Importar solo las 2 filas válidas" in html
+    assert "Escriba un correo electrónico válido." in html and "Enter a valid" not in html
+    assert "<th title=\"customer_id\">Código de cliente</th>" in html
 
 
 def test_skip_invalid_imports_the_valid_rows(signed_in):
@@ -98,15 +106,26 @@ def test_exports_download_csv(signed_in):
     client = signed_in("operator")
     upload_token = token_of(upload(client, "customers_comma.csv").get_data(as_text=True))
     client.post("/admin/data/confirm", data={"token": upload_token, "entity": "customers"})
-    response = client.get("/admin/data/export/customers?delimiter=%3B&bom=1")
+    response = client.get("/admin/data/export/customers")
     body = response.get_data(as_text=True)
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
-    assert body.startswith("\ufeffcustomer_id;") and "C-004;Lucía;Torres" in body
+    assert body.startswith("\ufeffCódigo de cliente;Nombres;") and "C-004;Lucía;Torres" in body
+
+
+def test_an_exported_file_imports_back_unchanged(signed_in):
+    client = signed_in("operator")
+    client.post("/admin/data/confirm", data={"token": token_of(upload(client, "customers_comma.csv").get_data(as_text=True)),
+                                             "entity": "customers"})
+    exported = client.get("/admin/data/export/customers").get_data()
+    html = client.post("/admin/data/preview", data={"entity": "customers", "file": (io.BytesIO(exported), "c.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "data-testid=\"import-errors\"" not in html, html.split("import-errors")[1][:600]
+    assert "Nuevas: 0" in html and "Rechazadas: 0" in html
 
 
 def test_notification_export_takes_filters(signed_in):
     response = signed_in("operator").get("/admin/data/export/notifications?since=2026-01-01&status=failed&channel=email")
-    assert response.status_code == 200 and response.get_data(as_text=True).startswith("created_at,")
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith("\ufeffCreada;Id;")
 
 
 def test_exports_write_formula_cells_with_a_leading_apostrophe(signed_in):
@@ -116,4 +135,4 @@ def test_exports_write_formula_cells_with_a_leading_apostrophe(signed_in):
     factories.customer("C-1", first_name="-2+3+cmd|' /C calc'!A0", last_name="\tTab")
     db.session.commit()
     body = client.get("/admin/data/export/customers").get_data(as_text=True)
-    assert "C-1,'-2+3+cmd|' /C calc'!A0,'\tTab," in body
+    assert "C-1;'-2+3+cmd|' /C calc'!A0;'\tTab;" in body

@@ -195,7 +195,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(signed_in):
                  error_reason="\r-2+3")
     db.session.commit()
     body = client.get(LIST + "export/csv/").get_data(as_text=True)
-    assert "\"'=HYPERLINK" in body and ",'@SUM(A1)," in body and "\"'\r-2+3\"" in body
+    assert "\"'=HYPERLINK" in body and ";'@SUM(A1);" in body and "\"'\r-2+3\"" in body
 
 
 def test_csv_export_is_written_by_the_shared_writer(signed_in, monkeypatch):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, session, stream_with_context, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import Admin, BaseView, expose
 
 from app import data_io
 from app.channels import CHANNELS
+from app.console import csv_files, import_messages
 from app.console.i18n import _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleAccessMixin
@@ -41,7 +42,7 @@ class DataImportView(RoleAccessMixin, BaseView):
         try:
             table = data_io.read_csv(data)
         except data_io.CsvFormatError as err:
-            flash(_("No se pudo leer el archivo: %(error)s", error=str(err)), "error")
+            flash(_("No se pudo leer el archivo: %(error)s", error=import_messages.message(str(err))), "error")
             return redirect(url_for(".index"))
         skip_invalid = bool(request.form.get("skip_invalid"))
         report = data_io.import_table(entity, table, dry_run=True, skip_invalid=skip_invalid)
@@ -49,7 +50,8 @@ class DataImportView(RoleAccessMixin, BaseView):
         session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-4:], token]
         return self.render("console/import_preview.html", entity=entity, table=table, report=report,
                            rows=table.rows[:PREVIEW_ROWS], errors=report.errors[:ERRORS_SHOWN], token=token,
-                           skip_invalid=skip_invalid, filename=upload.filename, labels_entity=ENTITY_LABELS)
+                           skip_invalid=skip_invalid, filename=upload.filename, labels_entity=ENTITY_LABELS,
+                           import_header=_header_label)
 
     @expose("/confirm", methods=["POST"])
     def confirm(self):
@@ -68,12 +70,15 @@ class DataImportView(RoleAccessMixin, BaseView):
     def export(self, entity: str):
         if entity not in data_io.EXPORTS:
             abort(404)
-        delimiter = ";" if request.args.get("delimiter") == ";" else ","
-        chunks = data_io.export_rows(entity, delimiter=delimiter, bom=request.args.get("bom") == "1",
-                                    filters=_filters())
-        filename = f"{entity}-{date.today().isoformat()}.csv"
-        return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        # One format for every console export (app/console/csv_files.py).
+        chunks = data_io.export_rows(entity, delimiter=csv_files.DELIMITER, bom=True, filters=_filters(),
+                                     headers=data_io.SPANISH_HEADERS,
+                                     cell=csv_files.cell if entity == "notifications" else csv_files.import_cell)
+        return csv_files.response(chunks, f"{entity}-{date.today().isoformat()}.csv")
+
+
+def _header_label(name: str) -> str:
+    return import_messages.column(data_io.column_for_header(name))
 
 
 def _filters() -> data_io.NotificationFilter:
@@ -96,6 +101,7 @@ def _page_context() -> dict:
     return {"entities": data_io.ENTITIES, "exports": tuple(data_io.EXPORTS), "labels_entity": ENTITY_LABELS,
             "statuses": NotificationStatus.ALL, "channels": CHANNELS,
             "columns": {name: schema.columns for name, schema in data_io.SCHEMAS.items()},
+            "spanish_headers": data_io.SPANISH_HEADERS,
             "required": {name: schema.required for name, schema in data_io.SCHEMAS.items()}}
 
 

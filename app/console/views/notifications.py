@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
@@ -17,12 +17,12 @@ from werkzeug.utils import secure_filename
 
 from app import analytics, data_io, delivery
 from app.channels import CHANNELS
-from app.console import formatting, labels
+from app.console import csv_files, explanations, formatting, labels
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
 from app.extensions import db
-from app.models import DeliveryAttempt, Notification
+from app.models import Customer, DeliveryAttempt, Notification
 from app.models.base import parse_uuid
 
 
@@ -53,6 +53,35 @@ def _created_formatter(view, context, model, name):
 
 def _channel_formatter(view, context, model, name):
     return labels.channel_label(model.channel)
+
+
+def _event_formatter(view, context, model, name):
+    return explanations.event_label(model.event_type)
+
+
+def _error_formatter(view, context, model, name):
+    if not model.error_code:
+        return ""
+    return Markup('<span title="{}" data-error-code="{}">{}</span>').format(
+        model.error_code, model.error_code, explanations.error_title(model.error_code))
+
+
+def _customer_formatter(view, context, model, name):
+    """The customer's name (the page's names are read in one query, `NotificationView.get_list`)."""
+    ref = model.customer_ref
+    if not ref:
+        return ""
+    found = getattr(g, "console_customer_names", {}).get(ref)
+    if found is None:
+        return ref
+    return Markup('<a href="{}">{}</a>').format(url_for("customer.details_view", id=found[0]), found[1])
+
+
+def _customer_names(refs: set[str]) -> dict[str, tuple]:
+    if not refs:
+        return {}
+    rows = db.session.scalars(select(Customer).where(Customer.customer_id.in_(refs))).all()
+    return {c.customer_id: (c.id, str(c)) for c in rows}
 
 
 def _text(value: Any) -> str:
@@ -87,7 +116,9 @@ class NotificationView(RoleModelView):
     }
     column_sortable_list = ("created_at",)
     column_default_sort = ("created_at", True)
-    column_formatters: ClassVar[dict] = {"status": _status_formatter, "channel": _channel_formatter, "created_at": _created_formatter}
+    column_formatters: ClassVar[dict] = {"status": _status_formatter, "channel": _channel_formatter,
+                                         "created_at": _created_formatter, "event_type": _event_formatter,
+                                         "error_code": _error_formatter, "customer_ref": _customer_formatter}
     column_export_list = ("created_at", "channel", "status", "event_type", "recipient", "customer_ref",
                           "correlation_id", "subject", "attempts", "error_code", "error_reason", "sent_at",
                           "failed_at", "id")
@@ -109,14 +140,19 @@ class NotificationView(RoleModelView):
         columns = self._export_columns
 
         def generate():
-            lines = data_io.CsvLines()
-            yield lines.row(str(label) for _, label in columns)
+            lines = data_io.CsvLines(csv_files.DELIMITER)
+            yield csv_files.BOM + lines.row(str(label) for _, label in columns)
             for row in data:
-                yield lines.row(_text(self.get_export_value(row, name)) for name, _ in columns)
+                yield lines.row(_text(csv_files.cell(name, getattr(row, name, None))) for name, _ in columns)
 
-        disposition = f"attachment;filename={secure_filename(self.get_export_name(export_type='csv'))}"
-        return Response(stream_with_context(generate()), headers={"Content-Disposition": disposition},
-                        mimetype="text/csv")
+        return csv_files.response(generate(), secure_filename(self.get_export_name(export_type="csv")))
+
+    def get_list(self, *args: Any, **kwargs: Any):
+        """The page's rows, with the names of their customers read in one query for the list."""
+        count, rows = super().get_list(*args, **kwargs)
+        rows = list(rows)
+        g.console_customer_names = _customer_names({r.customer_ref for r in rows if r.customer_ref})
+        return count, rows
 
     def get_empty_list_message(self) -> str:
         return _("No hay notificaciones con estos filtros.")
@@ -140,7 +176,9 @@ class NotificationView(RoleModelView):
             return redirect(url_for(".index_view"))
         attempts = db.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.notification_id == row.id)
                                       .order_by(DeliveryAttempt.number, DeliveryAttempt.started_at)).all()
-        return self.render(self.details_template, model=row, attempts=attempts,
+        customer = (db.session.scalars(select(Customer).where(Customer.customer_id == row.customer_ref)).first()
+                    if row.customer_ref else None)
+        return self.render(self.details_template, model=row, attempts=attempts, customer=customer,
                            chain=delivery.fallback_chain(row),
                            can_resend=self.can_write() and row.status in delivery.RESENDABLE,
                            can_cancel=self.can_write() and row.status in delivery.CANCELLABLE,
