@@ -53,7 +53,9 @@ def init_login(app: Flask) -> None:
     """Bind Flask-Login; API paths answer 401 JSON, pages redirect to /login."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Inicia sesión para continuar."
+    # Translated when flashed (a lazy string cannot go into the session).
+    login_manager.login_message = "Inicie sesión para continuar."
+    login_manager.localize_callback = _
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)

@@ -3,8 +3,11 @@ and wrapped in `_()` / `lazy_gettext()`; translations/en/ holds their English ve
 
 from __future__ import annotations
 
+import types
+
+from babel import support
 from flask import Flask, request, session
-from flask_babel import Babel, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 
 from app.config import ROOT
 
@@ -27,7 +30,37 @@ def select_locale() -> str:
 
 
 def init_i18n(app: Flask) -> None:
-    """Flask-Babel for our strings and Flask-Admin's own (it ships a Spanish catalog)."""
+    """Flask-Babel for our strings and Flask-Admin's own (its Spanish catalog, with ours laid over it)."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     babel.init_app(app, locale_selector=select_locale)
+    override_flask_admin_catalog()
+
+
+OVERRIDES_DIRECTORY = str(ROOT / "translations")
+
+
+def override_flask_admin_catalog() -> None:
+    """Flask-Admin's strings ("Save", "With selected", its flashes) in the project's Spanish.
+
+    Flask-Admin translates through its own Babel domain ("admin"), which merges our directory first
+    and its own catalog last (its words would win). This lays translations/<lang>/LC_MESSAGES/admin.mo
+    over the catalog the domain built, once per language (the domain caches the result)."""
+    from flask_admin import babel as admin_babel
+
+    domain = getattr(admin_babel, "domain", None)
+    if domain is None or getattr(domain, "_avisos_overrides", False):
+        return
+    original = domain.get_translations
+
+    def get_translations(self):
+        translations = original()
+        if isinstance(translations, support.Translations) and not getattr(translations, "_avisos_merged", False):
+            ours = support.Translations.load(OVERRIDES_DIRECTORY, [get_locale()], "admin")
+            if isinstance(ours, support.Translations):
+                translations.merge(ours)
+            translations._avisos_merged = True
+        return translations
+
+    domain.get_translations = types.MethodType(get_translations, domain)
+    domain._avisos_overrides = True

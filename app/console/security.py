@@ -114,3 +114,17 @@ class RoleModelView(RoleAccessMixin, ModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         return self.can_write() and super().is_action_allowed(name)
+
+    def create_form(self, obj: Any = None) -> Any:
+        return _label_blank_choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return _label_blank_choices(super().edit_form(obj))
+
+
+def _label_blank_choices(form: Any) -> Any:
+    """An optional choice's empty option reads "— Ninguno —" (WTForms showed its value, "__None")."""
+    for field in form:
+        if getattr(field, "allow_blank", False) and not getattr(field, "blank_text", None):
+            field.blank_text = _("— Ninguno —")
+    return form
