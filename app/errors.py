@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
-from flask import Flask, has_request_context, jsonify, request
+from flask import Flask, current_app, has_request_context, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -78,13 +78,33 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
+def html_error_page(err: HTTPException):
+    """A styled page in the console's language for an HTTP error (redirects pass through)."""
+    if err.code is None or err.code < 400:
+        return err
+    headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+    return _page(err.code, headers)
+
+
+def _page(status: int, headers=None):
+    # The console registers its styled page (app/console/error_pages.py); an app without it answers text.
+    render = current_app.extensions.get("html_error_page")
+    try:
+        if render is None:
+            return "Error", status, headers or {}
+        return render(status), status, headers or {}
+    except Exception:  # the page itself failed (no app context, template error): plain text
+        log.exception("error page could not be rendered")
+        return "Error", status, headers or {}
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, api_error_response)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         if not _wants_json():
-            return err
+            return html_error_page(err)
         code = (err.name or "error").lower().replace(" ", "_")
         response = jsonify(error_body(code, err.description or err.name))
         response.status_code = err.code or 500
@@ -105,7 +125,7 @@ def register_error_handlers(app: Flask) -> None:
         reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
         log.error("database unavailable on %s %s: %s", request.method, request.path, reason)
         if not _wants_json():
-            return "Base de datos no disponible; reintente en unos segundos.", 503, {"Retry-After": "5"}
+            return _page(503, {"Retry-After": "5"})
         response = jsonify(error_body("database_unavailable",
                                       "The database is not answering; retry in a few seconds."))
         response.status_code = 503
@@ -116,5 +136,5 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(err: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not _wants_json():
-            return "Error interno del servidor", 500
+            return _page(500)
         return jsonify(error_body("internal_error", "Error interno; el equipo de operaciones fue notificado.")), 500

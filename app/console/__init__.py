@@ -10,6 +10,7 @@ from app.api.storable_text import reject_unstorable_page_input
 from app.console import views
 from app.console.auth import auth_bp, init_login
 from app.console.cookies import init_cookies
+from app.console.error_pages import render_error_page
 from app.console.formatting import init_formatting
 from app.console.headers import csp_nonce, init_headers
 from app.console.i18n import init_i18n
@@ -41,6 +42,7 @@ def init_console(app: Flask) -> Admin:
     init_stream(app)
     app.register_blueprint(vendor_bp)
     app.extensions["avisos_rq_dashboard"] = init_rq_dashboard(app)
+    app.extensions["html_error_page"] = render_error_page
 
     admin = Admin(
         app,

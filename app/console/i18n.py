@@ -7,6 +7,7 @@ import types
 
 from babel import support
 from flask import Flask, request, session
+from flask_admin import babel as admin_babel
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 
 from app.config import ROOT
@@ -46,8 +47,6 @@ def override_flask_admin_catalog() -> None:
     Flask-Admin translates through its own Babel domain ("admin"), which merges our directory first
     and its own catalog last (its words would win). This lays translations/<lang>/LC_MESSAGES/admin.mo
     over the catalog the domain built, once per language (the domain caches the result)."""
-    from flask_admin import babel as admin_babel
-
     domain = getattr(admin_babel, "domain", None)
     if domain is None or getattr(domain, "_avisos_overrides", False):
         return

@@ -22,6 +22,8 @@ STATUS_BADGES = {
 }
 CHANNEL_LABELS = {channel: _l(label) for channel, label in CHANNEL_NAMES.items()}
 ROLE_LABELS = {"admin": _l("Administrador"), "operator": _l("Operador"), "viewer": _l("Lector")}
+# "los cambios los hace un usuario ..." (the read-only notice at the top of a page).
+ROLE_NEEDED = {"admin": _l("administrador"), "operator": _l("operador o administrador")}
 HEALTH_LABELS = {
     "healthy": _l("Saludable"), "degraded": _l("Degradado"), "failing": _l("Fallando"), "idle": _l("Sin actividad"),
 }

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, flash, redirect
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
 from flask_login import current_user
 
-from app.console import formatting
+from app.console import formatting, labels
 from app.console.i18n import gettext as _
 from app.extensions import login_manager
 
@@ -53,9 +55,15 @@ class RoleAccessMixin:
 
     read_role = "viewer"
     write_role = "operator"
+    # Pages with nothing to change (dashboard, analytics) set this False: no read-only notice there.
+    has_changes = True
 
     def is_accessible(self) -> bool:
         return has_role(current_user, self.read_role)
+
+    def read_only_notice(self) -> bool:
+        """True when the signed-in user may read this page but not change it (said at the top)."""
+        return self.has_changes and has_role(current_user, self.read_role) and not self.can_write()
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         return deny()
@@ -114,6 +122,24 @@ class RoleModelView(RoleAccessMixin, ModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         return self.can_write() and super().is_action_allowed(name)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        return self._refused_form(self.allow_create) or super().create_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        return self._refused_form(self.allow_edit) or super().edit_view()
+
+    def _refused_form(self, allowed: bool) -> Any:
+        """A role that may not change rows, following a create or edit link, is told why (Flask-Admin
+        redirected to the list without a word)."""
+        if allowed and not self.can_write():
+            flash(_("Su rol (%(role)s) no permite hacer cambios en esta página; pida ayuda a un usuario %(needed)s.",
+                    role=labels.ROLE_LABELS.get(current_user.role, current_user.role),
+                    needed=labels.ROLE_NEEDED.get(self.write_role, self.write_role)), "warning")
+            return redirect(get_redirect_target() or self.get_url(".index_view"))
+        return None
 
     def create_form(self, obj: Any = None) -> Any:
         return _label_blank_choices(super().create_form(obj))

@@ -30,4 +30,21 @@
       event.preventDefault();
     }
   }, true);
+
+  // data-history-back (the error pages' "Volver atrás"); data-copy="#id" copies that element's text.
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest && event.target.closest("[data-history-back]");
+    if (back) { window.history.back(); return; }
+    var copy = event.target.closest && event.target.closest("[data-copy]");
+    if (!copy) { return; }
+    var source = document.querySelector(copy.getAttribute("data-copy"));
+    if (!source) { return; }
+    var text = source.value !== undefined ? source.value : source.textContent;
+    var done = function () { copy.textContent = copy.getAttribute("data-copied") || copy.textContent; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text.trim()).then(done, function () { source.select && source.select(); });
+    } else if (source.select) {
+      source.select(); document.execCommand("copy"); done();
+    }
+  });
 })();

@@ -158,3 +158,45 @@ def test_an_empty_list_says_so_in_the_projects_words(app, signed_in):
     db.session.commit()
     html = signed_in("admin").get("/admin/workshop/").get_data(as_text=True)
     assert "No hay objetos en la tabla." not in html
+
+
+@pytest.mark.parametrize(("url", "role", "status", "title"), [
+    ("/admin/users/", "viewer", 403, "No tiene permiso"),
+    ("/admin/no-such-page/", "viewer", 404, "Página no encontrada"),
+])
+def test_error_pages_are_styled_and_in_spanish(signed_in, url, role, status, title):
+    response = signed_in(role).get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert 'data-testid="error-page"' in html and title in html and "Forbidden" not in html and "Not Found" not in html
+
+
+def test_a_server_error_shows_the_styled_page(app, signed_in, monkeypatch):
+    from app.console.views import dashboard
+
+    client = signed_in("viewer")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dashboard, "queue_status", boom)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/admin/")
+    assert response.status_code == 500 and "Error del servidor" in response.get_data(as_text=True)
+
+
+def test_a_viewer_following_an_edit_link_is_told_why(app, rows, signed_in):
+    from app.models import Customer
+
+    owner = db.session.scalars(db.select(Customer)).first()
+    html = signed_in("viewer").get(f"/admin/customer/edit/?id={owner.id}", follow_redirects=True).get_data(as_text=True)
+    assert "Su rol (Lector) no permite hacer cambios" in html
+
+
+def test_an_operator_reads_at_the_top_that_templates_and_the_matrix_are_read_only(app, rows, signed_in):
+    client = signed_in("operator")
+    for url in ("/admin/template/", "/admin/matrix/"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'data-testid="read-only-notice"' in html
+        assert html.index('data-testid="read-only-notice"') < html.index("console-zone")
+    assert 'data-testid="read-only-notice"' not in client.get("/admin/customer/").get_data(as_text=True)

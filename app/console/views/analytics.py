@@ -20,6 +20,8 @@ DEFAULT_DAYS = 30
 class AnalyticsView(RoleAccessMixin, BaseView):
     """Daily volume, delivery rate, failures by error code, latency and channel health."""
 
+    has_changes = False
+
     @expose("/")
     def index(self):
         form = DateRangeForm(request.args)

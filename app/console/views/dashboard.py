@@ -13,6 +13,8 @@ from app.queue import queue_status
 class DashboardView(RoleAccessMixin, AdminIndexView):
     """Today and the last 7 days at a glance, channel health, queues and the latest failures."""
 
+    has_changes = False
+
     @expose("/")
     def index(self):
         return self.render(
