@@ -44,7 +44,8 @@ class TimelinePage:
 COLUMNS = (
     Notification.id, Notification.created_at, Notification.channel, Notification.status,
     Notification.event_type, Notification.subject, Notification.recipient, Notification.attempts,
-    Notification.error_reason, Notification.sent_at, Notification.delivered_at, Notification.read_at,
+    Notification.error_code, Notification.error_reason, Notification.sent_at, Notification.delivered_at,
+    Notification.read_at,
 )  # fmt: skip
 
 
