@@ -24,6 +24,7 @@ class TimelineEntry:
     subject: str
     recipient: str
     attempts: int
+    error_code: str
     error_reason: str
     sent_at: datetime | None
     delivered_at: datetime | None
