@@ -1,31 +1,46 @@
-"""plotly.js served from the installed plotly package (no CDN: the console works offline).
+"""plotly.js for the analytics page, served by Avisos (no CDN: the console works offline).
 
-The version is in the path so browsers may cache it for a year; the URL ends in `.js` because
-plotly inlines the whole library when `include_plotlyjs` is not a `.js` URL.
+The page draws bars and lines only, so it loads plotly.js's *basic* bundle (bar, scatter, pie:
+1.2 MB instead of the full 4.8 MB library the plotly package ships), committed in static/vendor/
+from the npm package plotly.js-basic-dist-min, at the plotly.js version the installed plotly
+package was built for (tests/console/test_analytics.py checks the two agree). The version is in
+the path, so browsers cache it for a year.
 """
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 
-import plotly
 from flask import Blueprint, abort, send_file, url_for
 
+from app.config import ROOT
+
 vendor_bp = Blueprint("vendor", __name__)
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+VENDOR_DIR = ROOT / "static" / "vendor"
 ONE_YEAR = 365 * 86400
 
 
-@vendor_bp.get("/static/vendor/plotly-<version>.min.js")
+@cache
+def plotly_basic() -> tuple[str, Path]:
+    """(version, file) of the committed plotly.js basic bundle."""
+    path = next(VENDOR_DIR.glob("plotly-basic-*.min.js"))
+    version = re.match(r"plotly-basic-(.+)\.min\.js$", path.name)[1]
+    return version, path
+
+
+@vendor_bp.get("/static/vendor/plotly-basic-<version>.min.js")
 def plotly_js(version: str):
-    """The plotly.js bundled with the plotly package, for its own version only."""
-    if version != plotly.__version__:
+    """The committed bundle, for its own version only."""
+    current, path = plotly_basic()
+    if version != current:
         abort(404)
-    response = send_file(PLOTLY_JS, mimetype="text/javascript", max_age=ONE_YEAR, conditional=True)
+    response = send_file(path, mimetype="text/javascript", max_age=ONE_YEAR, conditional=True)
     response.cache_control.immutable = True
     response.cache_control.public = True
     return response
 
 
 def plotly_js_url() -> str:
-    return url_for("vendor.plotly_js", version=plotly.__version__)
+    return url_for("vendor.plotly_js", version=plotly_basic()[0])
