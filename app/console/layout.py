@@ -10,6 +10,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app import integrations
 from app.console import explanations, import_messages, labels
 from app.console.i18n import LANGUAGES
 from app.console.security import has_role
@@ -42,3 +43,4 @@ def _context() -> dict[str, Any]:
 def init_layout(app: Flask) -> None:
     app.context_processor(_context)
     app.jinja_env.globals["compat_mode"] = lambda: app.config.get("AUTH_MODE") == "compat"
+    app.jinja_env.globals["console_live_enabled"] = integrations.live_enabled

@@ -78,3 +78,26 @@ def test_rq_dashboard_pages_get_their_relaxed_policy_and_stay_unframeable_elsewh
     policy = response.headers["Content-Security-Policy"]
     assert "'unsafe-eval'" in policy and "frame-ancestors 'self'" in policy  # underscore templates compile with eval
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_the_embedded_queue_page_says_how_to_turn_redis_on(signed_in):
+    html = signed_in("admin").get("/admin/queues/").get_data(as_text=True)
+    assert 'data-testid="needs-redis"' in html and "REDIS_URL" in html and "flask --app wsgi worker" in html
+
+
+def test_the_rq_dashboard_address_explains_it_needs_redis_in_embedded_mode(signed_in):
+    response = signed_in("admin").get("/admin/rq/", follow_redirects=True)
+    assert response.status_code == 200 and "El panel de RQ necesita Redis" in response.get_data(as_text=True)
+
+
+def test_pages_say_live_updates_need_redis_in_embedded_mode(signed_in):
+    html = signed_in("viewer").get("/admin/").get_data(as_text=True)
+    assert 'data-testid="live-off"' in html and "necesita Redis" in html
+
+
+def test_rq_dashboard_lists_every_queue_the_page_shows(rq_console):
+    client = rq_console("admin")
+    client.get("/admin/queues/")
+    listed = client.get("/admin/rq/0/data/queues.json").get_data(as_text=True)
+    for name in ("notifications", "sync", "maintenance", "webhooks"):
+        assert f'"{name}"' in listed

@@ -134,3 +134,17 @@ def test_check_without_csrf_is_refused(signed_in, app):
 
 def test_unknown_channel_check_is_refused_politely(signed_in, app):
     assert "Canal desconocido." in check(signed_in("admin"), "fax")
+
+
+def test_email_is_not_configured_on_a_fresh_install_with_the_default_localhost(app, signed_in, monkeypatch):
+    monkeypatch.setitem(app.config, "EMAIL_HOST", "localhost")
+    monkeypatch.setitem(app.config, "EMAIL_HOST_USER", "")
+    html = signed_in("admin").get("/admin/workshop/").get_data(as_text=True)
+    email_card = html.split('data-provider="email"')[1].split('data-provider="whatsapp"')[0]
+    assert "Sin configurar" in email_card and "Configurado<" not in email_card and "EMAIL_HOST" in email_card
+
+
+def test_email_is_configured_when_a_mail_server_is_named(app, signed_in, monkeypatch):
+    monkeypatch.setitem(app.config, "EMAIL_HOST", "smtp.taller.ec")
+    html = signed_in("admin").get("/admin/workshop/").get_data(as_text=True)
+    assert "Configurado<" in html.split('data-provider="email"')[1].split('data-provider="whatsapp"')[0]

@@ -35,12 +35,25 @@ def _switch(field: str):
     return formatter
 
 
+LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
+
+
+def email_configured(config: Any) -> bool:
+    """Email counts as configured once EMAIL_HOST names another server or a login is set: the default
+    (localhost:25, no user) is what a fresh install has, mail server or not."""
+    return (str(config.get("EMAIL_HOST") or "").strip().lower() not in LOCAL_HOSTS
+            or bool(config.get("EMAIL_HOST_USER")))
+
+
 def provider_summaries() -> list[dict[str, Any]]:
     """What each provider is set up with, without secrets (hosts and names, never keys)."""
     config = current_app.config
     return [
-        {"channel": "email", "label": CHANNEL_LABELS["email"], "configured": bool(config.get("EMAIL_HOST")),
-         "detail": f"{config.get('EMAIL_HOST') or '—'}:{config.get('EMAIL_PORT') or ''}"},
+        {"channel": "email", "label": CHANNEL_LABELS["email"], "configured": email_configured(config),
+         "detail": f"{config.get('EMAIL_HOST') or '—'}:{config.get('EMAIL_PORT') or ''}",
+         "hint": "" if email_configured(config) else _(
+             "EMAIL_HOST tiene el valor por defecto (este mismo equipo). Si aquí no hay un servidor de correo, "
+             "defina EMAIL_HOST, EMAIL_PORT y el usuario; un administrador lo comprueba con el botón de prueba.")},
         {"channel": "whatsapp", "label": CHANNEL_LABELS["whatsapp"],
          "configured": bool(config.get("EVOLUTION_API_URL") and config.get("EVOLUTION_INSTANCE")),
          "detail": config.get("EVOLUTION_INSTANCE") or "—"},
