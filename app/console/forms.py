@@ -12,7 +12,14 @@ from app.console.i18n import lazy_gettext as _l
 from app.console.labels import ROLE_LABELS
 
 MAX_RANGE_DAYS = 366
-SCOPES = ("dispatch", "read", "write", "manage")
+# The API's scopes (app/api/auth.py SCOPES), each with what it lets a system do.
+SCOPES = ("dispatch", "read", "manage", "push")
+SCOPE_DESCRIPTIONS = {
+    "dispatch": _l("Enviar eventos del taller para que se notifique a los clientes."),
+    "read": _l("Consultar notificaciones, clientes, vehículos y analítica."),
+    "manage": _l("Cambiar clientes, vehículos, plantillas y configuración (incluye consultar y push)."),
+    "push": _l("Registrar y quitar suscripciones push de la aplicación del cliente."),
+}
 
 
 class DateRangeForm(FlaskForm):
@@ -43,8 +50,8 @@ class ApiKeyForm(FlaskForm):
     name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=120)])
     dispatch = BooleanField("dispatch", default=True)
     read = BooleanField("read", default=True)
-    write = BooleanField("write")
     manage = BooleanField("manage")
+    push = BooleanField("push")
     expires_days = IntegerField(_l("Caduca en (días)"), validators=[Optional(), NumberRange(min=1, max=3650)])
 
     def scopes(self) -> str:

@@ -1,5 +1,7 @@
 """Usuarios and Claves de API: admin only; keys shown once; forms report their errors."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -108,3 +110,18 @@ def test_revoke_without_csrf_token_is_refused(signed_in):
     assert client.client.post(KEYS + "revoke/", data={"id": str(row.id)}).status_code == 400
     db.session.expire_all()
     assert db.session.get(ApiKey, row.id).revoked_at is None
+
+
+def test_the_key_form_offers_the_apis_scopes_with_descriptions(signed_in):
+    from app.api.auth import SCOPES
+
+    html = signed_in("admin").get("/admin/api-keys/").get_data(as_text=True)
+    offered = re.findall(r'data-scope="(\w+)"', html)
+    assert tuple(offered) == SCOPES and "Registrar y quitar suscripciones push" in html
+
+
+def test_a_push_key_is_created_and_shown_once_with_a_copy_button(signed_in):
+    client = signed_in("admin")
+    html = client.post("/admin/api-keys/", data={"name": "pwa", "push": "y"}).get_data(as_text=True)
+    assert 'data-testid="copy-key"' in html
+    assert db.session.scalars(select(ApiKey).where(ApiKey.name == "pwa")).one().scopes == "push"

@@ -14,7 +14,7 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.api.auth import generate_api_key
-from app.console.forms import ApiKeyForm
+from app.console.forms import SCOPE_DESCRIPTIONS, ApiKeyForm
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.labels import ROLE_LABELS
@@ -82,7 +82,8 @@ class ApiKeyView(RoleAccessMixin, BaseView):
             return self._created(form)
         keys = db.session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc())).all()
         status = 400 if request.method == "POST" else 200
-        return self.render("console/api_keys.html", form=form, keys=keys, now=utcnow(), raw_key=None), status
+        return self.render("console/api_keys.html", form=form, keys=keys, now=utcnow(), raw_key=None,
+                           scope_descriptions=SCOPE_DESCRIPTIONS), status
 
     def _created(self, form: ApiKeyForm):
         expires = utcnow() + timedelta(days=form.expires_days.data) if form.expires_days.data else None
@@ -91,7 +92,8 @@ class ApiKeyView(RoleAccessMixin, BaseView):
         keys = db.session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())).all()
         # Rendered directly (never stored, never in a redirect URL or flash) and never cached.
         response = make_response(self.render("console/api_keys.html", form=ApiKeyForm(formdata=None), keys=keys,
-                                             now=utcnow(), raw_key=raw, created=row))
+                                             now=utcnow(), raw_key=raw, created=row,
+                                             scope_descriptions=SCOPE_DESCRIPTIONS))
         response.headers["Cache-Control"] = "no-store"
         return response
 
