@@ -117,6 +117,11 @@ _cache_lock = threading.Lock()
 CACHE_SECONDS = 60.0
 
 
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
 def all_charts(first: date, last: date) -> dict[str, Any]:
     """Every chart of the page, keyed by section; kept CACHE_SECONDS per range and language. Closed
     days come from the daily rollup; the cache spares the repeated live read of today's rows."""

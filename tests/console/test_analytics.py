@@ -81,3 +81,30 @@ def test_a_valid_range_counts_only_rows_inside_it(signed_in):
     db.session.commit()
     html = client.get(PAGE + "?start=2020-01-01&end=2020-01-31").get_data(as_text=True)
     assert 'class="stat-value text-dark">0<' in html
+
+
+def test_an_admin_recomputes_the_days_of_the_range(app, signed_in):
+    from datetime import timedelta
+
+    from app import analytics
+    from app.models import NotificationDailyStat
+
+    client = signed_in("admin")
+    yesterday = analytics.today() - timedelta(days=1)
+    analytics.refresh_days(yesterday, yesterday)  # computed before the import below
+    db.session.commit()
+    created = analytics.day_range(yesterday, yesterday)[0] + timedelta(hours=12)
+    notification("email", "sent", created_at=created)  # history imported afterwards
+    db.session.commit()
+    html = client.get(PAGE).get_data(as_text=True)
+    assert 'data-testid="recompute"' in html
+    response = client.post(PAGE + "recompute", data={"start": yesterday.isoformat()}, follow_redirects=True)
+    assert "Recálculo de los últimos 1 días" in response.get_data(as_text=True)
+    stats = db.session.scalars(db.select(NotificationDailyStat).where(NotificationDailyStat.day == yesterday)).all()
+    assert sum(s.count for s in stats) == 1
+
+
+def test_only_admins_may_recompute(signed_in):
+    client = signed_in("operator")
+    assert 'data-testid="recompute"' not in client.get(PAGE).get_data(as_text=True)
+    assert client.post(PAGE + "recompute", data={}).status_code == 403

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import request
+from flask import flash, redirect, request, url_for
 from flask_admin import Admin, BaseView, expose
+from flask_login import current_user
 
-from app import analytics
+from app import analytics, queue
 from app.console import charts
 from app.console.forms import DateRangeForm
+from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
-from app.console.security import RoleAccessMixin
+from app.console.security import RoleAccessMixin, has_role, require_role
 from app.console.vendor import plotly_js_url
 
 DEFAULT_DAYS = 30
+MAX_RECOMPUTE_DAYS = 366
 
 
 class AnalyticsView(RoleAccessMixin, BaseView):
@@ -36,11 +39,37 @@ class AnalyticsView(RoleAccessMixin, BaseView):
         figures = charts.all_charts(first, last) if valid else {}
         summary = _summary(first, last) if valid else None
         return self.render("console/analytics.html", form=form, figures=figures, summary=summary, first=first,
-                           last=last, plotly_js=plotly_js_url(), status=200 if valid else 400)
+                           last=last, plotly_js=plotly_js_url(), can_recompute=has_role(current_user, "admin"),
+                           status=200 if valid else 400)
+
+    @expose("/recompute", methods=["POST"])
+    @require_role("admin")
+    def recompute(self):
+        """Recompute the daily rollup from the range's first day to yesterday (after an import of
+        history, say): the hourly job's work over more days, handed to the `maintenance` queue (in
+        the embedded mode it runs in the process)."""
+        first = _date(request.form.get("start")) or analytics.today() - timedelta(days=DEFAULT_DAYS - 1)
+        yesterday = analytics.today() - timedelta(days=1)
+        days = min(MAX_RECOMPUTE_DAYS, max(1, (yesterday - first).days + 1))
+        if queue.enqueue("maintenance", queue.REFRESH_ANALYTICS_ROLLUP, days):
+            charts.clear_cache()
+            flash(_("Recálculo de los últimos %(n)s días en marcha; los gráficos lo reflejarán en unos minutos.",
+                    n=days), "success")
+        else:
+            flash(_("No se pudo poner en cola el recálculo; inténtelo otra vez."), "error")
+        return redirect(url_for(".index", start=request.form.get("start") or None,
+                                end=request.form.get("end") or None))
 
     def render(self, template, **kwargs):
         status = kwargs.pop("status", 200)
         return super().render(template, **kwargs), status
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _summary(first, last) -> dict:
