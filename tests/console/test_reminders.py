@@ -181,3 +181,13 @@ def test_row_action_never_redirects_off_site(signed_in, reminders):
     data = {"id": str(reminders["oil"].id), "operation": "complete", "url": "//evil.test/x"}
     response = signed_in("operator").post("/admin/reminder/row-action/", data=data)
     assert response.headers["Location"].startswith("/admin/reminder/")
+
+
+def test_the_vehicle_picker_shows_plate_model_and_customer(app, signed_in):
+    from tests import factories
+
+    owner = factories.customer("C-77", first_name="Lucía", last_name="Ordóñez")
+    factories.vehicle(owner, "UCC-8299", brand="Haval", model="H6")
+    db.session.commit()
+    found = signed_in("operator").get("/admin/reminder/ajax/lookup/?name=vehicle&query=UCC").get_json()
+    assert [label for _, label in found] == ["UCC-8299 · Haval H6 · Lucía Ordóñez"]

@@ -40,6 +40,22 @@ def _link_customer(view, context, model, name) -> Markup | str:
     return Markup('<a href="{}">{}</a>').format(url_for("customer.details_view", id=owner.id), str(owner))
 
 
+def vehicle_label(vehicle: Vehicle) -> str:
+    """How staff tell vehicles apart in a picker: plate · brand model · owner."""
+    model = " ".join(part for part in (vehicle.brand, vehicle.model) if part)
+    owner = str(vehicle.customer) if vehicle.customer is not None else _("sin cliente")
+    return " · ".join(part for part in (vehicle.plate, model, owner) if part)
+
+
+class VehiclePicker(UUIDAjaxLoader):
+    """The reminder form's vehicle search: each choice reads plate, model and customer."""
+
+    def format(self, model: Any) -> tuple[Any, str] | None:
+        if not model:
+            return None
+        return model.id, vehicle_label(model)
+
+
 def _format_time(view, context, model, name) -> str:
     value = getattr(model, name)
     return formatting.local_time(value, empty="—")
@@ -192,7 +208,7 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
             FilterLike("vehicle.plate", _l("Placa")),
         ]
         self.form_ajax_refs = {
-            "vehicle": UUIDAjaxLoader("vehicle", db, Vehicle, fields=("plate",), page_size=10),
+            "vehicle": VehiclePicker("vehicle", db, Vehicle, fields=("plate",), page_size=10),
         }
         super().__init__(*args, **kwargs)
 
