@@ -42,5 +42,12 @@ def plotly_js(version: str):
     return response
 
 
+@vendor_bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages without a link (JSON, rq-dashboard): the console's icon."""
+    response = send_file(ROOT / "static" / "console" / "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    return response
+
+
 def plotly_js_url() -> str:
     return url_for("vendor.plotly_js", version=plotly_basic()[0])
