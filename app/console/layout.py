@@ -31,6 +31,7 @@ def _context() -> dict[str, Any]:
         "console_languages": LANGUAGES,
         "lang_url": lang_url,
         "labels": labels,
+        "console_channel_names": lambda: {key: str(value) for key, value in labels.CHANNEL_LABELS.items()},
         "explain_error": explanations.error_help,
         "event_label": explanations.event_label,
         "target_label": explanations.target_label,

@@ -39,12 +39,30 @@
     return box;
   }
 
-  function toast(text, kind) {
+  // The page's words for toasts and badges (templates/admin/master.html, #avisos-live-text).
+  var TEXT = { failed: "Notificación fallida", failedBy: "Notificación fallida por %s", open: "Ver detalle",
+               webhookOff: "Webhook desactivado tras fallar 5 días: %s", activity: "Nueva actividad (%s) — recargar",
+               channels: {} };
+  try {
+    var words = document.getElementById("avisos-live-text");
+    if (words) { TEXT = JSON.parse(words.textContent); }
+  } catch (err) { /* keep the defaults */ }
+
+  function say(template, value) { return template.replace("%s", value); }
+
+  function toast(text, kind, href) {
     var el = document.createElement("div");
     el.className = "alert alert-" + (kind || "danger") + " shadow-sm mb-2 avisos-live-toast";
     el.setAttribute("role", "alert");
     el.setAttribute("data-testid", "live-toast");
     el.textContent = text;
+    if (href) {
+      var link = document.createElement("a");
+      link.href = href;
+      link.className = "alert-link ml-2";
+      link.textContent = TEXT.open;
+      el.appendChild(link);
+    }
     container().appendChild(el);
     setTimeout(function () { el.remove(); }, 10000);
   }
@@ -64,7 +82,7 @@
     }
     el.dataset.count = String(Number(el.dataset.count) + 1);
     el.dataset.lastType = event.type;
-    el.textContent = "Nueva actividad (" + el.dataset.count + ") — recargar";
+    el.textContent = say(TEXT.activity, el.dataset.count);
   }
 
   function refresh(ids) {
@@ -98,10 +116,11 @@
     live.received.push(event);
     var data = event.data || {};
     if (event.type === "notification.failed") {
-      toast("Notificación fallida" + (data.channel ? " (" + data.channel + ")" : "") +
-            (data.customer_id ? ": cliente " + data.customer_id : "") + ".", "danger");
+      var channel = data.channel ? (TEXT.channels[data.channel] || data.channel) : "";
+      toast((channel ? say(TEXT.failedBy, channel) : TEXT.failed) + ".", "danger",
+            data.notification_id ? "/admin/notifications/details/?id=" + encodeURIComponent(data.notification_id) : null);
     } else if (event.type === "webhook.endpoint_disabled") {
-      toast("Webhook desactivado tras fallar 5 días: " + (data.url || ""), "warning");
+      toast(say(TEXT.webhookOff, data.url || ""), "warning");
     }
     var targets = Array.prototype.filter.call(document.querySelectorAll("[data-live-refresh]"), function (el) {
       return el.id && wants(el, event);

@@ -25,3 +25,11 @@ def test_pages_link_a_favicon_that_is_served(signed_in, client):
 def test_row_actions_are_labelled_on_touch_screens(client):
     css = client.get("/static/console/console.css").get_data(as_text=True)
     assert "(hover: none)" in css and "content: attr(title)" in css
+
+
+def test_live_toasts_get_the_pages_words_and_channel_names(signed_in):
+    import json
+
+    html = signed_in("viewer").get("/admin/").get_data(as_text=True)
+    words = json.loads(html.split('<script type="application/json" id="avisos-live-text">')[1].split("</script>")[0])
+    assert words["failedBy"] == "Notificación fallida por %s" and words["channels"]["whatsapp"] == "WhatsApp"
