@@ -200,3 +200,12 @@ def test_an_operator_reads_at_the_top_that_templates_and_the_matrix_are_read_onl
         assert 'data-testid="read-only-notice"' in html
         assert html.index('data-testid="read-only-notice"') < html.index("console-zone")
     assert 'data-testid="read-only-notice"' not in client.get("/admin/customer/").get_data(as_text=True)
+
+
+def test_every_console_page_answers_in_english_too(app, rows, signed_in):
+    client = signed_in("admin")
+    client.get("/admin/?lang=en")
+    failures = [url for url in _pages(app) if client.get(url, follow_redirects=True).status_code >= 500]
+    assert failures == []
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Times in America/Guayaquil" in html or "Times in " in html
