@@ -47,7 +47,7 @@ def test_the_filter_menu_adds_a_filter(page, sign_in):
     _sample_log()
     sign_in(page, "viewer")
     page.goto("/admin/notifications/")
-    page.click("text=Añadir filtro")
+    page.click("text=Filtrar")
     page.click(".field-filters a.filter >> nth=0")
     page.wait_for_selector(".filter-op", state="attached")
 
@@ -61,7 +61,7 @@ def test_a_bulk_action_asks_then_runs(page, sign_in, app):
     page.check(f"input.action-checkbox[value='{row.id}']")
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
-    page.click("text=Con seleccionados")
+    page.click("text=Acciones sobre los marcados")
     page.click("[data-model-action=cancel]")
     page.wait_for_load_state("load")
     db.session.expire_all()
