@@ -1,6 +1,10 @@
 """Console pages on a log of 1 million notifications: load the rows, then time each page.
 
-Usage: .venv/bin/python bench/console_pages.py [--rows 1000000] [--runs 5] [--rollup-on-demand]
+Usage: .venv/bin/python bench/console_pages.py [--rows 1000000] [--days 60] [--customers 0] [--runs 5]
+       [--rollup-on-demand]
+
+The workshop of issue #14: --rows 55000 --days 30 --customers 200 (the notifications' customer
+refs then name real customers, each with a vehicle, so the pages show names).
 
 Uses its own PostgreSQL database (avisos_bench_console, dropped and recreated). Rows are generated
 in SQL (generate_series) over the last 60 days: 3 channels, statuses weighted like production
@@ -35,7 +39,7 @@ INSERT INTO notifications (id, event_id, correlation_id, event_type, customer_re
   subject, body, html_body, status, attempts, max_attempts, error_code, error_reason, created_at, updated_at,
   sent_at, failed_at)
 SELECT gen_random_uuid(), :event_id, 'corr-' || (g / 3), (ARRAY['appointment_scheduled','phase_changed','vehicle_ready'])[1 + g % 3],
-  'customer-' || (g % 50000), 'clients', ch, 'c' || g || '@example.com', 'Aviso', 'Hola', '', st,
+  'customer-' || (g % :refs), 'clients', ch, 'c' || g || '@example.com', 'Aviso', 'Hola', '', st,
   CASE WHEN st = 'failed' THEN 4 ELSE 1 END, 4,
   CASE WHEN st = 'failed' THEN (ARRAY['smtp_550','number_not_on_whatsapp','push_gone','timeout'])[1 + g % 4] ELSE '' END,
   CASE WHEN st = 'failed' THEN 'provider refused' ELSE '' END,
@@ -47,7 +51,7 @@ FROM (
     (ARRAY['email','whatsapp','push'])[1 + g % 3] AS ch,
     CASE WHEN g % 100 < 50 THEN 'sent' WHEN g % 100 < 88 THEN 'delivered' WHEN g % 100 < 92 THEN 'read'
          WHEN g % 100 < 98 THEN 'failed' WHEN g % 100 < 99 THEN 'queued' ELSE 'retrying' END AS st,
-    now() - make_interval(secs => (g::double precision / :rows) * 60 * 86400) AS created
+    now() - make_interval(secs => (g::double precision / :rows) * :days * 86400) AS created
   FROM generate_series(1, :rows) AS g
 ) AS s
 """
@@ -68,7 +72,23 @@ def build_app():
                        "SECRET_KEY": "bench", "RQ_DASHBOARD_REDIS_URL": None, "RATELIMIT_ENABLED": False})
 
 
-def load(app, rows: int) -> float:
+CUSTOMERS_SQL = """
+INSERT INTO customers (id, customer_id, first_name, last_name, email, phone, whatsapp, is_active,
+  reminder_email_opt_out, sync_version, created_at, updated_at)
+SELECT gen_random_uuid(), 'customer-' || g, (ARRAY['Lucía','Andrés','María','José','Carla'])[1 + g % 5],
+  (ARRAY['Ordóñez','Peñafiel','Muñoz','Cevallos','Andrade'])[1 + g % 5] || ' ' || g,
+  'c' || g || '@example.com', '+5939' || lpad(g::text, 8, '0'), '+5939' || lpad(g::text, 8, '0'), true, false, 1, now(), now()
+FROM generate_series(0, :n - 1) AS g
+"""
+VEHICLES_SQL = """
+INSERT INTO vehicles (id, customer_id, plate, brand, model, year, image_url, sync_version, created_at, updated_at)
+SELECT gen_random_uuid(), c.id, 'PB' || chr(65 + (row_number() OVER ()) % 26) || '-' || lpad((row_number() OVER ())::text, 4, '0'),
+  'Haval', 'H6', 2024, '', 1, now(), now()
+FROM customers c
+"""
+
+
+def load(app, rows: int, days: int = 60, customers: int = 0) -> float:
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -84,7 +104,11 @@ def load(app, rows: int) -> float:
         db.session.add(event)
         db.session.commit()
         started = time.perf_counter()
-        db.session.execute(text(LOAD_SQL), {"event_id": event.id, "rows": rows})
+        db.session.execute(text(LOAD_SQL), {"event_id": event.id, "rows": rows, "days": days,
+                                            "refs": customers or 50000})
+        if customers:
+            db.session.execute(text(CUSTOMERS_SQL), {"n": customers})
+            db.session.execute(text(VEHICLES_SQL))
         db.session.commit()
         loaded = time.perf_counter() - started
         db.session.remove()
@@ -136,7 +160,10 @@ def pages(app) -> list[tuple[str, str]]:
 
     with app.app_context():
         failed_id = db.session.execute(text("SELECT id FROM notifications WHERE status = 'failed' LIMIT 1")).scalar()
-        corr = db.session.execute(text("SELECT correlation_id FROM notifications LIMIT 1 OFFSET 500000")).scalar()
+        total = db.session.execute(text("SELECT count(*) FROM notifications")).scalar()
+        corr = db.session.execute(text("SELECT correlation_id FROM notifications LIMIT 1 OFFSET :n"),
+                                  {"n": total // 2}).scalar()
+        customer_id = db.session.execute(text("SELECT id FROM customers LIMIT 1")).scalar()
     today = date.today()
     return [
         ("Inicio (dashboard)", "/admin/"),
@@ -147,6 +174,11 @@ def pages(app) -> list[tuple[str, str]]:
         ("Notificaciones, correlation id", f"/admin/notifications/?flt0_5={corr}"),
         ("Notificaciones, one day", f"/admin/notifications/?flt0_3={today - timedelta(days=10)}+to+{today - timedelta(days=10)}"),
         ("Notification detail", f"/admin/notifications/details/?id={failed_id}"),
+        ("Notificaciones CSV export, failed", "/admin/notifications/export/csv/?flt0_1=failed"),
+        *([("Clientes", "/admin/customer/"), ("Customer detail", f"/admin/customer/details/?id={customer_id}"),
+           ("Vehículos", "/admin/vehicle/"), ("Recordatorios, new", "/admin/reminder/new/")] if customer_id else []),
+        ("Importar / exportar", "/admin/data/"),
+        ("Talleres y canales", "/admin/workshop/"),
         ("Analítica, 30 days (default)", "/admin/analytics/"),
         ("Analítica, 7 days", f"/admin/analytics/?start={today - timedelta(days=6)}&end={today}"),
         ("Analítica, 60 days", f"/admin/analytics/?start={today - timedelta(days=59)}&end={today}"),
@@ -175,12 +207,14 @@ def time_pages(app, runs: int) -> list[tuple[str, float, float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=60, help="days back the rows are spread over")
+    parser.add_argument("--customers", type=int, default=0, help="customers (with a vehicle) the rows point at")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rollup-on-demand", action="store_true", help="do not build the rollup before timing")
     args = parser.parse_args()
     recreate_database()
     app = build_app()
-    loaded = load(app, args.rows)
+    loaded = load(app, args.rows, args.days, args.customers)
     print(f"loaded {args.rows:,} notifications in {loaded:.1f} s (then VACUUM ANALYZE)")
     if not args.rollup_on_demand:
         seconds, written = build_rollup(app)

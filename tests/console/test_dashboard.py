@@ -65,3 +65,16 @@ def test_dashboard_reads_queue_depths_and_workers_from_rq(make_app, redis_url, m
     assert "maintenance" in html
     assert 'data-testid="worker-count">0<' in html
     assert "No hay trabajadores" in html
+
+
+def test_numbers_follow_the_language(app, signed_in):
+    from app.console import formatting
+
+    with app.test_request_context("/?lang=es"):
+        from flask_babel import refresh
+
+        refresh()
+        assert (formatting.number(54598), formatting.percent(89.1)) == ("54.598", "89,1 %")
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert (formatting.number(54598), formatting.percent(89.1)) == ("54,598", "89.1%")
