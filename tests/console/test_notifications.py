@@ -54,10 +54,12 @@ def test_log_filters_by_status_and_correlation_id(signed_in):
 def test_log_filters_by_date_range(signed_in):
     client = signed_in("viewer")
     notification("email", "sent", created_at=utcnow() - timedelta(days=20), recipient="old@example.com")
-    notification("email", "sent", recipient="new@example.com")
-    db.session.commit()
-    from app.analytics import today
+    from app.analytics import day_range, today
 
+    # A second into today's local day: a row made "5 minutes ago" is yesterday's just after midnight.
+    notification("email", "sent", recipient="new@example.com",
+                 created_at=day_range(today(), today())[0] + timedelta(seconds=1))
+    db.session.commit()
     day = today().isoformat()
     html = client.get(LIST + f"?flt0_3={day}+to+{day}").get_data(as_text=True)
     assert "new@example.com" in html and "old@example.com" not in html

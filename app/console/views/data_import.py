@@ -73,7 +73,7 @@ class DataImportView(RoleAccessMixin, BaseView):
         # One format for every console export (app/console/csv_files.py).
         chunks = data_io.export_rows(entity, delimiter=csv_files.DELIMITER, bom=True, filters=_filters(),
                                      headers=data_io.SPANISH_HEADERS,
-                                     cell=csv_files.cell if entity == "notifications" else csv_files.import_cell)
+                                     cell=csv_files.Cells() if entity == "notifications" else csv_files.ImportCells())
         return csv_files.response(chunks, f"{entity}-{date.today().isoformat()}.csv")
 
 

@@ -139,11 +139,19 @@ class NotificationView(RoleModelView):
         _, data = self._export_data()
         columns = self._export_columns
 
+        cells = csv_files.Cells()
+
         def generate():
             lines = data_io.CsvLines(csv_files.DELIMITER)
             yield csv_files.BOM + lines.row(str(label) for _, label in columns)
+            batch = []
             for row in data:
-                yield lines.row(_text(csv_files.cell(name, getattr(row, name, None))) for name, _ in columns)
+                batch.append([_text(cells(name, getattr(row, name, None))) for name, _ in columns])
+                if len(batch) == 500:
+                    yield lines.rows(batch)
+                    batch = []
+            if batch:
+                yield lines.rows(batch)
 
         return csv_files.response(generate(), secure_filename(self.get_export_name(export_type="csv")))
 
