@@ -159,7 +159,8 @@ class NotificationView(RoleModelView):
         """The page's rows, with the names of their customers read in one query for the list."""
         count, rows = super().get_list(*args, **kwargs)
         rows = list(rows)
-        g.console_customer_names = _customer_names({r.customer_ref for r in rows if r.customer_ref})
+        if len(rows) <= max(self.page_size_options):  # a page, not the CSV export (which writes the refs)
+            g.console_customer_names = _customer_names({r.customer_ref for r in rows if r.customer_ref})
         return count, rows
 
     def get_empty_list_message(self) -> str:
