@@ -101,6 +101,9 @@ class Config:
         self.WEBHOOK_RETRY_SCHEDULE = env_list_int("WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 36000])
         self.WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86400)
         self.WEBHOOK_SECRET_GRACE_SECONDS = env_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600)
+        # Audit log (docs/CONSOLE.md, "Auditoría"): entries older than this many days are pruned
+        # by a daily job; 0 keeps them forever.
+        self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
         # Live console: how long one Server-Sent Events connection lasts before the browser reconnects.
         self.LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 300)
         # How often a web process asks Redis whether any console listens to the live feed (0: every event).

@@ -2,6 +2,7 @@
 
 from app.models.access import ApiKey, User
 from app.models.analytics import NotificationDailyStat, NotificationRollupDay
+from app.models.audit import AuditEntry
 from app.models.catalog import ServicePhase, ServiceType
 from app.models.customers import ChannelPreference, Customer, PushSubscription
 from app.models.notifications import DeliveryAttempt, DispatchEvent, Notification
@@ -14,7 +15,7 @@ from app.models.webhooks import ProviderReceipt, WebhookAttempt, WebhookEndpoint
 from app.models.workshops import Workshop
 
 __all__ = [
-    "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent",
+    "ApiKey", "AuditEntry", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent",
     "MaintenanceReminder", "Notification", "NotificationDailyStat", "NotificationRollupDay", "NotificationTemplate",
     "OrchestrationConfig", "PhaseChannelConfig", "ProviderReceipt", "PushSubscription", "ServicePhase",
     "ServiceType", "SyncRun", "SyncSource", "User", "Vehicle", "WebhookAttempt", "WebhookEndpoint",

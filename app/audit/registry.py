@@ -1,0 +1,58 @@
+"""Which models are audited, under which entity name, and which of their columns are operational
+state rather than configuration (not recorded). entities.py holds the registrations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Bookkeeping columns no entry records, on any model.
+ALWAYS_IGNORED = frozenset({"created_at", "updated_at"})
+
+
+@dataclass(frozen=True)
+class Audited:
+    model: type
+    entity: str
+    ignore: frozenset[str] = frozenset()
+    # field -> action: an update that changes the field is recorded as that action ("revoke").
+    actions: tuple[tuple[str, str], ...] = ()
+    label: Callable[[dict[str, Any]], str] | None = None  # from the row's loaded values
+    ignored: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ignored", ALWAYS_IGNORED | self.ignore)
+
+
+_by_model: dict[type, Audited] = {}
+_by_table: dict[str, Audited] = {}
+
+
+def register(model: type, entity: str, *, ignore: tuple[str, ...] = (), actions: dict[str, str] | None = None,
+             label: Callable[[dict[str, Any]], str] | None = None) -> Audited:
+    """Audit `model`'s changes as `entity` (one line per model in entities.py)."""
+    entry = Audited(model, entity, frozenset(ignore), tuple((actions or {}).items()), label)
+    _by_model[model] = entry
+    _by_table[model.__table__.name] = entry
+    return entry
+
+
+def for_model(model: type) -> Audited | None:
+    return _by_model.get(model)
+
+
+def for_table(name: str) -> Audited | None:
+    return _by_table.get(name)
+
+
+def entity_types() -> list[str]:
+    return sorted({a.entity for a in _by_model.values()})
+
+
+def default_label(values: dict[str, Any]) -> str:
+    for name in ("name", "email", "code", "slug", "url", "prefix"):
+        value = values.get(name)
+        if value:
+            return str(value)
+    return ""
