@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event, inspect
+
 # Bookkeeping columns no entry records, on any model.
 ALWAYS_IGNORED = frozenset({"created_at", "updated_at"})
 
@@ -33,9 +35,18 @@ def register(model: type, entity: str, *, ignore: tuple[str, ...] = (), actions:
              label: Callable[[dict[str, Any]], str] | None = None) -> Audited:
     """Audit `model`'s changes as `entity` (one line per model in entities.py)."""
     entry = Audited(model, entity, frozenset(ignore), tuple((actions or {}).items()), label)
+    for attr in inspect(model).column_attrs:
+        if attr.key not in entry.ignored:
+            # Setting an attribute whose value was expired (after a commit) loads the old value
+            # first, so the entry has its "before".
+            event.listen(getattr(model, attr.key), "set", _keep_old_value, active_history=True)
     _by_model[model] = entry
     _by_table[model.__table__.name] = entry
     return entry
+
+
+def _keep_old_value(_target, value, _old, _initiator):
+    return value
 
 
 def for_model(model: type) -> Audited | None:
