@@ -157,9 +157,9 @@ def _identity(state: InstanceState) -> str:
 
 
 def _label(state: InstanceState, audited: Audited) -> str:
-    values = dict(state.dict)
+    obj = state.obj()
     try:
-        text = (audited.label or default_label)(values)
+        text = (audited.label or default_label)(obj) if obj is not None else ""
     except Exception:  # noqa: BLE001 - a label is a convenience; the entry must be written anyway
         text = ""
     return str(text or "")[:255]

@@ -8,8 +8,6 @@ last-use times, locks, watermarks): they are neither recorded nor make an entry 
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.audit.registry import register
 from app.models import (
     ApiKey,
@@ -25,14 +23,12 @@ from app.models import (
 )
 
 
-def _cell_label(values: dict[str, Any]) -> str:
-    phase = values.get("phase")
-    return f"{getattr(phase, 'slug', None) or values.get('phase_id') or ''} / {values.get('channel') or ''}"
+def _cell_label(cell: PhaseChannelConfig) -> str:
+    return f"{cell.phase.slug if cell.phase else cell.phase_id} / {cell.channel}"
 
 
-def _config_label(values: dict[str, Any]) -> str:
-    service_type = values.get("service_type")
-    return f"{getattr(service_type, 'slug', None) or values.get('service_type_id') or ''} / {values.get('target') or ''}"
+def _config_label(config: OrchestrationConfig) -> str:
+    return f"{config.service_type.slug if config.service_type else config.service_type_id} / {config.target}"
 
 
 register(NotificationTemplate, "template")

@@ -20,7 +20,7 @@ class Audited:
     ignore: frozenset[str] = frozenset()
     # field -> action: an update that changes the field is recorded as that action ("revoke").
     actions: tuple[tuple[str, str], ...] = ()
-    label: Callable[[dict[str, Any]], str] | None = None  # from the row's loaded values
+    label: Callable[[Any], str] | None = None  # the row's name in entries (default: default_label)
     ignored: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -32,7 +32,7 @@ _by_table: dict[str, Audited] = {}
 
 
 def register(model: type, entity: str, *, ignore: tuple[str, ...] = (), actions: dict[str, str] | None = None,
-             label: Callable[[dict[str, Any]], str] | None = None) -> Audited:
+             label: Callable[[Any], str] | None = None) -> Audited:
     """Audit `model`'s changes as `entity` (one line per model in entities.py)."""
     entry = Audited(model, entity, frozenset(ignore), tuple((actions or {}).items()), label)
     for attr in inspect(model).column_attrs:
@@ -61,9 +61,9 @@ def entity_types() -> list[str]:
     return sorted({a.entity for a in _by_model.values()})
 
 
-def default_label(values: dict[str, Any]) -> str:
+def default_label(row: Any) -> str:
     for name in ("name", "email", "code", "slug", "url", "prefix"):
-        value = values.get(name)
+        value = getattr(row, name, None)
         if value:
             return str(value)
     return ""
