@@ -16,10 +16,14 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(_as_cli_actor(command))
 
 
+# Processes that run jobs or serve requests: what their jobs change is the system's, not "cli".
+PROCESS_COMMANDS = ("worker", "scheduler", "serve")
+
+
 def _as_cli_actor(command: click.Command) -> click.Command:
     """What the command changes is recorded in the audit log as made by "cli"."""
     callback = command.callback
-    if callback is None or getattr(callback, "audit_cli", False):
+    if callback is None or command.name in PROCESS_COMMANDS or getattr(callback, "audit_cli", False):
         return command
 
     @wraps(callback)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.cli import PROCESS_COMMANDS
 from app.extensions import db
 from app.models import ApiKey, User
 from tests.audit.conftest import entries, stored_text
@@ -45,3 +46,9 @@ def test_seeding_records_what_it_creates_as_cli(app):
     created = entries(action="create")
     assert {e.entity_type for e in created} >= {"template", "matrix_cell", "orchestration_config", "service_phase"}
     assert {e.actor_label for e in created} == {"cli"}
+
+
+def test_process_commands_leave_their_jobs_to_the_system(app):
+    for name in PROCESS_COMMANDS:
+        assert not getattr(app.cli.commands[name].callback, "audit_cli", False)
+    assert getattr(app.cli.commands["create-user"].callback, "audit_cli", False)

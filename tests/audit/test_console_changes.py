@@ -133,3 +133,16 @@ def test_a_sync_source_created_in_the_console_keeps_its_url_out(app, admin, tmp_
     assert entry.action == "create" and _by_admin(entry) and entry.changes["url_encrypted"] == [None, "***"]
     text = stored_text()
     assert "clave-muy-secreta" not in text and "lector" not in text and source.url_encrypted not in text
+
+
+def test_an_orchestration_config_created_in_the_console_is_one_entry_and_one_per_cell(app, admin):
+    setup = factories.basic_setup()
+    stype = setup.types["mantenimiento-preventivo"]
+    before = len(entries())
+    assert admin.post("/admin/matrix/create/", data={"service_type": str(stype.id), "target": "staff"}).status_code == 302
+    new = entries()[before:]
+    assert sorted({(e.entity_type, e.action) for e in new}) == [("matrix_cell", "create"), ("orchestration_config", "create")]
+    assert len([e for e in new if e.entity_type == "orchestration_config"]) == 1
+    assert len([e for e in new if e.entity_type == "matrix_cell"]) == 15
+    assert all(_by_admin(e) for e in new)
+    assert [e.entity_label for e in new if e.entity_type == "orchestration_config"] == ["mantenimiento-preventivo / staff"]
