@@ -98,3 +98,9 @@ def test_the_csv_export_has_the_filters_bom_semicolons_spanish_headers_and_local
 def test_the_csv_export_neutralises_formula_cells(signed_in, log):
     text = signed_in("admin").get(PAGE + "export.csv?tipo=api_key").get_data(as_text=True)
     assert ";'=cmd;" in text
+
+
+def test_the_page_speaks_english_when_asked(signed_in, log):
+    html = signed_in("admin").get(PAGE + "?lang=en").get_data(as_text=True)
+    assert "Audit log" in html and "Updated" in html and "Revoked" in html and "Export CSV" in html
+    assert "Modificación" not in html and "Exportar CSV" not in html
