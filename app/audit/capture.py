@@ -32,8 +32,6 @@ from app.models import AuditEntry
 from app.models.base import utcnow
 
 PENDING = "avisos_audit_pending"
-# session.info flag: changes flushed while it is set are not recorded (the retention prune only).
-OFF = "avisos_audit_off"
 
 
 class UnauditedWrite(RuntimeError):
@@ -99,8 +97,6 @@ def _note(session: Session, state: InstanceState, audited: Audited, action: str)
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    if session.info.get(OFF):
-        return
     for obj in session.new:
         audited = for_model(type(obj))
         if audited is not None:
@@ -166,8 +162,6 @@ def _label(state: InstanceState, audited: Audited) -> str:
 
 
 def _before_commit(session: Session) -> None:
-    if session.info.get(OFF):
-        return
     session.flush()  # the flush COMMIT would do, done first so its changes are noted (none: no work)
     notes = session.info.pop(PENDING, None)
     if not notes:
