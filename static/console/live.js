@@ -4,7 +4,8 @@
  *   (space-separated event types, "*" wildcards: "notification.* sync.failed") when a matching
  *   event arrives; the element needs an id;
  * - where an element carries data-live-customer="<customer id>", only events for that customer count;
- * - on pages with no such element, shows a "Nueva actividad — recargar" badge instead.
+ * - on pages with no such element, shows a "Nueva actividad — recargar" badge instead;
+ * - on message.* events (customer replies), refreshes the Respuestas count in the menu.
  * The server answers 204 when live updates are unavailable (no Redis): EventSource then stops.
  * Documented in docs/INTEGRATIONS.md. */
 (function () {
@@ -94,9 +95,24 @@
     }, REFRESH_DELAY_MS);
   }
 
+  function refreshInboxCount() {
+    var el = document.getElementById("inbox-menu-count");
+    if (!el) { return; }
+    fetch("/admin/inbox/count/", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        el.textContent = String(body.open);
+        el.dataset.count = String(body.open);
+        el.classList.toggle("d-none", !body.open);
+      })
+      .catch(function () { /* the next event retries */ });
+  }
+
   function handle(event) {
     live.received.push(event);
     var data = event.data || {};
+    if (event.type.indexOf("message.") === 0) { refreshInboxCount(); }
     if (event.type === "notification.failed") {
       toast("Notificación fallida" + (data.channel ? " (" + data.channel + ")" : "") +
             (data.customer_id ? ": cliente " + data.customer_id : "") + ".", "danger");
