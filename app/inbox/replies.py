@@ -51,13 +51,15 @@ def inbox_page(status: str = OPEN, page: int = 1, per_page: int = 50) -> tuple[l
 
 
 def customer_messages(customer_id: uuid.UUID, newest: datetime | None, oldest: datetime | None) -> list[InboundMessage]:
-    """A customer's messages received between `oldest` and `newest` (None: unbounded), newest first."""
+    """A customer's messages that arrived between `oldest` and `newest` (None: unbounded), newest
+    first. Arrival time (created_at), not WhatsApp's whole-second timestamp, orders them among the
+    notifications."""
     query = select(InboundMessage).where(InboundMessage.customer_id == customer_id)
     if newest is not None:
-        query = query.where(InboundMessage.received_at <= newest)
+        query = query.where(InboundMessage.created_at <= newest)
     if oldest is not None:
-        query = query.where(InboundMessage.received_at >= oldest)
-    return list(db.session.scalars(query.order_by(InboundMessage.received_at.desc()).limit(200)))
+        query = query.where(InboundMessage.created_at >= oldest)
+    return list(db.session.scalars(query.order_by(InboundMessage.created_at.desc()).limit(200)))
 
 
 def get_message(message_id: uuid.UUID) -> InboundMessage | None:

@@ -22,7 +22,7 @@ class InboundMessage(UUIDPrimaryKey, db.Model):
     __table_args__ = (
         # The Respuestas inbox: open messages, newest first.
         Index("ix_inbound_status_received", "status", "received_at"),
-        Index("ix_inbound_customer_received", "customer_id", "received_at"),
+        Index("ix_inbound_customer_created", "customer_id", "created_at"),
     )
 
     provider: Mapped[str] = mapped_column(String(32), default="evolution")

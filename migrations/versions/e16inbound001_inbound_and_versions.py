@@ -75,7 +75,7 @@ def upgrade():
     )
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.create_index('ix_inbound_status_received', ['status', 'received_at'], unique=False)
-        batch_op.create_index('ix_inbound_customer_received', ['customer_id', 'received_at'], unique=False)
+        batch_op.create_index('ix_inbound_customer_created', ['customer_id', 'created_at'], unique=False)
         batch_op.create_index('ix_inbound_messages_phone', ['phone'], unique=False)
         batch_op.create_index('ix_inbound_messages_notification_id', ['notification_id'], unique=False)
     _first_versions()
@@ -109,7 +109,7 @@ def downgrade():
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_messages_notification_id')
         batch_op.drop_index('ix_inbound_messages_phone')
-        batch_op.drop_index('ix_inbound_customer_received')
+        batch_op.drop_index('ix_inbound_customer_created')
         batch_op.drop_index('ix_inbound_status_received')
     op.drop_table('inbound_messages')
     with op.batch_alter_table('notifications', schema=None) as batch_op:

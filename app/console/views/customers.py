@@ -134,7 +134,7 @@ def timeline_items(customer: Customer, timeline) -> list[tuple[str, Any]]:
     newest = entries[0].created_at if entries and timeline.has_previous else None
     oldest = entries[-1].created_at if entries and timeline.has_next else None
     messages = inbox.customer_messages(customer.id, newest, oldest)
-    items = [("notification", e, e.created_at) for e in entries] + [("message", r, r.received_at) for r in messages]
+    items = [("notification", e, e.created_at) for e in entries] + [("message", r, r.created_at) for r in messages]
     items.sort(key=lambda item: item[2], reverse=True)
     return [(kind, row) for kind, row, _ in items]
 
