@@ -13,6 +13,8 @@
   if (!window.EventSource || window.AvisosLive) { return; }
   var live = window.AvisosLive = { received: [], connected: false };
   var REFRESH_DELAY_MS = 400;
+  // A customer's reply should show within a second: a short wait still merges a burst of events.
+  var REPLY_REFRESH_DELAY_MS = 100;
   var pending = null;
 
   function matches(pattern, type) {
@@ -84,7 +86,7 @@
       .catch(function () { /* the next event retries */ });
   }
 
-  function schedule(ids) {
+  function schedule(ids, delay) {
     pending = pending || {};
     ids.forEach(function (id) { pending[id] = true; });
     setTimeout(function () {
@@ -92,7 +94,7 @@
       var todo = Object.keys(pending);
       pending = null;
       refresh(todo);
-    }, REFRESH_DELAY_MS);
+    }, delay);
   }
 
   function refreshInboxCount() {
@@ -123,7 +125,8 @@
       return el.id && wants(el, event);
     });
     if (targets.length) {
-      schedule(targets.map(function (el) { return el.id; }));
+      schedule(targets.map(function (el) { return el.id; }),
+               event.type.indexOf("message.") === 0 ? REPLY_REFRESH_DELAY_MS : REFRESH_DELAY_MS);
     } else if (!document.querySelector("[data-live-refresh]")) {
       badge(event);
     }
