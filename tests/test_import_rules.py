@@ -27,7 +27,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPABILITIES = (
-    "queue", "dispatch", "delivery", "catalog", "records", "sync", "integrations", "data_io", "analytics", "access", "inbox",
+    "queue", "dispatch", "delivery", "catalog", "records", "sync", "integrations", "data_io", "analytics", "access",
+    "inbox",
 )
 SURFACES = ("api", "console", "cli")
 FOUNDATION = (

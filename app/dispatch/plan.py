@@ -171,8 +171,8 @@ def plan_waiting_event(event: DispatchEvent, customer: CustomerInfo, snap: Snaps
         _fail(placeholder, "no_channel", "; ".join(reasons) or "No channel available for this customer.")
         return
     first, rest = rows[0], rows[1:]
-    for column in ("channel", "recipient", "template_id", "template_version_id", "subject", "body", "html_body", "payload", "status",
-                   "error_code", "error_reason", "failed_at"):
+    for column in ("channel", "recipient", "template_id", "template_version_id", "subject", "body", "html_body",
+                   "payload", "status", "error_code", "error_reason", "failed_at"):
         setattr(placeholder, column, first[column])
     db.session.add_all(Notification(**values) for values in rest)
 

@@ -2,7 +2,8 @@
 "CANCELAR", "NO MAS") gets WhatsApp switched off in their channel preferences (the planner then skips
 the channel and falls back to the next one); one of INBOX_OPT_IN_WORDS ("ALTA") switches it back on.
 Words compare without case, accents or surrounding punctuation. Each change sends one confirmation;
-a repeat (BAJA while already off) changes nothing and sends nothing."""
+a repeat (BAJA while already off) changes nothing and sends nothing. WhatsApp messages already
+queued for the customer and not yet sent are cancelled with the opt-out."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ import unicodedata
 import uuid
 
 from flask import current_app
+from sqlalchemy import update
+
+from app.extensions import db
 
 from app.inbox.outgoing import OPT_IN_EVENT, OPT_OUT_EVENT, queue_whatsapp
 from app.models import ChannelPreference, Customer, InboundMessage, Notification
 from app.models.base import utcnow
+from app.models.enums import NotificationStatus as S
 from app.queue import request_delivery
 
 OPT_OUT_TEXT = ("Listo: ya no recibirá avisos del taller por WhatsApp. Si desea volver a recibirlos, "
@@ -67,9 +72,23 @@ def apply(row: InboundMessage, customer: Customer | None) -> Notification | None
     if whatsapp_enabled(customer) == wanted:
         return None
     set_whatsapp(customer, wanted)
+    if not wanted:
+        _cancel_waiting_whatsapp(customer)
     text, event_type = (OPT_IN_TEXT, OPT_IN_EVENT) if wanted else (OPT_OUT_TEXT, OPT_OUT_EVENT)
     # The confirmation goes out even though WhatsApp is now off: it is the answer to this message.
     return queue_whatsapp(customer, row.phone, text, event_type, {"in_reply_to": str(row.id)})
+
+
+def _cancel_waiting_whatsapp(customer: Customer) -> None:
+    """WhatsApp messages planned before the opt-out and not sent yet are cancelled with it."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.customer_id == customer.id, Notification.channel == "whatsapp",
+               Notification.status.in_((S.QUEUED, S.RETRYING)))
+        .values(status=S.CANCELLED, next_retry_at=None, error_code="opted_out", updated_at=utcnow(),
+                error_reason="cancelled: the customer opted out of WhatsApp by message")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def wake_delivery_if_needed(events: list[tuple[str, dict]]) -> None:

@@ -86,7 +86,8 @@ def _parse_item(item: dict, instance: str) -> Incoming | None:
     context = extended.get("contextInfo") if isinstance(extended.get("contextInfo"), dict) else (
         item.get("contextInfo") if isinstance(item.get("contextInfo"), dict) else {})
     return Incoming(
-        message_id=message_id[:255], phone=phone[:32], text=text.strip(), push_name=str(item.get("pushName") or "")[:255],
+        message_id=message_id[:255], phone=phone[:32], text=text.strip(),
+        push_name=str(item.get("pushName") or "")[:255],
         message_type=str(item.get("messageType") or "")[:64], quoted_id=str(context.get("stanzaId") or "")[:255],
         received_at=_timestamp(item.get("messageTimestamp")), instance=instance,
     )

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from app.extensions import db
 from tests import factories as f
+from tests.browser.conftest import _server  # noqa: F401 - the app served over HTTP, as for the browser
 
 SECRET = "evo-inbound-secret"
 WEBHOOK_PATH = "/api/internal/v1/providers/evolution/webhook/"
 
 
-@pytest.fixture(scope="session")
-def _inbound_server(_shared_app):
-    """The shared test app on a free loopback port (werkzeug, threaded)."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, _shared_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="inbound-receiver", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
 @pytest.fixture
-def receiver_url(app, peers_configured, _inbound_server) -> str:
+def receiver_url(app, peers_configured, _server) -> str:
     """Our Evolution webhook URL (secret in the query, as Evolution is configured)."""
     app.config["EVOLUTION_WEBHOOK_SECRET"] = SECRET
-    return f"{_inbound_server}{WEBHOOK_PATH}?secret={SECRET}"
+    return f"{_server}{WEBHOOK_PATH}?secret={SECRET}"
 
 
 @pytest.fixture

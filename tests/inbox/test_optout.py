@@ -3,6 +3,8 @@ planner skips WhatsApp afterwards and fallback uses the next channel."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -109,3 +111,18 @@ def test_without_opt_out_the_same_failed_email_falls_back_to_whatsapp(client, ap
     client.post("/api/v1/notifications/events/dispatch/", json=f.dispatch_payload(), headers=api_headers)
 
     assert [body["number"] for body in evolution_peer.sent] == [NUMBER]
+
+
+def test_opt_out_cancels_whatsapp_messages_still_waiting_to_be_sent(client, api_headers, receiver_url,
+                                                                    evolution_peer, carlos):
+    evolution_peer.script(503, {"status": 503, "error": "Service Unavailable"})
+    response = client.post("/api/v1/notifications/events/dispatch/", json=f.dispatch_payload(), headers=api_headers)
+    waiting = next(n["id"] for n in response.get_json()["notifications"] if n["channel"] == "whatsapp")
+    reload_all()
+    assert db.session.get(Notification, uuid.UUID(waiting)).status == "retrying"
+
+    evolution_peer.post_upsert(receiver_url, NUMBER, "BAJA")
+
+    reload_all()
+    row = db.session.get(Notification, uuid.UUID(waiting))
+    assert row.status == "cancelled" and row.error_code == "opted_out"

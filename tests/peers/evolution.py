@@ -83,7 +83,8 @@ def upsert_body(number: str, text: str, *, message_id: str | None = None, quoted
     text: `conversation` for a plain text, `extendedTextMessage` with `contextInfo.stanzaId` for a
     reply quoting one of our messages."""
     jid = f"{number}-1600000000@g.us" if group else f"{number}@s.whatsapp.net"
-    key: dict[str, Any] = {"remoteJid": jid, "fromMe": from_me, "id": message_id or "3EB0" + secrets.token_hex(10).upper()}
+    message_id = message_id or "3EB0" + secrets.token_hex(10).upper()
+    key: dict[str, Any] = {"remoteJid": jid, "fromMe": from_me, "id": message_id}
     if group:
         key["participant"] = f"{number}@s.whatsapp.net"
     if quoted_id:

@@ -257,7 +257,8 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     def restore_view(self):
         version_id = parse_uuid(request.form.get("id"))
         version = catalog.get_version(version_id) if version_id else None
-        template = db.session.get(NotificationTemplate, version.template_id) if version and version.template_id else None
+        owner_id = version.template_id if version else None
+        template = db.session.get(NotificationTemplate, owner_id) if owner_id else None
         if template is None:
             flash(_("La versión no existe."), "error")
             return redirect(url_for(".index_view"))
