@@ -33,7 +33,8 @@ def _open_inbox(page) -> None:
     page.wait_for_function("() => window.AvisosLive && window.AvisosLive.connected")
 
 
-def test_a_reply_appears_in_the_open_inbox_and_the_menu_count_live(inbox_ready, page, sign_in, peers_configured):
+def test_a_reply_appears_in_the_open_inbox_and_the_menu_count_live(inbox_ready, page, sign_in, peers_configured,
+                                                                  screenshot):
     from playwright.sync_api import expect
 
     sign_in(page, "viewer")
@@ -49,6 +50,7 @@ def test_a_reply_appears_in_the_open_inbox_and_the_menu_count_live(inbox_ready, 
     expect(page.locator("[data-testid=inbox-item]")).to_contain_text("Carlos Mendoza")
     expect(page.locator("[data-testid=inbox-count]")).to_have_attribute("data-count", "1")
     assert page.evaluate("window.__notReloaded") is True
+    screenshot(page, "inbox-live")
     MEASURED.parent.mkdir(parents=True, exist_ok=True)
     with MEASURED.open("a") as out:
         out.write(f"webhook POST -> reply visible in the console: {elapsed * 1000:.0f} ms\n")
