@@ -126,3 +126,17 @@ def test_customer_timeline_shows_replies_in_line_with_notifications(app, client,
     timeline = html[html.index('id="customer-timeline"'):]
     assert timeline.index("BAJA") < timeline.index("Perfecto, gracias") < timeline.index("appointment_scheduled")
     assert "Baja de WhatsApp" in timeline and "inbox.opt_out" in timeline
+
+
+def test_an_answer_the_gateway_refuses_fails_without_a_fallback(app, client, signed_in, peers_configured):
+    f.customer(phone="", whatsapp="0991234567")
+    db.session.commit()
+    receive(client, app, "¿Siguen abiertos?")
+    [message] = messages()
+    peers_configured["evolution"].script_not_registered()
+
+    signed_in("operator").post("/admin/inbox/answer/", data={"id": str(message.id), "text": "Sí"})
+
+    db.session.expire_all()
+    rows = db.session.scalars(select(Notification).where(Notification.event_type == "inbox.reply")).all()
+    assert [(r.channel, r.status) for r in rows] == [("whatsapp", "failed")]
