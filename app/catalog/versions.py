@@ -144,7 +144,8 @@ def diff(old: str, new: str) -> list[DiffLine]:
 
 def version_json(version: TemplateVersion) -> dict:
     return {
-        "id": str(version.id), "template_id": str(version.template_id), "number": version.number,
+        "id": str(version.id), "template_id": str(version.template_id) if version.template_id else None,
+        "number": version.number,
         "name": version.name, "subject": version.subject, "body": version.body, "html_body": version.html_body,
         "is_active": version.is_active, "created_by": version.created_by, "restored_from": version.restored_from,
         "created_at": version.created_at.isoformat().replace("+00:00", "Z") if version.created_at else None,
