@@ -31,7 +31,7 @@ def _config_label(config: OrchestrationConfig) -> str:
     return f"{config.service_type.slug if config.service_type else config.service_type_id} / {config.target}"
 
 
-register(NotificationTemplate, "template")
+register(NotificationTemplate, "template", ignore=("version_number", "current_version_id"))
 register(OrchestrationConfig, "orchestration_config", label=_config_label)
 register(PhaseChannelConfig, "matrix_cell", label=_cell_label)
 register(Workshop, "workshop")

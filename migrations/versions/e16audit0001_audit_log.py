@@ -2,7 +2,7 @@
 except by the retention prune
 
 Revision ID: e16audit0001
-Revises: d4sec0000012
+Revises: e16inbound001
 Create Date: 2026-12-07 04:30:00
 
 The prune (app/audit/prune.py) sets `avisos.audit_prune` to 'on' for its own transaction
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e16audit0001'
-down_revision = 'd4sec0000012'
+down_revision = 'e16inbound001'
 branch_labels = None
 depends_on = None
 

@@ -80,3 +80,18 @@ def test_a_webhook_created_changed_rotated_and_deleted_through_the_api_keeps_its
     for secret in (created["secret"], rotated["secret"], created["secret"].removeprefix("whsec_"),
                    rotated["secret"].removeprefix("whsec_")):
         assert secret not in text
+
+
+def test_a_template_version_restored_through_the_api_is_one_restore_entry(client, api_headers):
+    setup = basic_setup()
+    template = setup.templates["mantenimiento-preventivo:phase-repair:email"]
+    first_body = template.body
+    client.patch(f"{TEMPLATES}{template.id}/", headers=api_headers, json={"body": "Texto nuevo {{Nombre}}"})
+    versions = client.get(f"{TEMPLATES}{template.id}/versions/", headers=api_headers).get_json()
+    [first] = [v for v in versions if v["number"] == 1]
+    response = client.post(f"{TEMPLATES}{template.id}/versions/{first['id']}/restore/", headers=api_headers)
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    found = [e for e in _of("template", template.id) if e.action != "create"]
+    assert [e.action for e in found] == ["update", "restore"] and all(_by_key(e) for e in found)
+    assert found[1].changes["body"] == ["Texto nuevo {{Nombre}}", first_body]
+    assert "version_number" not in found[1].changes

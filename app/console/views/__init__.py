@@ -7,6 +7,7 @@ from app.console.views import (
     customers,
     dashboard,
     data_import,
+    inbox,
     integrations,
     matrix,
     notifications,
@@ -19,6 +20,7 @@ from app.console.views import (
 
 PAGES = (
     notifications,
+    inbox,
     templates,
     matrix,
     customers,
