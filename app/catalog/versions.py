@@ -14,9 +14,7 @@ import difflib
 import uuid
 from dataclasses import dataclass
 
-import click
-from flask import current_app, g, has_app_context, has_request_context
-from flask_login import current_user
+from flask import current_app, has_app_context
 from sqlalchemy import delete, event, exists, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -32,15 +30,14 @@ DEFAULT_KEEP = 50
 
 
 def actor() -> str:
-    """Who is saving: the console user's email, "api:<key name>", "cli" outside a request."""
-    if not has_request_context():
-        return "cli" if click.get_current_context(silent=True) is not None else "system"
-    caller = getattr(g, "api_caller", None)
-    if caller is not None:
-        return f"api:{caller.name}"
-    if getattr(current_user, "is_authenticated", False):
-        return str(getattr(current_user, "email", "") or "staff")
-    return "system"
+    """Who is saving, as a version records it: the console user's email, "api:<key name>", "cli"
+    or "system" — the audit log's actor (one answer to "who"), in the version history's words."""
+    who = audit.current_actor()
+    if who.kind == "api_key":
+        return f"api:{who.label}"
+    if who.kind in ("anonymous", "internal"):
+        return "system"
+    return who.label or "system"
 
 
 def _changed(template: NotificationTemplate) -> bool:
