@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
 
+from app import audit
 from app.api.storable_text import reject_unstorable_page_input
 from app.console import views
 from app.console.auth import auth_bp, init_login
@@ -33,6 +35,7 @@ MENU_GROUPS = {
     "template": _l("Mensajes"), "matrix": _l("Mensajes"),
     "workshop": _l("Configuración"), "integrations": _l("Configuración"), "sync_sources": _l("Configuración"),
     "queues": _l("Configuración"), "users": _l("Configuración"), "api_keys": _l("Configuración"),
+    "audit": _l("Configuración"),
 }
 
 
@@ -48,8 +51,14 @@ def _group_menu(admin: Admin) -> None:
     admin.add_view = grouped
 
 
+def _signed_in_actor() -> audit.Actor | None:
+    """The audit log's actor for a console request: the signed-in user."""
+    return audit.Actor.user(current_user) if current_user.is_authenticated else None
+
+
 def init_console(app: Flask) -> Admin:
     """Bind login and CSRF, mount the console and register every page in menu order."""
+    audit.set_request_resolver(_signed_in_actor)
     app.before_request(reject_unstorable_page_input)
     init_i18n(app)
     init_cookies(app)

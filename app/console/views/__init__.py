@@ -3,9 +3,11 @@
 from app.console.views import (
     access,
     analytics,
+    audit,
     customers,
     dashboard,
     data_import,
+    inbox,
     integrations,
     matrix,
     notifications,
@@ -18,6 +20,7 @@ from app.console.views import (
 
 PAGES = (
     notifications,
+    inbox,
     templates,
     matrix,
     customers,
@@ -29,6 +32,7 @@ PAGES = (
     sync_sources,
     queues,
     access,
+    audit,
 )
 
 __all__ = ["PAGES", "dashboard"]

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select, text
 from werkzeug.utils import secure_filename
 
-from app import analytics, data_io, delivery
+from app import analytics, catalog, data_io, delivery
 from app.channels import CHANNELS
 from app.console import csv_files, explanations, formatting, labels
 from app.console.i18n import gettext as _
@@ -187,7 +187,9 @@ class NotificationView(RoleModelView):
                                       .order_by(DeliveryAttempt.number, DeliveryAttempt.started_at)).all()
         customer = (db.session.scalars(select(Customer).where(Customer.customer_id == row.customer_ref)).first()
                     if row.customer_ref else None)
+        version = catalog.get_version(row.template_version_id) if row.template_version_id else None
         return self.render(self.details_template, model=row, attempts=attempts, customer=customer,
+                           template_version=version,
                            chain=delivery.fallback_chain(row),
                            can_resend=self.can_write() and row.status in delivery.RESENDABLE,
                            can_cancel=self.can_write() and row.status in delivery.CANCELLABLE,
