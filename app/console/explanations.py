@@ -17,6 +17,9 @@ EVENT_LABELS = {
     "vehicle_ready": _l("Vehículo listo"),
     "status_changed": _l("Cambio de estado"),
     "maintenance_reminder": _l("Recordatorio de mantenimiento"),
+    "inbox.reply": _l("Respuesta del taller"),
+    "inbox.opt_out": _l("Confirmación de baja de WhatsApp"),
+    "inbox.opt_in": _l("Confirmación de alta de WhatsApp"),
 }
 
 

@@ -124,8 +124,8 @@ def test_customer_timeline_shows_replies_in_line_with_notifications(app, client,
     html = signed_in("viewer").get(f"/admin/customer/details/?id={customer.id}").get_data(as_text=True)
 
     timeline = html[html.index('id="customer-timeline"'):]
-    assert timeline.index("BAJA") < timeline.index("Perfecto, gracias") < timeline.index("appointment_scheduled")
-    assert "Baja de WhatsApp" in timeline and "inbox.opt_out" in timeline
+    assert timeline.index("BAJA") < timeline.index("Perfecto, gracias") < timeline.index("Cita agendada")  # the event by its name (issue #14)
+    assert "Baja de WhatsApp" in timeline and "Confirmación de baja de WhatsApp" in timeline  # named (issue #14)
 
 
 def test_an_answer_the_gateway_refuses_fails_without_a_fallback(app, client, signed_in, peers_configured):

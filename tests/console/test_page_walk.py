@@ -154,8 +154,7 @@ def test_the_stock_words_are_replaced_on_a_list_and_a_form(app, rows, signed_in)
 
 
 def test_an_empty_list_says_so_in_the_projects_words(app, signed_in):
-    db.session.query(Workshop).delete()
-    db.session.commit()
+    assert db.session.scalars(db.select(Workshop)).first() is None
     html = signed_in("admin").get("/admin/workshop/").get_data(as_text=True)
     assert "No hay objetos en la tabla." not in html
 
