@@ -15,12 +15,13 @@ from markupsafe import Markup
 from sqlalchemy import select, text
 from werkzeug.utils import secure_filename
 
-from app import analytics, data_io, delivery
+from app import analytics, data_io, delivery, records
 from app.channels import CHANNELS
 from app.console import labels
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
+from app.console.views.lookups import NormalisedSearchMixin
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification
 from app.models.base import parse_uuid
@@ -59,7 +60,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class NotificationView(RoleModelView):
+class NotificationView(NormalisedSearchMixin, RoleModelView):
     """The notification log (read for every role; resend/cancel for operators and admins)."""
 
     allow_create = False
@@ -87,6 +88,10 @@ class NotificationView(RoleModelView):
     }
     column_sortable_list = ("created_at",)
     column_default_sort = ("created_at", True)
+    # The search box finds a customer's notifications by name, plate, phone, email or customer id
+    # (app/records/search.py: through the customers' and vehicles' trigram indexes, never a log scan).
+    column_searchable_list = ("customer_ref",)
+    search_hint = _l("Cliente, placa o teléfono")
     column_formatters: ClassVar[dict] = {"status": _status_formatter, "channel": _channel_formatter, "created_at": _created_formatter}
     column_export_list = ("created_at", "channel", "status", "event_type", "recipient", "customer_ref",
                           "correlation_id", "subject", "attempts", "error_code", "error_reason", "sent_at",
@@ -117,6 +122,9 @@ class NotificationView(RoleModelView):
         disposition = f"attachment;filename={secure_filename(self.get_export_name(export_type='csv'))}"
         return Response(stream_with_context(generate()), headers={"Content-Disposition": disposition},
                         mimetype="text/csv")
+
+    def search_condition(self, typed: str) -> Any:
+        return records.notification_search(typed)
 
     def get_empty_list_message(self) -> str:
         return _("No hay notificaciones con estos filtros.")

@@ -16,7 +16,14 @@ from app import records
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
-from app.console.views.lookups import Between, PlainErrorsMixin, UUIDAjaxLoader, UUIDKeyMixin, parse_uuid
+from app.console.views.lookups import (
+    Between,
+    NormalisedSearchMixin,
+    PlainErrorsMixin,
+    UUIDAjaxLoader,
+    UUIDKeyMixin,
+    parse_uuid,
+)
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
 from app.models.enums import ReminderStatus, ReminderType
@@ -47,6 +54,14 @@ def _format_time(view, context, model, name) -> str:
 def _format_status(view, context, model, name) -> Markup:
     label = STATUS_LABELS.get(model.status, model.status)
     return Markup('<span class="badge badge-{}">{}</span>').format(STATUS_BADGES.get(model.status, "light"), label)
+
+
+class PlateFilter(FilterLike):
+    """Reminders whose vehicle's plate contains the text, dashes and spaces aside ("UCC-8299")."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias).in_(
+            db.select(Vehicle.id).where(records.plate_contains(value))))
 
 
 class ScopedByArgs:
@@ -82,7 +97,7 @@ class ScopedByArgs:
         return super().render(template, **kwargs)
 
 
-class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
+class VehicleView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     """Vehicles: everyone reads; operators and admins edit."""
 
     write_role = "operator"
@@ -101,7 +116,8 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     )
     column_sortable_list = ("plate", "brand", "year", "current_kilometers")
     column_default_sort = ("plate", False)
-    column_searchable_list = ("plate",)
+    column_searchable_list = ("plate",)  # the search itself: app/records/search.py
+    search_hint = _l("Placa, marca, modelo o cliente")
     column_labels: ClassVar[dict] = {
         "plate": _l("Placa"), "brand": _l("Marca"), "model": _l("Modelo"), "year": _l("Año"),
         "customer": _l("Cliente"), "current_kilometers": _l("Kilometraje actual"),
@@ -129,6 +145,9 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
         }
         super().__init__(*args, **kwargs)
 
+    def search_condition(self, typed: str) -> Any:
+        return records.vehicle_search(typed)
+
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)
         if valid and hasattr(form, "plate"):
@@ -144,7 +163,7 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
         return valid
 
 
-class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
+class ReminderView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     """Reminders: everyone reads; operators and admins edit and run the actions."""
 
     write_role = "operator"
@@ -158,7 +177,8 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     column_list = ("title", "vehicle", "customer", "due_date", "due_kilometers", "status", "last_notified_at")
     column_sortable_list = ("title", "due_date", "due_kilometers", "status", "last_notified_at")
     column_default_sort = ("due_date", False)
-    column_searchable_list = ("title",)
+    column_searchable_list = ("title",)  # the search itself: app/records/search.py
+    search_hint = _l("Placa, modelo, cliente o recordatorio")
     column_labels: ClassVar[dict] = {
         "title": _l("Recordatorio"), "vehicle": _l("Vehículo"), "customer": _l("Cliente"),
         "due_date": _l("Fecha límite"), "due_kilometers": _l("Kilometraje límite"), "status": _l("Estado"),
@@ -188,12 +208,15 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
                 options=[(k, str(v)) for k, v in STATUS_LABELS.items()],
             ),
             FilterEqual("customer.customer_id", _l("ID de cliente")),
-            FilterLike("vehicle.plate", _l("Placa")),
+            PlateFilter(MaintenanceReminder.vehicle_id, _l("Placa")),
         ]
         self.form_ajax_refs = {
             "vehicle": UUIDAjaxLoader("vehicle", db, Vehicle, fields=("plate",), page_size=10),
         }
         super().__init__(*args, **kwargs)
+
+    def search_condition(self, typed: str) -> Any:
+        return records.reminder_search(typed)
 
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)

@@ -1,0 +1,86 @@
+"""Staff search over customers, vehicles, reminders and the notification log, as SQL conditions.
+
+What staff typed is normalised by app/orchestration/search.py (the one normaliser, also used when
+the search columns are written) and looked for as substrings of the stored search columns
+(customers.search_text, vehicles.search_text): accents and case never matter, plates match with or
+without dashes and spaces, national phone numbers match their international form. On PostgreSQL
+every condition here is served by the trigram GIN indexes on those columns (migration
+e14search0001); the lists join through row ids, never a scan of the large tables.
+
+- customer_ids_matching: customers by name, email, customer id, phone, or a vehicle's plate/model;
+- vehicle_ids_matching: vehicles by plate, brand, model, year, or their owner's name/phone;
+- customer_search / vehicle_search / reminder_search / notification_search: conditions for the lists;
+- plate_contains: the API's `plate` filter (a plate, not a model).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union
+
+from app.models import Customer, MaintenanceReminder, Notification, Vehicle
+from app.models.search import country_code
+from app.orchestration.search import QueryKeys, plate_key, query_keys
+from app.orchestration.contacts import normalise_plate
+
+_LIKE_SPECIALS = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+
+
+def keys_for(typed: str | None) -> QueryKeys:
+    return query_keys(typed, country_code())
+
+
+def contains(column, key: str) -> ColumnElement[bool]:
+    """`column` contains `key` literally (LIKE with its wildcards escaped)."""
+    return column.like(f"%{key.translate(_LIKE_SPECIALS)}%", escape="\\")
+
+
+def text_match(column, keys: QueryKeys) -> ColumnElement[bool]:
+    """A normalised search column holds every word, or the plate, or the phone of `keys`."""
+    options = []
+    if keys.words:
+        options.append(and_(*(contains(column, word) for word in keys.words)))
+    options += [contains(column, key) for key in (keys.plate, keys.phone) if key]
+    return or_(*options) if options else false()
+
+
+def customer_ids_matching(typed: str | None) -> Select:
+    """Ids of the customers whose own data matches, or who own a vehicle that matches."""
+    keys = keys_for(typed)
+    return union(select(Customer.id).where(text_match(Customer.search_text, keys)),
+                 select(Vehicle.customer_id).where(text_match(Vehicle.search_text, keys),
+                                                   Vehicle.customer_id.is_not(None)))
+
+
+def vehicle_ids_matching(typed: str | None) -> Select:
+    """Ids of the vehicles that match, or whose owner matches."""
+    keys = keys_for(typed)
+    owners = select(Customer.id).where(text_match(Customer.search_text, keys))
+    return union(select(Vehicle.id).where(text_match(Vehicle.search_text, keys)),
+                 select(Vehicle.id).where(Vehicle.customer_id.in_(owners)))
+
+
+def customer_search(typed: str | None) -> ColumnElement[bool]:
+    return Customer.id.in_(customer_ids_matching(typed))
+
+
+def vehicle_search(typed: str | None) -> ColumnElement[bool]:
+    return Vehicle.id.in_(vehicle_ids_matching(typed))
+
+
+def reminder_search(typed: str | None) -> ColumnElement[bool]:
+    """Reminders of a matching vehicle (plate, model, owner), or whose title has every word."""
+    keys = keys_for(typed)
+    titled = and_(*(MaintenanceReminder.title.ilike(f"%{w.translate(_LIKE_SPECIALS)}%", escape="\\")
+                    for w in keys.words)) if keys.words else false()
+    return or_(MaintenanceReminder.vehicle_id.in_(vehicle_ids_matching(typed)), titled)
+
+
+def notification_search(typed: str | None) -> ColumnElement[bool]:
+    """The log's rows for matching customers: by name, phone, email, customer id or a vehicle's plate."""
+    return Notification.customer_id.in_(customer_ids_matching(typed))
+
+
+def plate_contains(typed: str) -> ColumnElement[bool]:
+    """The plate contains what was typed, dashes and spaces aside (the trigram index finds the
+    candidates through search_text; the plate itself decides)."""
+    return and_(contains(Vehicle.search_text, plate_key(typed)), contains(Vehicle.plate, normalise_plate(typed)))
