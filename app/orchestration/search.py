@@ -29,6 +29,8 @@ _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D+")
 _PHONE_TYPED = re.compile(r"^\+?[0-9\s().\-/]+$")
 MIN_PHONE_DIGITS = 4
+# Letters and digits, both, at most 10: what a plate typed in pieces looks like once joined.
+_PLATE_LIKE = re.compile(r"^(?=.*[a-z])(?=.*[0-9])[a-z0-9]{2,10}$")
 
 
 def fold(text: str | None) -> str:
@@ -85,9 +87,9 @@ def query_keys(typed: str | None, country_code: str = DEFAULT_COUNTRY_CODE) -> Q
     """Staff's search box -> QueryKeys ('' or blanks -> an empty QueryKeys, which matches nothing)."""
     text = (typed or "").strip()
     words = tuple(dict.fromkeys(fold(text).split()))
-    plate = plate_key(text)
     # A plate typed with separators ('UCC-8299', 'ucc 8299') is also looked for as one piece.
-    plate = plate if plate and plate not in words else ""
+    plate = plate_key(text)
+    plate = plate if _PLATE_LIKE.match(plate) and plate not in words else ""
     return QueryKeys(words=words, plate=plate, phone=phone_query_key(text, country_code))
 
 
@@ -101,8 +103,8 @@ def phone_query_key(typed: str, country_code: str = DEFAULT_COUNTRY_CODE) -> str
     if not _PHONE_TYPED.match(text):
         return ""
     digits = _NON_DIGITS.sub("", text)
-    if text.startswith("00"):
+    if digits.startswith("00") and not text.startswith("+"):
         digits = digits[2:]
-    elif text.startswith("0"):
+    elif digits.startswith("0") and not text.startswith("+"):
         digits = country_code + digits.lstrip("0")
     return digits if len(digits) >= MIN_PHONE_DIGITS else ""
