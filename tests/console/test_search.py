@@ -1,0 +1,80 @@
+"""The search box of every searched console list (Clientes, Vehículos, Recordatorios, Notificaciones)
+finds rows the way staff type: names without accents, plates with or without a dash or space, national
+phone numbers; and the reminder list's plate filter takes a plate with a dash."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+
+from app.extensions import db
+from app.models import DispatchEvent, MaintenanceReminder, Notification
+from tests import factories
+
+
+@pytest.fixture
+def people(app):
+    jose = factories.customer("customer-001", first_name="José", last_name="Ordóñez", email="jose@example.com",
+                              phone="+593968367322")
+    ana = factories.customer("customer-002", first_name="Ana", last_name="Torres", email="ana@example.com",
+                             phone="+593991112233")
+    sail = factories.vehicle(jose, plate="UCC8299", brand="Chevrolet", model="Sail")
+    rio = factories.vehicle(ana, plate="PBA1234", brand="Kia", model="Rio")
+    for owner, car, title in ((jose, sail, "Cambio de aceite"), (ana, rio, "Revisión de frenos")):
+        db.session.add(MaintenanceReminder(vehicle_id=car.id, customer_id=owner.id, title=title,
+                                           due_date=date(2030, 1, 1)))
+        event = DispatchEvent(correlation_id=f"corr-{owner.customer_id}", event_type="phase_changed",
+                              target="clients", customer_ref=owner.customer_id)
+        db.session.add(event)
+        db.session.flush()
+        db.session.add(Notification(event_id=event.id, correlation_id=event.correlation_id, event_type="phase_changed",
+                                    customer_id=owner.id, customer_ref=owner.customer_id, channel="email",
+                                    recipient=owner.email, status="sent"))
+    db.session.commit()
+
+
+def page(signed_in, path: str, typed: str) -> str:
+    response = signed_in("viewer").get(f"{path}?search={quote(typed)}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["UCC-8299", "ucc 8299", "UCC8299", "Ordonez", "ORDOÑEZ", "0968367322"])
+def test_customers_list_finds_by_plate_name_and_national_phone(signed_in, people, typed):
+    html = page(signed_in, "/admin/customer/", typed)
+    assert "customer-001" in html and "customer-002" not in html
+
+
+@pytest.mark.parametrize("typed", ["Sail", "ucc-8299", "ordonez"])
+def test_vehicles_list_finds_by_model_plate_and_owner(signed_in, people, typed):
+    html = page(signed_in, "/admin/vehicle/", typed)
+    assert "UCC8299" in html and "PBA1234" not in html
+
+
+@pytest.mark.parametrize("typed", ["UCC-8299", "Ordonez", "aceite"])
+def test_reminders_list_finds_by_plate_owner_and_title(signed_in, people, typed):
+    html = page(signed_in, "/admin/reminder/", typed)
+    assert "Cambio de aceite" in html and "Revisión de frenos" not in html
+
+
+def test_reminders_plate_filter_takes_a_plate_with_a_dash(signed_in, people):
+    html = signed_in("viewer").get("/admin/reminder/?flt0_2=UCC-8299").get_data(as_text=True)
+    assert "Cambio de aceite" in html and "Revisión de frenos" not in html
+
+
+@pytest.mark.parametrize("typed", ["Ordonez", "José Ordóñez", "UCC-8299", "ucc 8299", "0968367322"])
+def test_notification_log_finds_by_customer_name_plate_and_phone(signed_in, people, typed):
+    html = page(signed_in, "/admin/notifications/", typed)
+    assert "corr-customer-001" in html and "corr-customer-002" not in html
+
+
+def test_the_search_box_says_what_it_searches(signed_in, people):
+    html = signed_in("viewer").get("/admin/notifications/").get_data(as_text=True)
+    assert 'placeholder="Cliente, placa o teléfono"' in html
+
+
+def test_a_search_without_match_shows_the_empty_state(signed_in, people):
+    html = page(signed_in, "/admin/notifications/", "Zambrano")
+    assert "corr-customer-001" not in html and "No hay notificaciones con estos filtros." in html
