@@ -145,3 +145,9 @@ def test_the_csv_import_fills_the_search_column(app):
 def test_the_stored_text_is_what_the_normaliser_gives(people):
     jose = db.session.scalar(select(Customer).where(Customer.customer_id == "customer-001"))
     assert jose.search_text == "jose ordonez jose@example.com customer-001 593968367322"
+
+
+def test_the_log_search_of_many_matching_customers_reads_the_log_newest_first(people, monkeypatch):
+    monkeypatch.setattr("app.records.search.LOG_SEARCH_CUSTOMERS", 0)
+    assert log_customers("example.com") == {"customer-001", "customer-002"}
+    assert log_customers("ucc 8299") == {"customer-001"}
