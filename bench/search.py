@@ -52,7 +52,8 @@ VEHICLES_SQL = """
 INSERT INTO vehicles (id, customer_id, plate, brand, model, year, image_url, sync_version, created_at, updated_at)
 SELECT gen_random_uuid(), c.id,
   chr(65 + g % 26) || chr(65 + (g / 26) % 26) || chr(65 + (g / 676) % 26) || lpad((g % 10000)::text, 4, '0'),
-  (CAST(:brands AS text[]))[1 + g % :nbrands], (CAST(:models AS text[]))[1 + g % :nbrands], 2010 + g % 15, '', 1, now(), now()
+  (CAST(:brands AS text[]))[1 + g % :nbrands], (CAST(:models AS text[]))[1 + g % :nbrands], 2010 + g % 15, '', 1,
+  now(), now()
 FROM generate_series(1, :vehicles) AS g
 JOIN customers c ON c.customer_id = 'customer-' || (1 + g % :customers)
 """
@@ -199,6 +200,7 @@ def explain(app, values: dict[str, str]) -> dict[str, str]:
             # Literal values, as the server sees them; psycopg's pyformat escaping (%%) undone, and the
             # statement sent without parameters so nothing is read as a placeholder.
             sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True})).replace("%%", "%")
+            sql = re.sub(r"ANY \(ARRAY\[([^\]]*)\]\)", r"ANY (ARRAY[\1]::uuid[])", sql)  # the literal list's type
             connection = db.engine.raw_connection()
             try:
                 cursor = connection.cursor()

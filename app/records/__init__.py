@@ -48,8 +48,9 @@ from app.records.vehicles import save_vehicle, vehicle_query, vehicle_values
 
 __all__ = [
     "active_count", "active_push_targets", "cancel_reminders", "check_maintenance_reminders", "complete_reminder",
-    "complete_reminders", "customer_ids_matching", "customer_query", "customer_search", "customer_timeline", "customer_values", "delete_row",
-    "effective_preferences", "endpoint_problem", "find_customer", "notification_search", "notify_now", "plate_contains", "push_targets_for", "RecordInvalid",
-    "reminder_query", "reminder_search", "reminder_values", "save_customer", "save_reminder", "save_vehicle", "set_preferences",
+    "complete_reminders", "customer_ids_matching", "customer_query", "customer_search", "customer_timeline",
+    "customer_values", "delete_row", "effective_preferences", "endpoint_problem", "find_customer",
+    "notification_search", "notify_now", "plate_contains", "push_targets_for", "RecordInvalid", "reminder_query",
+    "reminder_search", "reminder_values", "save_customer", "save_reminder", "save_vehicle", "set_preferences",
     "subscribe", "unsubscribe", "vehicle_ids_matching", "vehicle_query", "vehicle_search", "vehicle_values",
 ]

@@ -34,8 +34,8 @@ from sqlalchemy import (
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Notification, Vehicle
 from app.models.search import country_code
-from app.orchestration.search import QueryKeys, plate_key, query_keys
 from app.orchestration.contacts import normalise_plate
+from app.orchestration.search import QueryKeys, plate_key, query_keys
 
 # More matching customers than this: the log is read newest first instead (notification_search).
 LOG_SEARCH_CUSTOMERS = 1000
