@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
-from tests import factories
+from tests.records.builders import search_sample
 
 
 @pytest.fixture
 def people(app):
-    jose = factories.customer("customer-001", first_name="José", last_name="Ordóñez", email="jose@example.com",
-                              phone="+593968367322")
-    factories.customer("customer-002", first_name="Ana", last_name="Torres", email="ana@example.com")
-    factories.vehicle(jose, plate="UCC8299", brand="Chevrolet", model="Sail")
-    db.session.commit()
+    return search_sample()
 
 
 def search_customers(page, typed: str):

@@ -6,39 +6,19 @@ Runs on SQLite by default and on PostgreSQL (trigram indexes) in CI mode."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from app import records, sync
 from app.data_io import import_table, read_csv
 from app.extensions import db
-from app.models import Customer, DispatchEvent, MaintenanceReminder, Notification, Vehicle
-from tests import factories
+from app.models import Customer, MaintenanceReminder, Notification, Vehicle
+from tests.records.builders import search_sample
 
 
 @pytest.fixture
 def people(app):
-    jose = factories.customer("customer-001", first_name="José", last_name="Ordóñez", email="jose@example.com",
-                              phone="+593968367322")
-    ana = factories.customer("customer-002", first_name="Ana", last_name="Torres", email="ana@example.com",
-                             phone="0991112233")
-    sail = factories.vehicle(jose, plate="UCC8299", brand="Chevrolet", model="Sail")
-    rio = factories.vehicle(ana, plate="PBA1234", brand="Kia", model="Rio")
-    for owner, car, title in ((jose, sail, "Cambio de aceite"), (ana, rio, "Revisión de frenos")):
-        db.session.add(MaintenanceReminder(vehicle_id=car.id, customer_id=owner.id, title=title,
-                                           due_date=date(2030, 1, 1)))
-    for owner in (jose, ana):
-        event = DispatchEvent(correlation_id=f"c-{owner.customer_id}", event_type="phase_changed", target="clients",
-                              customer_ref=owner.customer_id)
-        db.session.add(event)
-        db.session.flush()
-        db.session.add(Notification(event_id=event.id, correlation_id=event.correlation_id, event_type="phase_changed",
-                                    customer_id=owner.id, customer_ref=owner.customer_id, channel="email",
-                                    recipient=owner.email, status="sent"))
-    db.session.commit()
-    return {"jose": jose, "ana": ana}
+    return search_sample()
 
 
 def customer_ids(typed: str) -> set[str]:
