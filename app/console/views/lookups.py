@@ -115,6 +115,23 @@ class UUIDAjaxLoader(QueryAjaxModelLoader):
         return db.session.get(self.model, parsed) if parsed else None
 
 
+class SearchAjaxLoader(UUIDAjaxLoader):
+    """A form's Select2 picker that searches like the lists (app/records/search.py): `search(term)`
+    gives the condition, so "UCC-8299" or "Ordonez" find their rows here too."""
+
+    def __init__(self, name: str, session: Any, model: Any, search: Callable[[str], Any], **options: Any):
+        super().__init__(name, session, model, **options)
+        self.search = search
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> Any:
+        query = self.get_query()
+        if term.strip():
+            query = query.filter(self.search(term))
+        if self.order_by:
+            query = query.order_by(self.order_by)
+        return query.offset(offset).limit(limit).all()
+
+
 class Matches:
     """A regular-expression check whose (lazily translated) message is turned into a plain string
     when it fails: Flask-Admin's form template only shows errors that are `str`."""

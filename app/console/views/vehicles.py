@@ -20,7 +20,7 @@ from app.console.views.lookups import (
     Between,
     NormalisedSearchMixin,
     PlainErrorsMixin,
-    UUIDAjaxLoader,
+    SearchAjaxLoader,
     UUIDKeyMixin,
     parse_uuid,
 )
@@ -141,7 +141,8 @@ class VehicleView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, ScopedB
             FilterLike("customer.last_name", _l("Apellido del cliente")),
         ]
         self.form_ajax_refs = {
-            "customer": UUIDAjaxLoader("customer", db, Customer, fields=CUSTOMER_SEARCH, page_size=10),
+            "customer": SearchAjaxLoader("customer", db, Customer, records.customer_search, fields=CUSTOMER_SEARCH,
+                                         page_size=10),
         }
         super().__init__(*args, **kwargs)
 
@@ -211,7 +212,8 @@ class ReminderView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, Scoped
             PlateFilter(MaintenanceReminder.vehicle_id, _l("Placa")),
         ]
         self.form_ajax_refs = {
-            "vehicle": UUIDAjaxLoader("vehicle", db, Vehicle, fields=("plate",), page_size=10),
+            "vehicle": SearchAjaxLoader("vehicle", db, Vehicle, records.vehicle_search, fields=("plate",),
+                                        page_size=10),
         }
         super().__init__(*args, **kwargs)
 
