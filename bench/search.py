@@ -191,6 +191,7 @@ def explain(app, values: dict[str, str]) -> dict[str, str]:
     from app import records
     from app.extensions import db
     from app.models import Notification
+    from app.records.search import log_search_customers
 
     def plan_of(query) -> str:
         # Literal values, as the server sees them; psycopg's pyformat escaping (%%) undone, and the
@@ -209,7 +210,7 @@ def explain(app, values: dict[str, str]) -> dict[str, str]:
     with app.app_context():
         for key in ("plate", "phone", "common", "rare", "letter"):
             # Step 1 (the array path reads the matching customers first), then the page's query.
-            plans[f"{key}, matching customers"] = plan_of(records.customer_ids_matching(values[key]))
+            plans[f"{key}, matching customers"] = plan_of(log_search_customers(values[key]))
             plans[key] = plan_of(select(Notification.id, Notification.created_at)
                                  .where(records.notification_search(values[key]))
                                  .order_by(Notification.created_at.desc()).limit(51))

@@ -131,3 +131,9 @@ def test_the_log_search_of_many_matching_customers_reads_the_log_newest_first(pe
     monkeypatch.setattr("app.records.search.LOG_SEARCH_CUSTOMERS", 0)
     assert log_customers("example.com") == {"customer-001", "customer-002"}
     assert log_customers("ucc 8299") == {"customer-001"}
+
+
+@pytest.mark.parametrize("typed", ["sail", "ordonez", "UCC-8299"])
+def test_the_vehicle_search_of_many_matching_vehicles_passes_over_the_table(people, monkeypatch, typed):
+    monkeypatch.setattr("app.records.search.LIST_SEARCH_IDS", 0)
+    assert plates(records.vehicle_search(typed)) == {"UCC8299"}
