@@ -69,3 +69,12 @@ def test_the_reminder_forms_vehicle_picker_finds_a_plate_with_a_dash(signed_in, 
 def test_the_vehicle_forms_customer_picker_finds_a_name_without_accents(signed_in, people):
     found = signed_in("operator").get("/admin/vehicle/ajax/lookup/?name=customer&query=ordonez").get_json()
     assert [label for _, label in found] == ["José Ordóñez"]
+
+
+def test_a_customer_created_in_the_console_is_found_without_accents_and_by_national_phone(signed_in, app):
+    client = signed_in("operator")
+    form = {"customer_id": "customer-009", "first_name": "Luis", "last_name": "Páez", "email": "luis@example.com",
+            "phone": "0990000009", "whatsapp": "", "workshop": "__None", "is_active": "y"}
+    assert client.post("/admin/customer/new/", data=form).status_code == 302
+    for typed in ("paez", "+593990000009"):
+        assert "customer-009" in client.get(f"/admin/customer/?search={quote(typed)}").get_data(as_text=True)
