@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/search.py [--rows 1000000] [--customers 50000] [--vehicles 60000] [--runs 5]
 
 Uses its own PostgreSQL database (avisos_search_bench, dropped and recreated). The schema is
-migrated to the revision before the search columns (d4sec0000012); customers (two Spanish surnames
+migrated to the revision before the search columns (e14search0001's down revision); customers (two Spanish surnames
 with accents, +593 phones), vehicles (plates, brands, models) and notifications (spread over 60 days,
 each linked to a customer) are generated in SQL; then the search migration (e14search0001) runs on
 that data, as it would on a production database: the search columns are filled by the normaliser
@@ -28,7 +28,6 @@ DB_NAME = "avisos_search_bench"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DSN = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
 PASSWORD = "bench-password-123"
-BEFORE_SEARCH = "d4sec0000012"
 SEARCH_REVISION = "e14search0001"
 
 FIRST = ["José", "María", "Ana", "Luis", "Jorge", "Lucía", "Andrés", "Sofía", "Martín", "Valeria", "Íñigo",
@@ -94,6 +93,13 @@ def analyze(db) -> None:
             conn.execute(text(f"VACUUM ANALYZE {table}"))
 
 
+def revision_before(app, revision: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    return script.get_revision(revision).down_revision
+
+
 def load(app, rows: int, customers: int, vehicles: int) -> dict[str, float]:
     from flask_migrate import upgrade
     from sqlalchemy import text
@@ -104,7 +110,7 @@ def load(app, rows: int, customers: int, vehicles: int) -> dict[str, float]:
 
     took = {}
     with app.app_context():
-        upgrade(revision=BEFORE_SEARCH)
+        upgrade(revision=revision_before(app, SEARCH_REVISION))
         event = DispatchEvent(correlation_id="bench", event_type="phase_changed", target="clients",
                               customer_ref="customer-1", context={}, status="planned")
         db.session.add(event)
