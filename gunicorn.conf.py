@@ -13,6 +13,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 # Each open console tab holds one thread for its live stream (/admin/stream), so keep headroom.
 threads = int(os.environ.get("WEB_THREADS", "16"))
+# The app sizes its database pool from WEB_THREADS (app/config.py: default_pool_size), so the app
+# preloaded below must see the value used here.
+os.environ["WEB_THREADS"] = str(threads)
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "30"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
@@ -34,6 +37,16 @@ def post_fork(server, worker):
 
     with app.app_context():
         db.engine.dispose(close=False)
+        _check_pool_fits_threads(server, db.engine)
+
+
+def _check_pool_fits_threads(server, engine):
+    """`--threads` on the command line overrides this file after the app sized its pool from
+    WEB_THREADS: say so when the pool is then smaller than the request threads."""
+    size = getattr(engine.pool, "size", None)
+    if callable(size) and size() < server.cfg.threads:
+        server.log.warning("the database pool (%d) is smaller than the %d threads per worker: every request beyond "
+                           "it opens a new connection; set WEB_THREADS instead of --threads", size(), server.cfg.threads)
 
 
 def worker_exit(server, worker):

@@ -29,6 +29,9 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 LOGS = RESULTS / "logs"
 VENV_BIN = ROOT / ".venv" / "bin"
+# The checkout whose app the processes run (default: this one). Another worktree, e.g. main's at a
+# branch point, runs the same harness against other code for before/after runs in the same minutes.
+APP_ROOT = Path(os.environ.get("AVISOS_BENCH_APP") or ROOT).resolve()
 PYTHON = str(VENV_BIN / "python")
 
 # AVISOS_BENCH_DB and AVISOS_BENCH_REDIS_URL move a run to another database / Redis database.
@@ -74,7 +77,7 @@ def app_env(extra: dict[str, Any] | None = None) -> dict[str, str]:
 def run_flask(args: Sequence[str], timeout: float = 300) -> str:
     """Run `flask --app wsgi ARGS` in /work/main; return stdout, raise with stderr on failure."""
     cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
-    done = subprocess.run(cmd, cwd=ROOT, env=app_env(), capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(cmd, cwd=APP_ROOT, env=app_env(), capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -307,7 +310,7 @@ def start_process(cmd: Sequence[str], log_name: str, env: dict[str, str] | None 
     """Start `cmd` in its own session; stderr (and stdout unless given) go to results/logs/."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log = open(LOGS / f"{log_name}.log", "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env or app_env(), stdout=stdout or log, stderr=log,
+    proc = subprocess.Popen(cmd, cwd=APP_ROOT, env=env or app_env(), stdout=stdout or log, stderr=log,
                             start_new_session=True)
     proc._bench_log = log  # type: ignore[attr-defined]
     return proc
@@ -477,10 +480,12 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Gunicorn:
-        cmd = [str(VENV_BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+        cmd = [str(VENV_BIN / "gunicorn"), "--config", str(APP_ROOT / "gunicorn.conf.py"),
                "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
                "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
-        self.proc = start_process(cmd, "gunicorn", env=self.env)
+        # The app sizes its database pool from WEB_THREADS (gunicorn.conf.py, app/config.py).
+        env = {**(self.env or app_env()), "WEB_THREADS": str(self.threads)}
+        self.proc = start_process(cmd, "gunicorn", env=env)
         wait_http(self.base_url + "/healthz", timeout=60, proc=self.proc)
         self._wait_workers()
         return self
@@ -787,10 +792,10 @@ def code_state() -> dict[str, Any]:
     """The commit and the uncommitted app files the figures were measured with (read-only git calls;
     --no-optional-locks so the index is never locked under people editing the tree)."""
     def git(*args: str) -> str:
-        done = subprocess.run(["git", "--no-optional-locks", *args], cwd=ROOT, capture_output=True, text=True,
+        done = subprocess.run(["git", "--no-optional-locks", *args], cwd=APP_ROOT, capture_output=True, text=True,
                               timeout=30)
         return done.stdout.strip()
 
     changed = [line[3:] for line in git("status", "--porcelain").splitlines()
                if line[3:].startswith(("app/", "jobs/", "wsgi.py", "requirements"))]
-    return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_app_files": changed}
+    return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_app_files": changed, "app_root": str(APP_ROOT)}
