@@ -36,21 +36,24 @@ def test_the_gunicorn_config_hands_its_thread_count_to_the_app(monkeypatch):
 
 
 def test_concurrent_readyz_requests_reuse_pooled_connections(make_app, monkeypatch):
-    threads, rounds = 16, 5
+    threads, rounds = 16, 3
     monkeypatch.setenv("WEB_THREADS", str(threads))
     monkeypatch.delenv("DB_POOL_SIZE", raising=False)
     app = make_app()
-    engine = app.extensions["sqlalchemy"].engine
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("the pool settings apply to PostgreSQL (SQLite opens a file)")
     connects = []
     event.listen(engine, "connect", lambda *_: connects.append(1))
-    start = threading.Barrier(threads)
+    # Every request of a round holds its connection until all of them hold one, as 16 request
+    # threads waiting on the database at once do under load.
+    all_hold = threading.Barrier(threads)
+    event.listen(engine, "checkout", lambda *_: all_hold.wait(timeout=30))
     codes = []
 
     def client_thread():
         client = app.test_client()
-        start.wait(timeout=30)
         for _ in range(rounds):
             codes.append(client.get("/readyz").status_code)
 
@@ -58,7 +61,8 @@ def test_concurrent_readyz_requests_reuse_pooled_connections(make_app, monkeypat
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=60)
+        worker.join(timeout=90)
     assert codes == [200] * (threads * rounds)
-    assert len(connects) <= threads  # one per thread at most, not one per request
+    assert engine.pool.size() >= threads
+    assert len(connects) == threads  # one per thread, kept: not one per request
     engine.dispose()
