@@ -799,3 +799,130 @@ def code_state() -> dict[str, Any]:
     changed = [line[3:] for line in git("status", "--porcelain").splitlines()
                if line[3:].startswith(("app/", "jobs/", "wsgi.py", "requirements"))]
     return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_app_files": changed, "app_root": str(APP_ROOT)}
+
+
+# --- per-run accounting of the server processes (issue #17) -------------------------------------------
+
+def memory_kib(pid: int) -> dict[str, int] | None:
+    """Rss and Pss (kB) of a process now, from /proc/<pid>/smaps_rollup. PSS counts a page shared by
+    N processes (copy-on-write after a fork, a preloading master) as 1/N: the sum over processes is
+    what they use together."""
+    values = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            parts = line.split()
+            if parts[0] in ("Rss:", "Pss:"):
+                values[parts[0][:-1].lower()] = int(parts[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return values or None
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants."""
+    tree, frontier = [pid], [pid]
+    while frontier:
+        children = [c for p in frontier for c in child_pids(p)]
+        tree.extend(children)
+        frontier = children
+    return tree
+
+
+def memory_table(groups: dict[str, int]) -> list[dict[str, Any]]:
+    """PSS and RSS (MiB) of each named process and of each of its descendants (gunicorn workers, RQ's
+    scheduler child), plus VmHWM."""
+    rows = []
+    for name, root in groups.items():
+        for pid in process_tree(root):
+            mem = memory_kib(pid)
+            if mem is None:
+                continue
+            role = name if pid == root else f"{name} child"
+            rows.append({"process": role, "pid": pid, "pss_mib": round(mem.get("pss", 0) / 1024, 1),
+                         "rss_mib": round(mem.get("rss", 0) / 1024, 1),
+                         "peak_rss_mib": round((proc_status_kb(pid, "VmHWM") or 0) / 1024, 1)})
+    return rows
+
+
+def load_average() -> list[float]:
+    return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+class ServerAccounting:
+    """Per run: CPU seconds of the server's own processes (the gunicorn tree, the PostgreSQL backends
+    of the bench database, redis-server), new PostgreSQL sessions on the bench database
+    (pg_stat_database.sessions), the machine's busy share, the load average and the CPU probe.
+
+    Other engineers' work on the machine shows in the machine figures (busy %, load), not in these
+    process figures: the PostgreSQL backends counted are those connected to the bench database."""
+
+    def __init__(self, gunicorn_pid: int | None = None, extra_pids: Iterable[int] = ()):
+        self.gunicorn_pid = gunicorn_pid
+        self.extra_pids = list(extra_pids)
+        self._conn = pg_connect(PG_ADMIN_DSN)
+        self._conn.execute("SET stats_fetch_consistency = none")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _sessions(self) -> int:
+        self._conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = self._conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [DB_NAME]).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _backend_pids(self) -> list[int]:
+        rows = self._conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                                  [DB_NAME]).fetchall()
+        return [r[0] for r in rows]
+
+    def _cpu(self) -> dict[int, tuple[str, float]]:
+        pids: dict[int, str] = {}
+        if self.gunicorn_pid:
+            pids.update({p: "gunicorn" for p in process_tree(self.gunicorn_pid)})
+        pids.update({p: "postgres (bench db)" for p in self._backend_pids()})
+        pids.update({p: "redis-server (shared)" for p in _pids_named("redis-server")})
+        for pid in self.extra_pids:
+            pids.update({p: "rq worker" for p in process_tree(pid)})
+        return {pid: (name, cpu_seconds(pid) or 0.0) for pid, name in pids.items()}
+
+    def start(self) -> ServerAccounting:
+        self.probe_ms = cpu_probe_ms()
+        self.load_before = load_average()
+        self._sessions0 = self._sessions()
+        self._cpu0 = self._cpu()
+        self._jiffies = _machine_jiffies()
+        self._clock = time.monotonic()
+        return self
+
+    def stop(self, requests: int, settle: float = 2.0) -> dict[str, Any]:
+        wall = time.monotonic() - self._clock
+        busy, total = _machine_jiffies()
+        cpu1 = self._cpu()
+        time.sleep(settle)  # backends report their session counts within about a second
+        sessions = self._sessions() - self._sessions0
+        by_name: dict[str, float] = {}
+        for pid, (name, secs) in cpu1.items():
+            before = self._cpu0.get(pid, (name, 0.0))[1]
+            by_name[name] = by_name.get(name, 0.0) + max(0.0, secs - before)
+        cpus = os.cpu_count() or 1
+        server = sum(v for k, v in by_name.items() if "shared" not in k)
+        return {
+            "wall_s": round(wall, 1), "load_avg_1_5_15": self.load_before, "cpu_probe_ms": self.probe_ms,
+            "machine_busy_pct": round(100 * (busy - self._jiffies[0]) / max(1, total - self._jiffies[1]), 1),
+            "server_cpu_share_pct": round(100 * server / (wall * cpus), 1),
+            "server_cpu_s": {k: round(v, 2) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1])},
+            "cpu_ms_per_request": {k: round(1000 * v / max(1, requests), 3) for k, v in by_name.items()},
+            "new_db_sessions": sessions,
+        }
+
+
+def _pids_named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
