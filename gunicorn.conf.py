@@ -7,6 +7,7 @@ database commit, Redis).
 """
 
 import os
+import time
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -26,6 +27,30 @@ accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 reuse_port = os.environ.get("WEB_REUSE_PORT", "1") == "1"
 # Preloading imports the app once in the master; workers fork with it, pages shared copy-on-write.
 preload_app = os.environ.get("WEB_PRELOAD", "1") == "1"
+
+
+def _http_date_once_a_second():
+    """gunicorn formats the Date header of every response from the clock (email.utils.formatdate:
+    about 2 % of a web worker's CPU under load); the text changes once a second, so format it once
+    per second. An explicit timestamp is formatted as before."""
+    from gunicorn import util
+
+    formatdate = util.http_date
+    last = (None, "")  # (second, text), replaced as one object: threads read a consistent pair
+
+    def http_date(timestamp=None):
+        nonlocal last
+        if timestamp is not None:
+            return formatdate(timestamp)
+        second = int(time.time())
+        if last[0] != second:
+            last = (second, formatdate(second))
+        return last[1]
+
+    util.http_date = http_date
+
+
+_http_date_once_a_second()
 
 
 def post_fork(server, worker):

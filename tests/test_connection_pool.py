@@ -24,17 +24,6 @@ def test_db_pool_size_still_overrides_the_size_from_the_threads(monkeypatch):
     assert Config().SQLALCHEMY_ENGINE_OPTIONS["pool_size"] == 7
 
 
-def test_the_gunicorn_config_hands_its_thread_count_to_the_app(monkeypatch):
-    import runpy
-    from pathlib import Path
-
-    monkeypatch.setenv("WEB_THREADS", "12")
-    settings = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
-    import os
-
-    assert settings["threads"] == 12 and os.environ["WEB_THREADS"] == "12"
-
-
 def test_concurrent_readyz_requests_reuse_pooled_connections(make_app, monkeypatch):
     threads, rounds = 16, 3
     monkeypatch.setenv("WEB_THREADS", str(threads))

@@ -141,8 +141,11 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
             # Never wait on the writer holding a pooled connection (an Idempotency-Key lookup's, say):
             # with every request thread waiting like that, a writer that needs one of the pool's (to
             # refresh the snapshot) would wait for them, and they for it, until the pool timed out.
-            # The commit ends the request's read and gives its connection back.
-            db.session.commit()
+            # The commit ends the request's read and gives its connection back. Only a session this
+            # request opened can hold one: the usual dispatch opens none (its key came from memory),
+            # and creating one just to commit nothing cost about 5 % of a web process's CPU.
+            if db.session.registry.has() and db.session().in_transaction():
+                db.session.commit()
             stored = writer.submit(prepared)
         else:
             [stored] = store_events([prepared])
