@@ -30,7 +30,7 @@ from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.planning import CUSTOM_EVENT, EventSpec, choose_template
-from app.orchestration.rendering import MissingVariables, render_message
+from app.orchestration.rendering import MissingVariables, build_lookup, render_message
 from app.queue import request_delivery
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
         channels = [(c, None) for c in DEFAULT_ORDER if req_channels is None or c in req_channels]
     missing: dict[str, list[str]] = {}
     rendered: plan.RenderCache = {}
+    lookup = build_lookup(context)  # once for every channel's template
     for channel, cell_template in channels:
         template = choose_template(templates, spec, channel, cell_template)
         if template is None:
@@ -75,7 +76,8 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
         try:
             with_html = channel == "email"
             rendered[plan.render_key(template, with_html)] = render_message(
-                template.subject, template.body, context, html_template=template.html_body, with_html=with_html)
+                template.subject, template.body, context, html_template=template.html_body, with_html=with_html,
+                lookup=lookup)
         except MissingVariables as err:
             for name in err.names:
                 missing.setdefault(name, []).append(channel)
