@@ -507,7 +507,7 @@ class Gunicorn:
 
 
 def start_rq_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
-    """`flask --app wsgi worker` processes (RQ SimpleWorker with the scheduler)."""
+    """`flask --app wsgi worker` processes (RQ SimpleWorker; timed jobs are the scheduler process's)."""
     return [start_process([str(VENV_BIN / "flask"), "--app", "wsgi", "worker"], f"worker-{i}", env=env)
             for i in range(count)]
 
