@@ -54,6 +54,10 @@ def env_list_int(name: str, default: list[int]) -> list[int]:
     return [int(part) for part in value.split(",") if part.strip()]
 
 
+def _words(name: str, default: str) -> list[str]:
+    return [w.strip() for w in (os.environ.get(name) or default).split(",") if w.strip()]
+
+
 def env_typed(name: str, default: Any) -> Any:
     """A variable read with the type of its default (bool, int, float or text)."""
     if isinstance(default, bool):
@@ -106,6 +110,12 @@ class Config:
         self.EVOLUTION_API_URL = self.EVOLUTION_API_URL.rstrip("/")
         # Secret Evolution must present (URL ?secret= or X-Webhook-Secret) on delivery receipts.
         self.EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
+        # Inbound WhatsApp (app/inbox): words that switch a customer's WhatsApp off / back on
+        # (compared without case, accents or surrounding punctuation).
+        self.INBOX_OPT_OUT_WORDS = _words("INBOX_OPT_OUT_WORDS", "BAJA,STOP,CANCELAR,NO MAS")
+        self.INBOX_OPT_IN_WORDS = _words("INBOX_OPT_IN_WORDS", "ALTA")
+        # Template versions kept per template beyond those a notification references (app/catalog/versions.py).
+        self.TEMPLATE_VERSIONS_KEEP = env_int("TEMPLATE_VERSIONS_KEEP", 50)
 
         # Outbound webhooks (docs/INTEGRATIONS.md). Hosts (names, IPs or CIDRs) allowed even when
         # they resolve to private, loopback or link-local addresses.

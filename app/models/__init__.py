@@ -4,19 +4,20 @@ from app.models.access import ApiKey, User
 from app.models.analytics import NotificationDailyStat, NotificationRollupDay
 from app.models.catalog import ServicePhase, ServiceType
 from app.models.customers import ChannelPreference, Customer, PushSubscription
+from app.models.inbox import InboundMessage
 from app.models.notifications import DeliveryAttempt, DispatchEvent, Notification
 from app.models.orchestration import OrchestrationConfig, PhaseChannelConfig
 from app.models.sync_sources import SyncRun, SyncSource
 from app.models.tasks import BackgroundTask
-from app.models.templates import NotificationTemplate
+from app.models.templates import NotificationTemplate, TemplateVersion
 from app.models.vehicles import MaintenanceReminder, Vehicle
 from app.models.webhooks import ProviderReceipt, WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.models.workshops import Workshop
 
 __all__ = [
-    "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent",
+    "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent", "InboundMessage",
     "MaintenanceReminder", "Notification", "NotificationDailyStat", "NotificationRollupDay", "NotificationTemplate",
     "OrchestrationConfig", "PhaseChannelConfig", "ProviderReceipt", "PushSubscription", "ServicePhase",
-    "ServiceType", "SyncRun", "SyncSource", "User", "Vehicle", "WebhookAttempt", "WebhookEndpoint",
+    "ServiceType", "SyncRun", "SyncSource", "TemplateVersion", "User", "Vehicle", "WebhookAttempt", "WebhookEndpoint",
     "WebhookMessage", "Workshop",
 ]

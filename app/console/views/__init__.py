@@ -6,6 +6,7 @@ from app.console.views import (
     customers,
     dashboard,
     data_import,
+    inbox,
     integrations,
     matrix,
     notifications,
@@ -18,6 +19,7 @@ from app.console.views import (
 
 PAGES = (
     notifications,
+    inbox,
     templates,
     matrix,
     customers,
