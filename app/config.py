@@ -33,6 +33,20 @@ def env_float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+# Threads of a web process that may hold a pooled connection besides the request threads and the
+# dispatch writers: a snapshot reload, a delivery wake's repair, a worker's watch.
+POOL_SPARE_CONNECTIONS = 2
+
+
+def default_pool_size() -> int:
+    """The pool a process keeps open: one connection per gunicorn request thread (WEB_THREADS), one per
+    dispatch writer thread (each keeps its own) and a few spare. A smaller pool makes every request
+    beyond it open a connection and close it again (an overflow connection is not kept): a new
+    PostgreSQL session, about 1-2 ms of server CPU, per request. The pool opens connections only as
+    threads need them, so processes with fewer threads (RQ workers) do not hold more."""
+    return env_int("WEB_THREADS", 16) + env_int("DISPATCH_WRITER_THREADS", 1) + POOL_SPARE_CONNECTIONS
+
+
 def env_list_int(name: str, default: list[int]) -> list[int]:
     value = os.environ.get(name)
     if not value:
@@ -111,6 +125,9 @@ class Config:
         self.WEBHOOK_RETRY_SCHEDULE = env_list_int("WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 36000])
         self.WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86400)
         self.WEBHOOK_SECRET_GRACE_SECONDS = env_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600)
+        # Audit log (docs/CONSOLE.md, "Auditoría"): entries older than this many days are pruned
+        # by a daily job; 0 keeps them forever.
+        self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
         # Live console: how long one Server-Sent Events connection lasts before the browser reconnects.
         self.LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 300)
         # How often a web process asks Redis whether any console listens to the live feed (0: every event).
@@ -196,7 +213,7 @@ class Config:
             # the server closed while idle is still noticed at checkout, by a poll() of its socket
             # (app/db_health.py); one that dies mid-statement fails that request with a 503.
             "pool_pre_ping": env_bool("DB_POOL_PRE_PING", False),
-            "pool_size": env_int("DB_POOL_SIZE", 5),
+            "pool_size": env_int("DB_POOL_SIZE", default_pool_size()),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
             "pool_timeout": env_float("DB_POOL_TIMEOUT", 30.0),
             "pool_recycle": 600,

@@ -14,12 +14,11 @@ import difflib
 import uuid
 from dataclasses import dataclass
 
-import click
-from flask import current_app, g, has_app_context, has_request_context
-from flask_login import current_user
+from flask import current_app, has_app_context
 from sqlalchemy import delete, event, exists, func, inspect, select
 from sqlalchemy.orm import Session
 
+from app import audit
 from app.catalog import snapshot
 from app.extensions import db
 from app.models import Notification, NotificationTemplate, TemplateVersion
@@ -31,15 +30,14 @@ DEFAULT_KEEP = 50
 
 
 def actor() -> str:
-    """Who is saving: the console user's email, "api:<key name>", "cli" outside a request."""
-    if not has_request_context():
-        return "cli" if click.get_current_context(silent=True) is not None else "system"
-    caller = getattr(g, "api_caller", None)
-    if caller is not None:
-        return f"api:{caller.name}"
-    if getattr(current_user, "is_authenticated", False):
-        return str(getattr(current_user, "email", "") or "staff")
-    return "system"
+    """Who is saving, as a version records it: the console user's email, "api:<key name>", "cli"
+    or "system" — the audit log's actor (one answer to "who"), in the version history's words."""
+    who = audit.current_actor()
+    if who.kind == "api_key":
+        return f"api:{who.label}"
+    if who.kind in ("anonymous", "internal"):
+        return "system"
+    return who.label or "system"
 
 
 def _changed(template: NotificationTemplate) -> bool:
@@ -115,12 +113,15 @@ def restore(template: NotificationTemplate, version: TemplateVersion) -> Templat
     if version.template_id != template.id:
         raise LookupError("the version belongs to another template")
     template._restoring = version.number
-    for name in VERSIONED:
-        setattr(template, name, getattr(version, name))
-    if not _changed(template):
-        # Same text as now: still recorded, so the history shows the restore.
-        _new_version(db.session, template)
-    db.session.commit()
+    with audit.named_action("restore"):  # the audit log's entry says "restore", not "update"
+        for name in VERSIONED:
+            setattr(template, name, getattr(version, name))
+        if not _changed(template):
+            # Same text as now: still recorded, so the history (and the audit log) shows the restore.
+            _new_version(db.session, template)
+            audit.record("template", template.id, "restore", label=template.name,
+                         changes={"restored_from": version.number})
+        db.session.commit()
     snapshot.invalidate()
     return db.session.get(TemplateVersion, template.current_version_id)
 

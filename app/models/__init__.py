@@ -2,6 +2,7 @@
 
 from app.models.access import ApiKey, User
 from app.models.analytics import NotificationDailyStat, NotificationRollupDay
+from app.models.audit import AuditEntry
 from app.models.catalog import ServicePhase, ServiceType
 from app.models.customers import ChannelPreference, Customer, PushSubscription
 from app.models.inbox import InboundMessage
@@ -15,7 +16,8 @@ from app.models.webhooks import ProviderReceipt, WebhookAttempt, WebhookEndpoint
 from app.models.workshops import Workshop
 
 __all__ = [
-    "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent", "InboundMessage",
+    "ApiKey", "AuditEntry", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent",
+    "InboundMessage",
     "MaintenanceReminder", "Notification", "NotificationDailyStat", "NotificationRollupDay", "NotificationTemplate",
     "OrchestrationConfig", "PhaseChannelConfig", "ProviderReceipt", "PushSubscription", "ServicePhase",
     "ServiceType", "SyncRun", "SyncSource", "TemplateVersion", "User", "Vehicle", "WebhookAttempt", "WebhookEndpoint",

@@ -2,7 +2,7 @@
 filled for existing rows; on PostgreSQL the pg_trgm extension and trigram GIN indexes on both
 
 Revision ID: e14search0001
-Revises: e16inbound001
+Revises: e16audit0001
 Create Date: 2026-12-07 04:30:00
 
 The normalisation is app/orchestration/search.py's (the same code that keeps the columns current on
@@ -18,7 +18,7 @@ from app.orchestration.search import customer_text, vehicle_text
 
 # revision identifiers, used by Alembic.
 revision = 'e14search0001'
-down_revision = 'e16inbound001'
+down_revision = 'e16audit0001'
 branch_labels = None
 depends_on = None
 

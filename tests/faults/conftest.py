@@ -26,10 +26,12 @@ def _missing(reason: str) -> None:
 
 @pytest.fixture
 def pg_url(database_url: str) -> str:
-    """The test database's URL; the fault suite needs PostgreSQL (liveness locks, pg_terminate_backend)."""
+    """The test database's URL in libpq's form (psycopg.connect and the app both take it); the fault
+    suite needs PostgreSQL (liveness locks, pg_terminate_backend)."""
     if not database_url.startswith("postgres"):
         _missing("the fault suite needs PostgreSQL (TEST_DATABASE_URL)")
-    return database_url
+    scheme, rest = database_url.split("://", 1)
+    return f"{scheme.split('+', 1)[0]}://{rest}"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from app.console.views import (
     access,
     analytics,
+    audit,
     customers,
     dashboard,
     data_import,
@@ -31,6 +32,7 @@ PAGES = (
     sync_sources,
     queues,
     access,
+    audit,
 )
 
 __all__ = ["PAGES", "dashboard"]
