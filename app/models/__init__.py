@@ -5,7 +5,7 @@ from app.models.analytics import NotificationDailyStat, NotificationRollupDay
 from app.models.catalog import ServicePhase, ServiceType
 from app.models.customers import ChannelPreference, Customer, PushSubscription
 from app.models.notifications import DeliveryAttempt, DispatchEvent, Notification
-from app.models.orchestration import OrchestrationConfig, PhaseChannelConfig
+from app.models.orchestration import DeliveryPolicy, OrchestrationConfig, PhaseChannelConfig, SendSlot
 from app.models.sync_sources import SyncRun, SyncSource
 from app.models.tasks import BackgroundTask
 from app.models.templates import NotificationTemplate
@@ -14,9 +14,9 @@ from app.models.webhooks import ProviderReceipt, WebhookAttempt, WebhookEndpoint
 from app.models.workshops import Workshop
 
 __all__ = [
-    "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DispatchEvent",
+    "ApiKey", "BackgroundTask", "ChannelPreference", "Customer", "DeliveryAttempt", "DeliveryPolicy", "DispatchEvent",
     "MaintenanceReminder", "Notification", "NotificationDailyStat", "NotificationRollupDay", "NotificationTemplate",
-    "OrchestrationConfig", "PhaseChannelConfig", "ProviderReceipt", "PushSubscription", "ServicePhase",
+    "OrchestrationConfig", "PhaseChannelConfig", "ProviderReceipt", "PushSubscription", "SendSlot", "ServicePhase",
     "ServiceType", "SyncRun", "SyncSource", "User", "Vehicle", "WebhookAttempt", "WebhookEndpoint",
     "WebhookMessage", "Workshop",
 ]
