@@ -37,7 +37,7 @@ from app.models.enums import NotificationStatus as S
 
 SUCCESSFUL = (S.SENT, S.DELIVERED, S.READ)
 DELIVERED = (S.DELIVERED, S.READ)
-PENDING = (S.WAITING_FOR_CUSTOMER, S.QUEUED, S.SENDING, S.RETRYING)
+PENDING = (S.WAITING_FOR_CUSTOMER, S.SCHEDULED, S.QUEUED, S.SENDING, S.RETRYING)
 
 
 def _rate(successful: int, failed: int) -> float | None:
