@@ -268,3 +268,19 @@ def test_caps_hold_under_two_concurrent_workers(app, client, api_headers, peers_
     counts = dict(db.session.execute(select(Notification.status, func.count()).group_by(Notification.status)).all())
     assert counts == {"sent": 5, "scheduled": 9}
     assert len(peers_configured["evolution"].sent) == 5
+
+
+def test_analytics_count_customers_reached_per_strategy(client, api_headers, peers_configured, shop):
+    dispatch(client, api_headers, correlation_id="a-1")
+    shop.config.strategy = "first_available"
+    db.session.commit()
+    peers_configured["evolution"].script_not_registered()
+    dispatch(client, api_headers, correlation_id="a-2")
+    res = client.get("/api/v1/analytics/strategies/?days=1", headers=api_headers)
+    assert res.status_code == 200
+    by = {item["strategy"]: item for item in res.get_json()}
+    assert by["all"]["customers_reached"] == 1 and by["all"]["messages_sent"] == 2
+    assert by["all"]["reached_by_channel"] == {"whatsapp": 1, "email": 1}
+    assert by["first_available"] == {"strategy": "first_available", "events": 1, "customers_reached": 1,
+                                     "messages_sent": 1, "messages_per_customer_reached": 1.0,
+                                     "reached_by_channel": {"email": 1}}
