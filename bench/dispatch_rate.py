@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,6 +37,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--output", default="dispatch_rate", help="results/<OUTPUT>.json (default dispatch_rate)")
     parser.add_argument("--keep-db", action="store_true", help="leave the avisos_bench database behind")
+    parser.add_argument("--policy", action="store_true",
+                        help="delivery policy on (issue #15): every message deferred by a closed send window "
+                             "(backlog counters taken), caps and a backlog rate set, a send_at two days ahead "
+                             "on every request and an appointment reminder scheduled per event")
     return parser.parse_args()
 
 
@@ -108,6 +113,12 @@ def main() -> None:
     web = None
     try:
         api_key = common.prepare_database(args.customers)
+        if args.policy:
+            common.enable_policy()
+            later = datetime.now(timezone.utc) + timedelta(days=2)
+            common.DISPATCH_EXTRA["send_at"] = later.isoformat()
+            appointment = later + timedelta(days=2)
+            common.CONTEXT.update({"fecha": appointment.strftime("%Y-%m-%d"), "hora": "14:30"})
         web = common.Gunicorn(workers=args.web_workers, worker_class=args.worker_class, threads=args.threads,
                              env=common.app_env()).start()
         probe = common.probe_dispatch(web.base_url, api_key)
@@ -129,7 +140,7 @@ def main() -> None:
             time.sleep(1)
         memory = web.peak_memory()
         report(runs, memory, args)
-        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code),
+        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code), "policy": args.policy,
                 "web_workers": args.web_workers, "duration_s": args.duration, "customers": args.customers,
                 "probe": probe, "runs": runs, "gunicorn_worker_peak_mib": memory}
         print(f"\nJSON: {common.write_json(args.output, data)}")

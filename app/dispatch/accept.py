@@ -253,8 +253,11 @@ def plan_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection |
         if reminder is not None:
             reminder_rows, reminder_errors = plan.plan_rows(reminder, customer, snap, slots=slots)
             errors = [*errors, *(f"reminder: {e}" for e in reminder_errors)]
-            events.append(_event_values(reminder, None, now, planned=True))
-            reminders.append(reminder.correlation_id)
+            if reminder_rows:
+                events.append(_event_values(reminder, None, now, planned=True))
+                reminders.append(reminder.correlation_id)
+            else:
+                reminder = None
         response = _response(event, waiting, event_rows, errors, reminder, reminder_rows)
         events.append(_event_values(event, prepared, now, planned=not waiting,
                                     response=response if prepared.idempotency_key else None))
