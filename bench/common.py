@@ -531,11 +531,12 @@ def dispatch_body(customer_index: int) -> dict[str, Any]:
     }
 
 
-def enable_policy() -> None:
+def enable_policy(reminders: bool = True) -> None:
     """Delivery policy on (issue #15), the costly way for dispatch: a global send window per channel
     that is closed today and tomorrow (every message is deferred, and its opening's backlog counter
     taken), a backlog rate, per-customer caps, and an appointment reminder 24 h before on every
-    orchestration config (a second, scheduled event per dispatch)."""
+    orchestration config (a second, scheduled event per dispatch); every request then carries a
+    send_at two days ahead and an appointment four days ahead."""
     import json as _json
 
     today = datetime.now(timezone.utc).date()
@@ -546,7 +547,11 @@ def enable_policy() -> None:
             conn.execute("INSERT INTO delivery_policies (id, workshop_id, channel, hours, closed_dates, per_minute, "
                          "cap_count, cap_minutes, created_at, updated_at) VALUES (%s, NULL, %s, %s, %s, 600, 5, 60, "
                          "now(), now())", (_uuid(), channel, _json.dumps(hours), _json.dumps(closed)))
-        conn.execute("UPDATE orchestration_configs SET reminder_hours_before = 24, updated_at = now()")
+        if reminders:
+            conn.execute("UPDATE orchestration_configs SET reminder_hours_before = 24, updated_at = now()")
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    DISPATCH_EXTRA["send_at"] = later.isoformat()
+    CONTEXT.update({"fecha": (later + timedelta(days=2)).strftime("%Y-%m-%d"), "hora": "14:30"})
 
 
 def post_json(url: str, body: Any, headers: dict[str, str], timeout: float = 30) -> tuple[int, Any]:

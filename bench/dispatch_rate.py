@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,6 +40,7 @@ def parse_args() -> argparse.Namespace:
                         help="delivery policy on (issue #15): every message deferred by a closed send window "
                              "(backlog counters taken), caps and a backlog rate set, a send_at two days ahead "
                              "on every request and an appointment reminder scheduled per event")
+    parser.add_argument("--no-reminders", action="store_true", help="with --policy: no appointment reminders")
     return parser.parse_args()
 
 
@@ -114,11 +114,7 @@ def main() -> None:
     try:
         api_key = common.prepare_database(args.customers)
         if args.policy:
-            common.enable_policy()
-            later = datetime.now(timezone.utc) + timedelta(days=2)
-            common.DISPATCH_EXTRA["send_at"] = later.isoformat()
-            appointment = later + timedelta(days=2)
-            common.CONTEXT.update({"fecha": appointment.strftime("%Y-%m-%d"), "hora": "14:30"})
+            common.enable_policy(reminders=not args.no_reminders)
         web = common.Gunicorn(workers=args.web_workers, worker_class=args.worker_class, threads=args.threads,
                              env=common.app_env()).start()
         probe = common.probe_dispatch(web.base_url, api_key)
@@ -140,7 +136,7 @@ def main() -> None:
             time.sleep(1)
         memory = web.peak_memory()
         report(runs, memory, args)
-        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code), "policy": args.policy,
+        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code), "policy": args.policy, "reminders": args.policy and not args.no_reminders,
                 "web_workers": args.web_workers, "duration_s": args.duration, "customers": args.customers,
                 "probe": probe, "runs": runs, "gunicorn_worker_peak_mib": memory}
         print(f"\nJSON: {common.write_json(args.output, data)}")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import aliased
 
+from app.dispatch import REPLACED_REMINDER as REPLACED
 from app.extensions import db
 from app.models import Notification
 from app.models.base import utcnow
@@ -21,6 +23,7 @@ RELEASE_BATCH = 500
 def release_due(now: datetime | None = None, batch: int = RELEASE_BATCH) -> int:
     """Turn due scheduled rows into queued ones (each batch one UPDATE and COMMIT); returns how many."""
     now = now or utcnow()
+    _cancel_replaced_reminders(now)
     total = 0
     while True:
         due = (select(Notification.id)
@@ -35,6 +38,21 @@ def release_due(now: datetime | None = None, batch: int = RELEASE_BATCH) -> int:
         total += len(released)
         if len(released) < batch:
             return total
+
+
+def _cancel_replaced_reminders(now: datetime) -> None:
+    """Backstop of app/dispatch/policy.replace_reminders: a due appointment reminder with a newer
+    reminder for the same appointment (correlation id) was replaced; it is cancelled, not sent."""
+    newer = aliased(Notification)
+    db.session.execute(
+        update(Notification)
+        .where(Notification.status == S.SCHEDULED, Notification.hold_reason == "reminder",
+               Notification.scheduled_at <= now,
+               exists().where(newer.correlation_id == Notification.correlation_id, newer.hold_reason == "reminder",
+                              newer.created_at > Notification.created_at))
+        .values(status=S.CANCELLED, error_code="rescheduled", error_reason=REPLACED, updated_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def next_planned(limit: int = 1) -> list[datetime]:

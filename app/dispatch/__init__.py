@@ -15,12 +15,13 @@ ORM (recipients.py).
 
 from app.dispatch.accept import accept_event, store_events
 from app.dispatch.plan import fallback_row
+from app.dispatch.policy import REPLACED as REPLACED_REMINDER
 from app.dispatch.policy import forget_old_slots
 from app.dispatch.request import DispatchRequest, parse_dispatch
 from app.dispatch.waiting import expire_waiting_events, plan_late_customers, plan_waiting_events
 from app.dispatch.writer import group_commit_enabled, stop_dispatch_writer
 
 __all__ = [
-    "accept_event", "DispatchRequest", "expire_waiting_events", "fallback_row", "forget_old_slots", "group_commit_enabled", "parse_dispatch",
+    "accept_event", "DispatchRequest", "REPLACED_REMINDER", "expire_waiting_events", "fallback_row", "forget_old_slots", "group_commit_enabled", "parse_dispatch",
     "plan_late_customers", "plan_waiting_events", "stop_dispatch_writer", "store_events",
 ]

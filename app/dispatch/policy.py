@@ -26,8 +26,8 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.policy import URGENT, Window, due_time, parse_rates, zone
 
-_UPSERT_SLOTS = ("INSERT INTO send_slots (key, count, opening) VALUES ({p}, {p}, {p}) "
-                 "ON CONFLICT (key) DO UPDATE SET count = send_slots.count + EXCLUDED.count RETURNING count")
+_UPSERT_SLOTS = ("INSERT INTO send_slots (key, count, opening) VALUES {values} "
+                 "ON CONFLICT (key) DO UPDATE SET count = send_slots.count + EXCLUDED.count RETURNING key, count")
 
 
 @dataclass
@@ -93,19 +93,34 @@ def schedule_rows(event, rows: list[dict], snap: Snapshot, workshop_id: str | No
 
 
 def take_slots(requests: list[SlotRequest], connection: psycopg.Connection | None = None) -> None:
-    """Count the backlog of each opening (one atomic upsert per opening) and give each row its
-    slot. On PostgreSQL on `connection` (the dispatch writer's, autocommit: a slot taken by a
-    batch that then fails stays unused, a harmless gap) or the session's transaction."""
+    """Count the backlog of each opening and give each row its slot: one multi-row upsert for the
+    whole batch. On PostgreSQL on `connection` (the dispatch writer's, autocommit) or in the
+    session's transaction. `send_slots` is UNLOGGED on PostgreSQL: taking slots costs no WAL
+    flush, and a crash only restarts the counters (a later backlog starts at its opening again)."""
+    merged: dict[str, SlotRequest] = {}
     for request in requests:
-        taken = len(request.rows)
-        params = (request.key, taken, request.opening)
-        if pg_direct.active():
-            conn = connection or db.session.connection().connection.driver_connection
-            total = conn.execute(_UPSERT_SLOTS.format(p="%s"), params).fetchone()[0]
+        known = merged.get(request.key)
+        if known is None:
+            merged[request.key] = SlotRequest(request.key, request.opening, request.window, request.per_minute,
+                                              list(request.rows))
         else:
-            total = db.session.execute(text(_UPSERT_SLOTS.format(p=":{}").format("k", "n", "o")),
-                                       {"k": params[0], "n": taken, "o": _sqlite_time(request.opening)}).scalar_one()
-        first = total - taken
+            known.rows.extend(request.rows)
+    if not merged:
+        return
+    batch = list(merged.values())
+    if pg_direct.active():
+        conn = connection or db.session.connection().connection.driver_connection
+        values = ", ".join(["(%s, %s, %s)"] * len(batch))
+        params = [v for r in batch for v in (r.key, len(r.rows), r.opening)]
+        totals = dict(conn.execute(_UPSERT_SLOTS.format(values=values), params).fetchall())
+    else:
+        values = ", ".join(f"(:k{i}, :n{i}, :o{i})" for i in range(len(batch)))
+        params = {}
+        for i, r in enumerate(batch):
+            params.update({f"k{i}": r.key, f"n{i}": len(r.rows), f"o{i}": _sqlite_time(r.opening)})
+        totals = dict(db.session.execute(text(_UPSERT_SLOTS.format(values=values)), params).all())
+    for request in batch:
+        first = totals[request.key] - len(request.rows)
         for index, row in enumerate(request.rows, start=first):
             row["scheduled_at"] = request.window.slot(request.opening, index, request.per_minute)
 
@@ -123,6 +138,7 @@ def forget_old_slots(now: datetime) -> int:
     return deleted or 0
 
 
+REPLACED = "Replaced by the reminder of the rescheduled appointment."
 _PENDING = (NotificationStatus.SCHEDULED, NotificationStatus.QUEUED, NotificationStatus.RETRYING,
             NotificationStatus.WAITING_FOR_CUSTOMER)
 
@@ -134,15 +150,19 @@ def replace_reminders(correlation_ids: list[str], new_event_ids: list, connectio
     if not correlation_ids:
         return 0
     if pg_direct.active() and connection is not None:
-        cursor = connection.execute(
-            "UPDATE notifications SET status = 'cancelled', error_code = 'rescheduled', "
-            "error_reason = 'Replaced by the reminder of the rescheduled appointment.', updated_at = now() "
-            "WHERE correlation_id = ANY(%s) AND status = ANY(%s) AND NOT (event_id = ANY(%s))",
-            [list(correlation_ids), list(_PENDING), list(new_event_ids)])
+        # After the batch's own commit, without waiting for a WAL flush of its own: should a crash
+        # lose this UPDATE, the release step cancels the older reminder all the same (schedule.py).
+        with connection.pipeline(), connection.transaction():
+            connection.execute("SET LOCAL synchronous_commit = off")
+            cursor = connection.execute(
+                "UPDATE notifications SET status = 'cancelled', error_code = 'rescheduled', "
+                f"error_reason = '{REPLACED}', updated_at = now() "
+                "WHERE correlation_id = ANY(%s) AND status = ANY(%s) AND NOT (event_id = ANY(%s))",
+                [list(correlation_ids), list(_PENDING), list(new_event_ids)])
         return cursor.rowcount
     return db.session.execute(
         update(Notification).where(Notification.correlation_id.in_(correlation_ids),
                                    Notification.status.in_(_PENDING), Notification.event_id.not_in(new_event_ids))
         .values(status=NotificationStatus.CANCELLED, error_code="rescheduled",
-                error_reason="Replaced by the reminder of the rescheduled appointment.", updated_at=utcnow())
+                error_reason=REPLACED, updated_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
