@@ -285,3 +285,18 @@ def test_analytics_count_customers_reached_per_strategy(client, api_headers, pee
     assert by["first_available"] == {"strategy": "first_available", "events": 1, "customers_reached": 1,
                                      "messages_sent": 1, "messages_per_customer_reached": 1.0,
                                      "reached_by_channel": {"email": 1}}
+
+
+def test_a_replaced_reminder_whose_cancellation_was_lost_is_cancelled_when_due(
+        client, api_headers, reminders, clock, peers_configured, monkeypatch):
+    monkeypatch.setattr("app.dispatch.policy.replace_reminders", lambda *args, **kwargs: 0)  # lost in a crash
+    clock.now = local(2026, 1, 10, 9, 0)
+    dispatch(client, api_headers, correlation_id="cita-4")
+    clock.advance(minutes=5)
+    earlier = {**f.dispatch_payload()["context"], "fecha": "19 de Enero, 2026", "hora": "09:00"}
+    dispatch(client, api_headers, correlation_id="cita-4", context=earlier)
+    assert delivery.release_due(local(2026, 1, 19, 14, 30)) == 1  # only the new one (due 18 Jan 09:00)
+    delivery.deliver_due(50, 30)
+    statuses = sorted((r.scheduled_at, r.status, r.error_code) for r in rows(correlation_id="cita-4:reminder"))
+    assert statuses == [(local(2026, 1, 18, 9, 0), "sent", ""), (local(2026, 1, 19, 14, 30), "cancelled", "rescheduled")]
+    assert len(peers_configured["evolution"].sent) == 3  # the two appointments' WhatsApp and one reminder
