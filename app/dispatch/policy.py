@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import text, update
 
 from app import pg_direct
+from app.queue import add_to_counters
 from app.catalog import Snapshot
 from app.extensions import db
 from app.models import Notification
@@ -93,10 +94,11 @@ def schedule_rows(event, rows: list[dict], snap: Snapshot, workshop_id: str | No
 
 
 def take_slots(requests: list[SlotRequest], connection: psycopg.Connection | None = None) -> None:
-    """Count the backlog of each opening and give each row its slot: one multi-row upsert for the
-    whole batch. On PostgreSQL on `connection` (the dispatch writer's, autocommit) or in the
-    session's transaction. `send_slots` is UNLOGGED on PostgreSQL: taking slots costs no WAL
-    flush, and a crash only restarts the counters (a later backlog starts at its opening again)."""
+    """Count the backlog of each opening and give each row its slot, for the whole batch at once:
+    with Redis (JOBS_MODE rq) one pipelined INCRBY per opening; otherwise, or when Redis does not
+    answer, one multi-row upsert into `send_slots`, on PostgreSQL on `connection` (the dispatch
+    writer's, autocommit) or in the session's transaction (UNLOGGED there: no WAL flush). A lost
+    counter only restarts that opening's spread."""
     merged: dict[str, SlotRequest] = {}
     for request in requests:
         known = merged.get(request.key)
@@ -108,12 +110,14 @@ def take_slots(requests: list[SlotRequest], connection: psycopg.Connection | Non
     if not merged:
         return
     batch = list(merged.values())
-    if pg_direct.active():
+    totals = add_to_counters({r.key: len(r.rows) for r in batch},
+                             max(r.opening for r in batch) + timedelta(days=1))
+    if totals is None and pg_direct.active():
         conn = connection or db.session.connection().connection.driver_connection
         values = ", ".join(["(%s, %s, %s)"] * len(batch))
         params = [v for r in batch for v in (r.key, len(r.rows), r.opening)]
         totals = dict(conn.execute(_UPSERT_SLOTS.format(values=values), params).fetchall())
-    else:
+    elif totals is None:
         values = ", ".join(f"(:k{i}, :n{i}, :o{i})" for i in range(len(batch)))
         params = {}
         for i, r in enumerate(batch):
