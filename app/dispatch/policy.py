@@ -111,7 +111,7 @@ def take_slots(requests: list[SlotRequest], connection: psycopg.Connection | Non
         return
     batch = list(merged.values())
     totals = add_to_counters({r.key: len(r.rows) for r in batch},
-                             max(r.opening for r in batch) + timedelta(days=1))
+                             max(utcnow(), *(r.opening for r in batch)) + timedelta(days=1))
     if totals is None and pg_direct.active():
         conn = connection or db.session.connection().connection.driver_connection
         values = ", ".join(["(%s, %s, %s)"] * len(batch))
