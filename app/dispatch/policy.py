@@ -158,10 +158,14 @@ def replace_reminders(correlation_ids: list[str], new_event_ids: list, connectio
         # lose this UPDATE, the release step cancels the older reminder all the same (schedule.py).
         with connection.pipeline(), connection.transaction():
             connection.execute("SET LOCAL synchronous_commit = off")
+            # The event's rows are found by correlation id alone (its index): a filter on status
+            # could lead the planner to the status index, i.e. to every scheduled row.
             cursor = connection.execute(
-                "UPDATE notifications SET status = 'cancelled', error_code = 'rescheduled', "
-                f"error_reason = '{REPLACED}', updated_at = now() "
-                "WHERE correlation_id = ANY(%s) AND status = ANY(%s) AND NOT (event_id = ANY(%s))",
+                "WITH mine AS MATERIALIZED (SELECT id, status, event_id FROM notifications "
+                "WHERE correlation_id = ANY(%s)) "
+                "UPDATE notifications n SET status = 'cancelled', error_code = 'rescheduled', "
+                f"error_reason = '{REPLACED}', updated_at = now() FROM mine "
+                "WHERE n.id = mine.id AND mine.status = ANY(%s) AND NOT (mine.event_id = ANY(%s))",
                 [list(correlation_ids), list(_PENDING), list(new_event_ids)])
         return cursor.rowcount
     return db.session.execute(
