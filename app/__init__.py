@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import models  # noqa: F401  (registers every table with the metadata)
+from app import audit, models  # noqa: F401  (models: registers every table with the metadata)
 from app.api import register_api
 from app.api.json_body import StrictJSONProvider
 from app.cli import register_commands
@@ -54,6 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         _configure_sqlite(db.engine)
         install_checkout_check(db.engine)
 
+    audit.init_app(app)
     register_error_handlers(app)
     register_api(app)
     app.register_blueprint(health_bp)

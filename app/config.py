@@ -40,6 +40,10 @@ def env_list_int(name: str, default: list[int]) -> list[int]:
     return [int(part) for part in value.split(",") if part.strip()]
 
 
+def _words(name: str, default: str) -> list[str]:
+    return [w.strip() for w in (os.environ.get(name) or default).split(",") if w.strip()]
+
+
 def env_typed(name: str, default: Any) -> Any:
     """A variable read with the type of its default (bool, int, float or text)."""
     if isinstance(default, bool):
@@ -92,6 +96,12 @@ class Config:
         self.EVOLUTION_API_URL = self.EVOLUTION_API_URL.rstrip("/")
         # Secret Evolution must present (URL ?secret= or X-Webhook-Secret) on delivery receipts.
         self.EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
+        # Inbound WhatsApp (app/inbox): words that switch a customer's WhatsApp off / back on
+        # (compared without case, accents or surrounding punctuation).
+        self.INBOX_OPT_OUT_WORDS = _words("INBOX_OPT_OUT_WORDS", "BAJA,STOP,CANCELAR,NO MAS")
+        self.INBOX_OPT_IN_WORDS = _words("INBOX_OPT_IN_WORDS", "ALTA")
+        # Template versions kept per template beyond those a notification references (app/catalog/versions.py).
+        self.TEMPLATE_VERSIONS_KEEP = env_int("TEMPLATE_VERSIONS_KEEP", 50)
 
         # Outbound webhooks (docs/INTEGRATIONS.md). Hosts (names, IPs or CIDRs) allowed even when
         # they resolve to private, loopback or link-local addresses.
@@ -101,6 +111,9 @@ class Config:
         self.WEBHOOK_RETRY_SCHEDULE = env_list_int("WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 36000])
         self.WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86400)
         self.WEBHOOK_SECRET_GRACE_SECONDS = env_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600)
+        # Audit log (docs/CONSOLE.md, "Auditoría"): entries older than this many days are pruned
+        # by a daily job; 0 keeps them forever.
+        self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
         # Live console: how long one Server-Sent Events connection lasts before the browser reconnects.
         self.LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 300)
         # How often a web process asks Redis whether any console listens to the live feed (0: every event).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import delivery, records
+from app import audit, delivery, records
 from jobs.entry import job_entry
 
 
@@ -16,3 +16,9 @@ def retry_failed_notifications() -> dict:
 def check_maintenance_reminders() -> dict:
     """Hourly; does its daily work once REMINDER_HOUR has passed in TIMEZONE (a missed hour catches up)."""
     return records.check_maintenance_reminders(force=False)
+
+
+@job_entry
+def prune_audit_log() -> dict:
+    """Daily: delete audit entries older than AUDIT_RETENTION_DAYS (0 keeps them)."""
+    return audit.prune_audit_log()

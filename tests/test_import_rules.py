@@ -28,6 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CAPABILITIES = (
     "queue", "dispatch", "delivery", "catalog", "records", "sync", "integrations", "data_io", "analytics", "access",
+    "audit", "inbox",
 )
 SURFACES = ("api", "console", "cli")
 FOUNDATION = (

@@ -35,7 +35,8 @@ def notification_values(event_id, **overrides) -> dict:
     values = {
         "id": uuid.uuid4(), "event_id": event_id, "correlation_id": "corr-1", "event_type": "appointment_scheduled",
         "customer_id": None, "customer_ref": "customer-001", "target": "clients", "channel": "email",
-        "recipient": "carlos@example.com", "template_id": None, "subject": "Cita", "body": "Hola Carlos ñandú",
+        "recipient": "carlos@example.com", "template_id": None, "template_version_id": None, "subject": "Cita",
+        "body": "Hola Carlos ñandú",
         "html_body": "<p>Hola</p>", "payload": None, "status": "queued", "attempts": 0, "max_attempts": 4,
         "next_retry_at": None, "claimed_at": None, "claim_token": None, "claimed_by": None, "error_code": "", "error_reason": "",
         "provider_message_id": None, "parent_id": None, "created_at": now, "updated_at": now, "sent_at": None,

@@ -14,7 +14,7 @@ from functools import lru_cache, wraps
 from flask import current_app, g, request
 from sqlalchemy import update
 
-from app import access
+from app import access, audit
 from app.api.caller import ApiCaller
 from app.api.compat import anonymous_caller, compat_origin_allowed, jwt_caller, note_ignored_token
 from app.api.limits import rate_limited
@@ -189,6 +189,7 @@ def require_api_key(scope: str = "read", compat: bool = False, core_jwt: bool = 
         @wraps(view)
         def wrapper(*args, **kwargs):
             g.api_caller = authenticate(scope, compat, core_jwt, rechecked_when is not None and rechecked_when())
+            audit.set_actor(_audit_actor(g.api_caller))
             return limited(*args, **kwargs)
 
         wrapper.required_scope = scope
@@ -196,6 +197,16 @@ def require_api_key(scope: str = "read", compat: bool = False, core_jwt: bool = 
         return wrapper
 
     return decorator
+
+
+def _audit_actor(caller: ApiCaller) -> audit.Actor:
+    """Who the audit log names for this caller: the API key's name, a core token's subject."""
+    if caller.api_key_id is not None:
+        return audit.Actor.api_key(caller.api_key_id, caller.name)
+    return audit.Actor("anonymous" if caller.anonymous else "token", None, caller.name)
+
+
+INTERNAL_ACTOR = audit.Actor("internal", None, "internal-api")
 
 
 def require_internal_secret(view):
@@ -207,6 +218,7 @@ def require_internal_secret(view):
         expected = current_app.config["INTERNAL_API_SECRET_KEY"]
         if not presented or not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
             raise ApiError(401, "invalid_internal_secret", "Missing or invalid X-Internal-Secret header.")
+        audit.set_actor(INTERNAL_ACTOR)
         return view(*args, **kwargs)
 
     return wrapper

@@ -1,4 +1,5 @@
-"""POST /api/internal/v1/providers/evolution/webhook/: Evolution API delivery receipts.
+"""POST /api/internal/v1/providers/evolution/webhook/: Evolution API delivery receipts
+(`messages.update`) and inbound customer messages (`messages.upsert`, app/inbox).
 
 Authenticated by EVOLUTION_WEBHOOK_SECRET in the URL (`?secret=`) or the `X-Webhook-Secret` header
 (not the internal secret: Evolution is configured with a URL, and may only carry that). Answers fast
@@ -12,7 +13,7 @@ import hmac
 
 from flask import current_app, jsonify, request
 
-from app import delivery
+from app import delivery, inbox
 from app.api.blueprints import internal_v1
 from app.api.json_body import body_json
 from app.errors import ApiError
@@ -36,5 +37,5 @@ def evolution_webhook(event_suffix: str | None = None):
         raise ApiError(400, "malformed_json", "The body must be a JSON object.", {"body": ["Expected a JSON object."]})
     if event_suffix and not payload.get("event"):
         payload["event"] = event_suffix.replace("-", ".")
-    counts = delivery.apply_evolution(payload)
+    counts = inbox.receive_evolution(payload) if inbox.is_upsert(payload) else delivery.apply_evolution(payload)
     return jsonify({"status": "ok", **counts})

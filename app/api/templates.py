@@ -18,11 +18,13 @@ from app.api.schemas.templates import (
     TemplateIn,
     TemplateList,
     TemplateOut,
+    TemplateVersionList,
+    TemplateVersionOut,
     VariableList,
 )
 from app.channels import CHANNEL_LABELS
 from app.errors import ApiError
-from app.models import NotificationTemplate
+from app.models import NotificationTemplate, TemplateVersion
 from app.models.enums import TARGET_LABELS
 from app.orchestration.rendering import MissingVariables, extract_variables, normalise_name
 from app.orchestration.variables import VARIABLES
@@ -109,6 +111,28 @@ def delete_template(template_id: str):
     """Delete a template."""
     catalog.delete_template(get_or_404(NotificationTemplate, template_id, "template"))
     return "", 204
+
+
+@api_v1.get(BASE + "<template_id>/versions/")
+@require_api_key("read")
+@doc(TAGS, model=TemplateVersionList, errors=(404,))
+def list_template_versions(template_id: str):
+    """The template's kept versions, newest first (the first is the current text)."""
+    template = get_or_404(NotificationTemplate, template_id, "template")
+    return jsonify([catalog.version_json(v) for v in catalog.template_history(template.id)])
+
+
+@api_v1.post(BASE + "<template_id>/versions/<version_id>/restore/")
+@require_api_key("manage")
+@doc(TAGS, model=TemplateVersionOut, errors=(404,))
+def restore_template_version(template_id: str, version_id: str):
+    """Put a kept version's text back; the restore is itself a new version (returned)."""
+    template = get_or_404(NotificationTemplate, template_id, "template")
+    version = get_or_404(TemplateVersion, version_id, "template version")
+    if version.template_id != template.id:
+        raise ApiError(404, "not_found", "That version belongs to another template.",
+                       {"version_id": ["Not a version of this template."]})
+    return jsonify(catalog.version_json(catalog.restore_version(template, version)))
 
 
 @api_v1.post(BASE + "preview/")

@@ -4,6 +4,7 @@ and the per-process snapshot of them that dispatch reads instead of querying (sn
 - get_snapshot / invalidate_snapshot:  the cached catalog, templates and matrix (and the fresh load)
 - templates:  listing, validated writes, previews, the lookup by context (templates.py); the
               editor's live preview, warnings and copies (template_tools.py)
+- versions:   every save keeps a numbered version (who, when); history, diff, restore (versions.py)
 - matrix:     validated cell edits, phase initialisation, workshop copies (matrix.py)
 - seed_initial_data: the initial catalog, templates and matrix (seeding.py, seed_data/)
 - policies:   send windows, backlog rates, caps, time zones and urgent phases as staff edit them
@@ -44,11 +45,17 @@ from app.catalog.templates import for_context as templates_for_context
 from app.catalog.templates import list_query as list_templates_query
 from app.catalog.templates import preview as render_preview
 from app.catalog.templates import stored_values as template_values
+from app.catalog.versions import DiffLine, count_versions, get_version, version_json
+from app.catalog.versions import diff as version_diff
+from app.catalog.versions import history as template_history
+from app.catalog.versions import restore as restore_version
 
 __all__ = [
     "WHATSAPP_MAX_CHARS", "CellChange", "ConfigNotFound", "copy_from_global", "create_config", "delete_template",
     "duplicate_template", "editor_preview", "EditorPreview", "find_config", "find_vehicle", "find_workshop",
-    "get_config", "get_snapshot", "policies", "initialize_phases", "invalidate_snapshot", "list_templates_query",
+    "get_config", "get_snapshot", "policies", "get_version", "count_versions", "DiffLine", "restore_version",
+    "template_history", "version_diff", "version_json",
+    "initialize_phases", "invalidate_snapshot", "list_templates_query",
     "load_snapshot", "matching_templates_query", "MatrixError", "PhaseInfo", "PhaseSyncResult",
     "push_payload_bytes", "render_preview", "RenderedPreview", "sample_message", "sample_preview", "save_template",
     "seed_initial_data", "SeedReport", "set_vehicle_phase_order", "Snapshot", "sync_phases", "template_data",

@@ -250,7 +250,7 @@ def load_snapshot(source: Any = None) -> Snapshot:
     n = NotificationTemplate.__table__.c
     snap.templates = [template_data(row) for row in run(select(
         n.id, n.name, n.channel, n.target, n.subject, n.body, n.html_body, n.service_type_id, n.subtype_id,
-        n.phase_id, n.event_type, n.workshop_id, n.is_active,
+        n.phase_id, n.event_type, n.workshop_id, n.is_active, n.current_version_id,
     ).where(n.is_active))]
     for tpl in snap.templates:
         if tpl.phase_id or tpl.event_type:
@@ -294,4 +294,5 @@ def template_data(t: Any) -> TemplateData:
         body=t.body or "", html_body=t.html_body or "", service_type_id=sid(t.service_type_id),
         subtype_id=sid(t.subtype_id), phase_id=sid(t.phase_id), event_type=t.event_type,
         workshop_id=sid(t.workshop_id), is_active=t.is_active,
+        version_id=sid(getattr(t, "current_version_id", None)),
     )

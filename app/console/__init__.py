@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
 
+from app import audit
 from app.api.storable_text import reject_unstorable_page_input
 from app.console import views
 from app.console.auth import auth_bp, init_login
@@ -23,8 +25,14 @@ from app.extensions import csrf
 CSRF_EXEMPT_BLUEPRINTS = ("api_v1", "internal_v1", "public", "health")
 
 
+def _signed_in_actor() -> audit.Actor | None:
+    """The audit log's actor for a console request: the signed-in user."""
+    return audit.Actor.user(current_user) if current_user.is_authenticated else None
+
+
 def init_console(app: Flask) -> Admin:
     """Bind login and CSRF, mount the console and register every page in menu order."""
+    audit.set_request_resolver(_signed_in_actor)
     app.before_request(reject_unstorable_page_input)
     init_i18n(app)
     init_cookies(app)

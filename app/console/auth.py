@@ -30,6 +30,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from app import audit
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.extensions import db, limiter, login_manager
@@ -93,9 +94,12 @@ def authenticate(email: str, password: str) -> User | None:
     attempt = _start_attempt(found.id if found is not None and found.is_active else _NOBODY)
     if attempt is None:
         check_password_hash(_DUMMY_HASH, password)
+        reason = "unknown" if found is None else "inactive" if not found.is_active else "waiting"
+        _record_failure(email, found.id if found is not None else None, reason)
         return None
     if not check_password_hash(found.password_hash, password):
-        _after_failure(found.id, attempt)
+        _record_failure(email, found.id, "wrong_password")
+        _after_failure(found.id, attempt, email)
         return None
     now = utcnow()
     db.session.execute(update(User).where(User.id == found.id)
@@ -124,7 +128,13 @@ def _start_attempt(user_id: uuid.UUID) -> int | None:
     return number
 
 
-def _after_failure(user_id: uuid.UUID, attempt: int) -> None:
+def _record_failure(email: str, user_id: uuid.UUID | None, reason: str) -> None:
+    """A failed sign-in in the audit log (committed at once: the refusal is the whole request)."""
+    audit.record_failed_sign_in(email, user_id, reason)
+    db.session.commit()
+
+
+def _after_failure(user_id: uuid.UUID, attempt: int, email: str) -> None:
     """Past the allowance, the next attempt waits 2^(attempts - allowance) seconds (capped)."""
     config = current_app.config
     allowance, longest = config["LOGIN_FAILURES_BEFORE_DELAY"], config["LOGIN_DELAY_MAX_SECONDS"]
@@ -134,6 +144,7 @@ def _after_failure(user_id: uuid.UUID, attempt: int) -> None:
     db.session.execute(update(User).where(User.id == user_id, User.failed_logins == attempt)
                        .values(locked_until=utcnow() + timedelta(seconds=wait))
                        .execution_options(synchronize_session=False))
+    audit.record_lockout(user_id, email.strip().lower(), attempt, wait)
     db.session.commit()
     current_app.logger.warning("console sign-in failures user=%s count=%d next attempt in %ds", user_id, attempt, wait)
 
@@ -171,6 +182,8 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
+            audit.record_sign_in(user)
+            db.session.commit()
             current_app.logger.info("console sign-in user=%s", user.id)
             return redirect(_safe_next(request.args.get("next")))
         error = refused_message()
@@ -183,6 +196,7 @@ def logout():
     """Sign out (a POST with the CSRF token, so a link elsewhere cannot sign staff out). Ends every
     session and remember-me cookie of the user, not only this browser's."""
     if current_user.is_authenticated:
+        audit.record_sign_out(current_user)
         end_sessions(current_user.id)
     logout_user()
     flash(_("Sesión cerrada."), "info")

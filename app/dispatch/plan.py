@@ -221,8 +221,9 @@ def plan_waiting_event(event: DispatchEvent, customer: CustomerInfo, snap: Snaps
         _fail(placeholder, "no_channel", "; ".join(reasons) or "No channel available for this customer.")
         return
     first, rest = rows[0], rows[1:]
-    for column in ("channel", "recipient", "template_id", "subject", "body", "html_body", "payload", "status",
-                   "error_code", "error_reason", "failed_at", "scheduled_at", "hold_reason", "urgent"):
+    for column in ("channel", "recipient", "template_id", "template_version_id", "subject", "body", "html_body",
+                   "payload", "status", "error_code", "error_reason", "failed_at", "scheduled_at",
+                   "hold_reason", "urgent"):
         setattr(placeholder, column, first[column])
     db.session.add_all(Notification(**values) for values in rest)
 
@@ -258,7 +259,7 @@ def notification_values(event, customer: CustomerInfo | None, **fields) -> dict:
         "id": uuid.uuid4(), "event_id": event.id, "correlation_id": event.correlation_id,
         "event_type": event.event_type, "customer_id": customer.id if customer else None,
         "customer_ref": event.customer_ref, "target": event.target, "channel": None, "recipient": "",
-        "template_id": None, "subject": "", "body": "", "html_body": "", "payload": None,
+        "template_id": None, "template_version_id": None, "subject": "", "body": "", "html_body": "", "payload": None,
         "status": NotificationStatus.QUEUED, "attempts": 0,
         "max_attempts": 1 + len(current_app.config["RETRY_BACKOFF_SECONDS"]), "next_retry_at": None,
         "claimed_at": None, "claim_token": None, "claimed_by": None, "error_code": "", "error_reason": "",
@@ -277,6 +278,7 @@ def planned_values(event, customer: CustomerInfo | None, planned: PlannedMessage
     values = notification_values(
         event, customer, channel=planned.channel, recipient=planned.recipient,
         template_id=uuid.UUID(template.id) if template.id else None,
+        template_version_id=uuid.UUID(template.version_id) if template.version_id else None,
     )
     with_html = planned.channel == "email"
     try:

@@ -16,6 +16,7 @@ EVENT_TYPES = (
     "reminder.due",
     "customer.synced",
     "sync.failed",
+    "message.received",
 )
 
 

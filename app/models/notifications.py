@@ -87,6 +87,10 @@ class Notification(UUIDPrimaryKey, db.Model):
     template_id: Mapped[Optional[uuid.UUID]] = mapped_column(
         Uuid, ForeignKey("notification_templates.id", ondelete="SET NULL")
     )
+    # The template version the message was rendered from (kept while referenced: app/catalog/versions.py).
+    template_version_id: Mapped[Optional[uuid.UUID]] = mapped_column(
+        Uuid, ForeignKey("template_versions.id", ondelete="SET NULL"), index=True
+    )
     subject: Mapped[str] = mapped_column(String(255), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     html_body: Mapped[str] = mapped_column(Text, default="")

@@ -40,6 +40,8 @@ class TemplateData:
     event_type: str | None = None
     workshop_id: str | None = None
     is_active: bool = True
+    # The template's current saved version (recorded on every notification rendered from it).
+    version_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from app.queue.names import (
     DELIVER_WEBHOOK_BATCH,
     JOB_NAMES,
     JOB_TIMEOUTS,
+    PRUNE_AUDIT_LOG,
     QUEUES,
     REFRESH_ANALYTICS_ROLLUP,
     RETRY_FAILED_NOTIFICATIONS,
@@ -92,7 +93,7 @@ def release_lane(lane: int) -> None:
 
 __all__ = [
     "CHECK_MAINTENANCE_REMINDERS", "DELIVER_LANE", "DELIVER_WEBHOOK", "DELIVER_WEBHOOK_BATCH", "JOB_NAMES",
-    "JOB_TIMEOUTS", "QUEUES", "REFRESH_ANALYTICS_ROLLUP", "RETRY_FAILED_NOTIFICATIONS", "RUN_DUE_SOURCES",
+    "JOB_TIMEOUTS", "PRUNE_AUDIT_LOG", "QUEUES", "REFRESH_ANALYTICS_ROLLUP", "RETRY_FAILED_NOTIFICATIONS", "RUN_DUE_SOURCES",
     "RUN_SYNC_SOURCE", "SCHEDULE", "SEND_NOTIFICATION", "SWEEP_WEBHOOKS", "SYNC_CUSTOMERS", "SYNC_VEHICLES",
     "add_to_counters", "enqueue", "enqueue_at", "init_queue", "Job", "JobRunner", "Periodic", "queue_status", "release_lane",
     "request_delivery", "resolve_job", "run_scheduler", "run_worker", "runner", "start_embedded_scheduler",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.queue.names import (
     CHECK_MAINTENANCE_REMINDERS,
+    PRUNE_AUDIT_LOG,
     REFRESH_ANALYTICS_ROLLUP,
     RETRY_FAILED_NOTIFICATIONS,
     RUN_DUE_SOURCES,
@@ -36,4 +37,6 @@ SCHEDULE = (
     Periodic(REFRESH_ANALYTICS_ROLLUP, "maintenance", every=60 * 60, timeout=900, embedded_every=3600),
     # The embedded sweep (every 30 s) sends the due webhooks too.
     Periodic(SWEEP_WEBHOOKS, "webhooks", every=60, timeout=600, embedded_every=None),
+    # Audit entries past AUDIT_RETENTION_DAYS (docs/CONSOLE.md, "Auditoría").
+    Periodic(PRUNE_AUDIT_LOG, "maintenance", every=24 * 60 * 60, timeout=900, embedded_every=24 * 60 * 60),
 )

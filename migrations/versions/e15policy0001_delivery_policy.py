@@ -4,14 +4,14 @@ hold_reason, urgent, cap_at; status 'scheduled'), send_at/priority/strategy on e
 and appointment reminder of an orchestration config, urgent phases and the workshop's time zone
 
 Revision ID: e15policy0001
-Revises: d4sec0000012
+Revises: e16audit0001
 Create Date: 2026-12-07 04:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'e15policy0001'
-down_revision = 'd4sec0000012'
+down_revision = 'e16audit0001'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,8 @@
  *   (space-separated event types, "*" wildcards: "notification.* sync.failed") when a matching
  *   event arrives; the element needs an id;
  * - where an element carries data-live-customer="<customer id>", only events for that customer count;
- * - on pages with no such element, shows a "Nueva actividad — recargar" badge instead.
+ * - on pages with no such element, shows a "Nueva actividad — recargar" badge instead;
+ * - on message.* events (customer replies), refreshes the Respuestas count in the menu.
  * The server answers 204 when live updates are unavailable (no Redis): EventSource then stops.
  * Documented in docs/INTEGRATIONS.md. */
 (function () {
@@ -12,6 +13,8 @@
   if (!window.EventSource || window.AvisosLive) { return; }
   var live = window.AvisosLive = { received: [], connected: false };
   var REFRESH_DELAY_MS = 400;
+  // A customer's reply should show within a second: a short wait still merges a burst of events.
+  var REPLY_REFRESH_DELAY_MS = 100;
   var pending = null;
 
   function matches(pattern, type) {
@@ -83,7 +86,7 @@
       .catch(function () { /* the next event retries */ });
   }
 
-  function schedule(ids) {
+  function schedule(ids, delay) {
     pending = pending || {};
     ids.forEach(function (id) { pending[id] = true; });
     setTimeout(function () {
@@ -91,12 +94,27 @@
       var todo = Object.keys(pending);
       pending = null;
       refresh(todo);
-    }, REFRESH_DELAY_MS);
+    }, delay);
+  }
+
+  function refreshInboxCount() {
+    var el = document.getElementById("inbox-menu-count");
+    if (!el) { return; }
+    fetch("/admin/inbox/count/", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        el.textContent = String(body.open);
+        el.dataset.count = String(body.open);
+        el.classList.toggle("d-none", !body.open);
+      })
+      .catch(function () { /* the next event retries */ });
   }
 
   function handle(event) {
     live.received.push(event);
     var data = event.data || {};
+    if (event.type.indexOf("message.") === 0) { refreshInboxCount(); }
     if (event.type === "notification.failed") {
       toast("Notificación fallida" + (data.channel ? " (" + data.channel + ")" : "") +
             (data.customer_id ? ": cliente " + data.customer_id : "") + ".", "danger");
@@ -107,7 +125,8 @@
       return el.id && wants(el, event);
     });
     if (targets.length) {
-      schedule(targets.map(function (el) { return el.id; }));
+      schedule(targets.map(function (el) { return el.id; }),
+               event.type.indexOf("message.") === 0 ? REPLY_REFRESH_DELAY_MS : REFRESH_DELAY_MS);
     } else if (!document.querySelector("[data-live-refresh]")) {
       badge(event);
     }

@@ -18,7 +18,8 @@ from tests.console.builders import notification
 
 CONSOLE_PAGES = ["/admin/", "/admin/notifications/", "/admin/customer/", "/admin/vehicle/", "/admin/reminder/",
                  "/admin/template/", "/admin/matrix/", "/admin/analytics/", "/admin/integrations/", "/admin/data/",
-                 "/admin/sync-sources/", "/admin/queues/", "/admin/users/", "/admin/api-keys/", "/admin/workshop/"]
+                 "/admin/sync-sources/", "/admin/queues/", "/admin/users/", "/admin/api-keys/", "/admin/workshop/",
+                 "/admin/audit/"]
 
 
 def test_every_console_page_sends_the_headers_and_runs_without_violations(page, sign_in):

@@ -62,3 +62,28 @@ def test_template_pages_on_a_tablet(tablet_page, sign_in, screenshot, app):
     tablet_page.goto(f"/admin/template/edit/?id={setup.templates['mantenimiento-preventivo:phase-repair:email'].id}")
     tablet_page.wait_for_selector('#b-preview[data-state="ready"]')
     screenshot(tablet_page, "template-editor-tablet")
+
+
+def test_console_saves_keep_versions_and_one_click_restores_the_first(page, sign_in, app, screenshot):
+    setup = factories.basic_setup()
+    template = setup.templates["mantenimiento-preventivo:phase-repair:whatsapp"]
+    original = template.body
+    open_editor(page, sign_in, template)
+    for text in ("{{Placa}}: segunda versión", "{{Placa}}: tercera versión"):
+        page.fill("#body", text)
+        page.click("form.admin-form input[name=_continue_editing]")
+        page.wait_for_selector(f'[data-testid=template-version][data-number="{3 if "tercera" in text else 2}"]')
+
+    first = page.locator('[data-testid=template-version][data-number="1"]')
+    first.locator("summary").click()
+    diff = first.locator("[data-testid=version-diff]").inner_text()
+    assert f"- {original}" in diff and "+ {{Placa}}: tercera versión" in diff
+    first.locator("[data-testid=restore-version]").click()
+
+    page.wait_for_selector('[data-testid=template-version][data-number="4"]')
+    assert page.input_value("#body") == original
+    newest = page.locator('[data-testid=template-version][data-number="4"]')
+    assert "restaura la versión 1" in newest.inner_text() and "admin@taller.test" in newest.inner_text()
+    screenshot(page, "template-history")
+    db.session.expire_all()
+    assert db.session.get(type(template), template.id).version_number == 4

@@ -1,10 +1,15 @@
-"""A loopback HTTP server playing Evolution API v2 (sendText, findMessages and connectionState)."""
+"""A loopback HTTP server playing Evolution API v2 (sendText, findMessages and connectionState), and
+Evolution's side of its webhooks: `messages.upsert` bodies shaped as Evolution v2 posts them for an
+incoming text, a quoted reply, our own echo (fromMe) or a group message, posted over HTTP to our
+receiver (`post_webhook`)."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,6 +74,50 @@ def accepted_body(request_json: dict[str, Any]) -> dict[str, Any]:
         "messageType": "conversation",
         "messageTimestamp": int(time.time()),
     }
+
+
+def upsert_body(number: str, text: str, *, message_id: str | None = None, quoted_id: str | None = None,
+                from_me: bool = False, group: bool = False, push_name: str = "Carlos",
+                instance: str = "avisos-test", timestamp: int | None = None) -> dict[str, Any]:
+    """A `messages.upsert` webhook body as Evolution API v2 (2.3.x, Baileys) posts it for one incoming
+    text: `conversation` for a plain text, `extendedTextMessage` with `contextInfo.stanzaId` for a
+    reply quoting one of our messages."""
+    jid = f"{number}-1600000000@g.us" if group else f"{number}@s.whatsapp.net"
+    message_id = message_id or "3EB0" + secrets.token_hex(10).upper()
+    key: dict[str, Any] = {"remoteJid": jid, "fromMe": from_me, "id": message_id}
+    if group:
+        key["participant"] = f"{number}@s.whatsapp.net"
+    if quoted_id:
+        message: dict[str, Any] = {"extendedTextMessage": {"text": text, "contextInfo": {
+            "stanzaId": quoted_id, "participant": "593990000000@s.whatsapp.net",
+            "quotedMessage": {"conversation": "(our notification)"}}}, "messageContextInfo": {}}
+        message_type = "extendedTextMessage"
+    else:
+        message = {"conversation": text, "messageContextInfo": {"deviceListMetadata": {}}}
+        message_type = "conversation"
+    return {
+        "event": "messages.upsert",
+        "instance": instance,
+        "data": {"key": key, "pushName": push_name, "status": "DELIVERY_ACK", "message": message,
+                 "messageType": message_type, "messageTimestamp": timestamp or int(time.time()),
+                 "instanceId": "6c1b2f0e-0000-4000-8000-000000000001", "source": "android"},
+        "destination": "http://avisos.local/api/internal/v1/providers/evolution/webhook/",
+        "date_time": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        "sender": "593990000000@s.whatsapp.net",
+        "server_url": "http://evolution.local:8080",
+        "apikey": "instance-token",
+    }
+
+
+def post_webhook(url: str, body: dict[str, Any], timeout: float = 10.0) -> tuple[int, Any]:
+    """POST one webhook body to `url` as Evolution does (JSON, its own user agent): (status, JSON)."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "User-Agent": "axios/1.7.9"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback test URL
+            return response.status, _parse_json(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, _parse_json(err.read())
 
 
 class _EvolutionHandler(PeerHandler):
@@ -143,6 +192,10 @@ class EvolutionPeer(HttpPeer):
     def set_state(self, state: str) -> None:
         """What connectionState reports: "open", "connecting" or "close"."""
         self.state = state
+
+    def post_upsert(self, url: str, number: str, text: str, **options: Any) -> tuple[int, Any]:
+        """Post a `messages.upsert` for an incoming text to our receiver at `url` (see upsert_body)."""
+        return post_webhook(url, upsert_body(number, text, instance=self.instance, **options))
 
     def reset(self) -> None:
         with self.lock:

@@ -147,3 +147,23 @@ class VariableList(RootModel[list[VariableOut]]):
 
 class TemplateList(RootModel[list[TemplateOut]]):
     pass
+
+
+class TemplateVersionOut(BaseModel):
+    """One saved version of a template (every save keeps one; the newest is the current text)."""
+
+    id: uuid.UUID
+    template_id: uuid.UUID | None
+    number: int
+    name: str
+    subject: str
+    body: str
+    html_body: str
+    is_active: bool
+    created_by: str = Field(description='Who saved it: a console user\'s email, "api:<key name>", "cli" or "system"')
+    restored_from: int | None = Field(description="The version number this save restored, if it was a restore")
+    created_at: datetime | None
+
+
+class TemplateVersionList(RootModel[list[TemplateVersionOut]]):
+    pass

@@ -3,9 +3,11 @@
 from app.console.views import (
     access,
     analytics,
+    audit,
     customers,
     dashboard,
     data_import,
+    inbox,
     integrations,
     matrix,
     notifications,
@@ -19,6 +21,7 @@ from app.console.views import (
 
 PAGES = (
     notifications,
+    inbox,
     templates,
     matrix,
     send_windows,
@@ -31,6 +34,7 @@ PAGES = (
     sync_sources,
     queues,
     access,
+    audit,
 )
 
 __all__ = ["PAGES", "dashboard"]

@@ -10,6 +10,7 @@ from flask_admin import Admin, expose
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app import inbox
 from app.channels import CHANNEL_LABELS, CHANNELS
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
@@ -126,8 +127,21 @@ class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
         return redirect(url_for(".details_view", id=customer.id))
 
 
+def timeline_items(customer: Customer, timeline) -> list[tuple[str, Any]]:
+    """The page's notifications with the customer's WhatsApp messages of the same period, newest
+    first: ("notification", entry) and ("message", inbound message) pairs."""
+    entries = timeline.entries
+    newest = entries[0].created_at if entries and timeline.has_previous else None
+    oldest = entries[-1].created_at if entries and timeline.has_next else None
+    messages = inbox.customer_messages(customer.id, newest, oldest)
+    items = [("notification", e, e.created_at) for e in entries] + [("message", r, r.created_at) for r in messages]
+    items.sort(key=lambda item: item[2], reverse=True)
+    return [(kind, row) for kind, row, _ in items]
+
+
 def detail_context(customer: Customer, page: str) -> dict:
     """Everything the detail page shows besides the customer's own columns."""
+    timeline = customer_timeline(customer.id, page=int(page) if page.isdigit() else 1)
     vehicles = db.session.scalars(select(Vehicle).where(Vehicle.customer_id == customer.id).order_by(Vehicle.plate))
     reminders = db.session.scalars(
         select(MaintenanceReminder)
@@ -145,7 +159,8 @@ def detail_context(customer: Customer, page: str) -> dict:
         "vehicles": vehicles.all(),
         "reminders": reminders.all(),
         "subscriptions": subscriptions.all(),
-        "timeline": customer_timeline(customer.id, page=int(page) if page.isdigit() else 1),
+        "timeline": timeline,
+        "timeline_items": timeline_items(customer, timeline),
         "channel_labels": CHANNEL_LABELS,
         "max_priority": MAX_PRIORITY,
     }

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select, text
 from werkzeug.utils import secure_filename
 
-from app import analytics, data_io, delivery
+from app import analytics, catalog, data_io, delivery
 from app.channels import CHANNELS
 from app.console import labels
 from app.console.i18n import gettext as _
@@ -147,7 +147,8 @@ class NotificationView(RoleModelView):
             return redirect(url_for(".index_view"))
         attempts = db.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.notification_id == row.id)
                                       .order_by(DeliveryAttempt.number, DeliveryAttempt.started_at)).all()
-        return self.render(self.details_template, model=row, attempts=attempts,
+        version = catalog.get_version(row.template_version_id) if row.template_version_id else None
+        return self.render(self.details_template, model=row, attempts=attempts, template_version=version,
                            chain=delivery.fallback_chain(row),
                            can_resend=self.can_write() and row.status in delivery.RESENDABLE,
                            can_cancel=self.can_write() and row.status in delivery.CANCELLABLE,

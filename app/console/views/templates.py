@@ -170,6 +170,8 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
 
     def render(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault("variables", VARIABLES)
+        if template == self.edit_template and isinstance(kwargs.get("model"), NotificationTemplate):
+            kwargs["versions"] = version_rows(kwargs["model"])
         kwargs.setdefault("can_send_test", has_role_admin())
         model = kwargs.get("model")
         if isinstance(model, NotificationTemplate):
@@ -236,6 +238,34 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
                   "error")  # fmt: skip
         return redirect(back)
 
+    @expose("/version/")
+    @require_role("viewer")
+    def version_view(self):
+        """One saved version: its text, the diff to the current text, and restore (admins)."""
+        version_id = parse_uuid(request.args.get("id"))
+        version = catalog.get_version(version_id) if version_id else None
+        if version is None:
+            flash(_("La versión no existe."), "error")
+            return redirect(url_for(".index_view"))
+        template = db.session.get(NotificationTemplate, version.template_id) if version.template_id else None
+        return self.render("console/template_version.html", version=version, owner=template,
+                           diff=diff_rows(version, template), can_restore=has_role_admin() and template is not None
+                           and version.id != template.current_version_id)
+
+    @expose("/restore/", methods=("POST",))
+    @require_role("admin")
+    def restore_view(self):
+        version_id = parse_uuid(request.form.get("id"))
+        version = catalog.get_version(version_id) if version_id else None
+        owner_id = version.template_id if version else None
+        template = db.session.get(NotificationTemplate, owner_id) if owner_id else None
+        if template is None:
+            flash(_("La versión no existe."), "error")
+            return redirect(url_for(".index_view"))
+        restored = catalog.restore_version(template, version)
+        flash(_("Versión %(old)s restaurada como versión %(new)s.", old=version.number, new=restored.number), "success")
+        return redirect(url_for(".edit_view", id=template.id))
+
     @action("duplicate", _l("Duplicar"), _l("¿Duplicar las plantillas seleccionadas?"))
     def action_duplicate(self, ids: list[str]) -> None:
         count = 0
@@ -245,6 +275,25 @@ class TemplateView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
                 catalog.duplicate_template(template_id, suffix=" " + _("(copia)"))
                 count += 1
         flash(_("%(count)s plantilla(s) duplicadas (inactivas).", count=count), "success")
+
+
+def diff_rows(version: Any, template: NotificationTemplate | None) -> dict[str, list]:
+    """Per versioned text field that differs from the current template: its line diff."""
+    if template is None:
+        return {}
+    fields = {"subject": _("Asunto / título"), "body": _("Texto"), "html_body": _("HTML del email (opcional)")}
+    out = {}
+    for name, label in fields.items():
+        old, new = getattr(version, name) or "", getattr(template, name) or ""
+        if old != new:
+            out[label] = catalog.version_diff(old, new)
+    return out
+
+
+def version_rows(template: NotificationTemplate) -> list[dict]:
+    """The editor's history: every kept version, newest first, with its diff to the current text."""
+    return [{"version": v, "current": v.id == template.current_version_id, "diff": diff_rows(v, template)}
+            for v in catalog.template_history(template.id)]
 
 
 def has_role_admin() -> bool:

@@ -19,7 +19,7 @@ import requests
 from flask import current_app
 from sqlalchemy import func, insert, or_, select, update
 
-from app import net_guard
+from app import audit, net_guard
 from app.extensions import db
 from app.integrations import live
 from app.integrations.events import envelope
@@ -181,13 +181,17 @@ def _note_failure(endpoint_id: uuid.UUID, at: datetime) -> bool:
                        .values(failing_since=func.coalesce(WebhookEndpoint.failing_since, at)))
     limit = timedelta(seconds=current_app.config["WEBHOOK_DISABLE_AFTER_SECONDS"])
     days = limit.total_seconds() / 86400
+    reason = f"Desactivado automáticamente: {days:g} días seguidos de fallos."
     disabled = db.session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.disabled_at.is_(None),
                WebhookEndpoint.failing_since <= at - limit)
-        .values(disabled_at=utcnow(), active=False,
-                disabled_reason=f"Desactivado automáticamente: {days:g} días seguidos de fallos.")
+        .values(disabled_at=utcnow(), active=False, disabled_reason=reason)
+        .execution_options(audit_recorded=True)  # recorded just below, as the system's "disable"
     ).rowcount
+    if disabled:
+        audit.record("webhook", endpoint_id, "disable", changes={"active": [True, False], "disabled_reason": reason},
+                     actor=audit.SYSTEM)
     return bool(disabled)
 
 
