@@ -165,6 +165,12 @@ class Config:
         self.CUSTOMER_WAIT_SECONDS = env_int("CUSTOMER_WAIT_SECONDS", 600)
         self.SENDING_TIMEOUT_SECONDS = env_int("SENDING_TIMEOUT_SECONDS", 300)
         self.QUEUED_STALE_SECONDS = env_int("QUEUED_STALE_SECONDS", 120)
+        # Delivery policy (docs/ORCHESTRATION.md): how far ahead a dispatch's send_at may be; the
+        # per-customer cap per channel ("channel=messages/minutes", empty: none) where a workshop
+        # sets none; the default backlog spread when a send window opens (messages per minute).
+        self.MAX_SCHEDULE_DAYS = env_int("MAX_SCHEDULE_DAYS", 90)
+        self.CUSTOMER_CAPS = os.environ.get("CUSTOMER_CAPS", "whatsapp=5/60,email=10/60,push=10/60")
+        self.BACKLOG_RATE_PER_MINUTE = os.environ.get("BACKLOG_RATE_PER_MINUTE", "whatsapp=60,email=120,push=300")
         self.DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50)
         self.DELIVERY_LANES = env_int("DELIVERY_LANES", 2)
         self.DELIVERY_JOB_BUDGET_SECONDS = env_float("DELIVERY_JOB_BUDGET_SECONDS", 60.0)

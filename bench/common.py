@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -522,12 +523,40 @@ def stop_all(procs: Iterable[subprocess.Popen | None]) -> None:
 
 # --- HTTP client helpers -----------------------------------------------------------------------------
 
+# Extra dispatch fields every request carries (dispatch_rate.py --policy adds a send_at).
+DISPATCH_EXTRA: dict[str, Any] = {}
+
+
 def dispatch_body(customer_index: int) -> dict[str, Any]:
     """One phase-schedule event for customer bench-<index> (tests/factories.py dispatch_payload shape)."""
     return {
         "event_type": "appointment_scheduled", "service_type_id": SERVICE_TYPE, "phase_id": PHASE,
         "customer_id": f"{CUSTOMER_PREFIX}{customer_index}", "target": TARGET, "context": dict(CONTEXT),
+        **DISPATCH_EXTRA,
     }
+
+
+def enable_policy(reminders: bool = True) -> None:
+    """Delivery policy on (issue #15), the costly way for dispatch: a global send window per channel
+    that is closed today and tomorrow (every message is deferred, and its opening's backlog counter
+    taken), a backlog rate, per-customer caps, and an appointment reminder 24 h before on every
+    orchestration config (a second, scheduled event per dispatch); every request then carries a
+    send_at two days ahead and an appointment four days ahead."""
+    import json as _json
+
+    today = datetime.now(timezone.utc).date()
+    closed = [str(today - timedelta(days=1)), str(today), str(today + timedelta(days=1))]
+    hours = {day: ["08:00-19:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    with pg_connect() as conn:
+        for channel in ("email", "whatsapp", "push"):
+            conn.execute("INSERT INTO delivery_policies (id, workshop_id, channel, hours, closed_dates, per_minute, "
+                         "cap_count, cap_minutes, created_at, updated_at) VALUES (%s, NULL, %s, %s, %s, 600, 5, 60, "
+                         "now(), now())", (_uuid(), channel, _json.dumps(hours), _json.dumps(closed)))
+        if reminders:
+            conn.execute("UPDATE orchestration_configs SET reminder_hours_before = 24, updated_at = now()")
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    DISPATCH_EXTRA["send_at"] = later.isoformat()
+    CONTEXT.update({"fecha": (later + timedelta(days=2)).strftime("%Y-%m-%d"), "hora": "14:30"})
 
 
 def post_json(url: str, body: Any, headers: dict[str, str], timeout: float = 30) -> tuple[int, Any]:

@@ -36,6 +36,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--output", default="dispatch_rate", help="results/<OUTPUT>.json (default dispatch_rate)")
     parser.add_argument("--keep-db", action="store_true", help="leave the avisos_bench database behind")
+    parser.add_argument("--policy", action="store_true",
+                        help="delivery policy on (issue #15): every message deferred by a closed send window "
+                             "(backlog counters taken), caps and a backlog rate set, a send_at two days ahead "
+                             "on every request and an appointment reminder scheduled per event")
+    parser.add_argument("--no-reminders", action="store_true", help="with --policy: no appointment reminders")
     return parser.parse_args()
 
 
@@ -132,6 +137,8 @@ def main() -> None:
     web = None
     try:
         api_key = common.prepare_database(args.customers)
+        if args.policy:
+            common.enable_policy(reminders=not args.no_reminders)
         web = common.Gunicorn(workers=args.web_workers, worker_class=args.worker_class, threads=args.threads,
                              env=common.app_env()).start()
         probe = common.probe_dispatch(web.base_url, api_key)
@@ -159,7 +166,7 @@ def main() -> None:
             time.sleep(1)
         memory = common.memory_table({"gunicorn master": web.proc.pid})
         report(runs, memory, args)
-        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code),
+        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code), "policy": args.policy, "reminders": args.policy and not args.no_reminders,
                 "web_workers": args.web_workers, "duration_s": args.duration, "customers": args.customers,
                 "probe": probe, "runs": runs, "memory": memory}
         print(f"\nJSON: {common.write_json(args.output, data)}")
