@@ -7,12 +7,16 @@ database commit, Redis).
 """
 
 import os
+import time
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 # Each open console tab holds one thread for its live stream (/admin/stream), so keep headroom.
 threads = int(os.environ.get("WEB_THREADS", "16"))
+# The app sizes its database pool from WEB_THREADS (app/config.py: default_pool_size), so the app
+# preloaded below must see the value used here.
+os.environ["WEB_THREADS"] = str(threads)
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "30"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
@@ -25,6 +29,30 @@ reuse_port = os.environ.get("WEB_REUSE_PORT", "1") == "1"
 preload_app = os.environ.get("WEB_PRELOAD", "1") == "1"
 
 
+def _http_date_once_a_second():
+    """gunicorn formats the Date header of every response from the clock (email.utils.formatdate:
+    about 2 % of a web worker's CPU under load); the text changes once a second, so format it once
+    per second. An explicit timestamp is formatted as before."""
+    from gunicorn import util
+
+    formatdate = util.http_date
+    last = (None, "")  # (second, text), replaced as one object: threads read a consistent pair
+
+    def http_date(timestamp=None):
+        nonlocal last
+        if timestamp is not None:
+            return formatdate(timestamp)
+        second = int(time.time())
+        if last[0] != second:
+            last = (second, formatdate(second))
+        return last[1]
+
+    util.http_date = http_date
+
+
+_http_date_once_a_second()
+
+
 def post_fork(server, worker):
     """A forked worker must not reuse database connections the master may have opened."""
     if not preload_app:
@@ -34,6 +62,16 @@ def post_fork(server, worker):
 
     with app.app_context():
         db.engine.dispose(close=False)
+        _check_pool_fits_threads(server, db.engine)
+
+
+def _check_pool_fits_threads(server, engine):
+    """`--threads` on the command line overrides this file after the app sized its pool from
+    WEB_THREADS: say so when the pool is then smaller than the request threads."""
+    size = getattr(engine.pool, "size", None)
+    if callable(size) and size() < server.cfg.threads:
+        server.log.warning("the database pool (%d) is smaller than the %d threads per worker: every request beyond "
+                           "it opens a new connection; set WEB_THREADS instead of --threads", size(), server.cfg.threads)
 
 
 def worker_exit(server, worker):

@@ -33,6 +33,20 @@ def env_float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+# Threads of a web process that may hold a pooled connection besides the request threads and the
+# dispatch writers: a snapshot reload, a delivery wake's repair, a worker's watch.
+POOL_SPARE_CONNECTIONS = 2
+
+
+def default_pool_size() -> int:
+    """The pool a process keeps open: one connection per gunicorn request thread (WEB_THREADS), one per
+    dispatch writer thread (each keeps its own) and a few spare. A smaller pool makes every request
+    beyond it open a connection and close it again (an overflow connection is not kept): a new
+    PostgreSQL session, about 1-2 ms of server CPU, per request. The pool opens connections only as
+    threads need them, so processes with fewer threads (RQ workers) do not hold more."""
+    return env_int("WEB_THREADS", 16) + env_int("DISPATCH_WRITER_THREADS", 1) + POOL_SPARE_CONNECTIONS
+
+
 def env_list_int(name: str, default: list[int]) -> list[int]:
     value = os.environ.get(name)
     if not value:
@@ -151,6 +165,12 @@ class Config:
         self.CUSTOMER_WAIT_SECONDS = env_int("CUSTOMER_WAIT_SECONDS", 600)
         self.SENDING_TIMEOUT_SECONDS = env_int("SENDING_TIMEOUT_SECONDS", 300)
         self.QUEUED_STALE_SECONDS = env_int("QUEUED_STALE_SECONDS", 120)
+        # Delivery policy (docs/ORCHESTRATION.md): how far ahead a dispatch's send_at may be; the
+        # per-customer cap per channel ("channel=messages/minutes", empty: none) where a workshop
+        # sets none; the default backlog spread when a send window opens (messages per minute).
+        self.MAX_SCHEDULE_DAYS = env_int("MAX_SCHEDULE_DAYS", 90)
+        self.CUSTOMER_CAPS = os.environ.get("CUSTOMER_CAPS", "whatsapp=5/60,email=10/60,push=10/60")
+        self.BACKLOG_RATE_PER_MINUTE = os.environ.get("BACKLOG_RATE_PER_MINUTE", "whatsapp=60,email=120,push=300")
         self.DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50)
         self.DELIVERY_LANES = env_int("DELIVERY_LANES", 2)
         self.DELIVERY_JOB_BUDGET_SECONDS = env_float("DELIVERY_JOB_BUDGET_SECONDS", 60.0)
@@ -199,7 +219,7 @@ class Config:
             # the server closed while idle is still noticed at checkout, by a poll() of its socket
             # (app/db_health.py); one that dies mid-statement fails that request with a 503.
             "pool_pre_ping": env_bool("DB_POOL_PRE_PING", False),
-            "pool_size": env_int("DB_POOL_SIZE", 5),
+            "pool_size": env_int("DB_POOL_SIZE", default_pool_size()),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
             "pool_timeout": env_float("DB_POOL_TIMEOUT", 30.0),
             "pool_recycle": 600,

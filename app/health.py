@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
+from sqlalchemy import literal, select
 
-from app.extensions import db
+from app import pg_direct
 from app.queue import runner
+
+# Read on a pooled connection outside the ORM session (app/pg_direct.py): on PostgreSQL one
+# autocommit statement, no transaction to end, no session to build and tear down per probe.
+_PING = select(literal(1))
 
 health_bp = Blueprint("health", __name__)
 
@@ -20,11 +24,9 @@ def healthz():
 def readyz():
     checks: dict[str, str] = {}
     try:
-        db.session.execute(text("select 1"))
-        db.session.rollback()
+        pg_direct.fetch_one_pooled(_PING, {})
         checks["database"] = "ok"
     except Exception as err:  # noqa: BLE001
-        db.session.rollback()
         checks["database"] = f"down ({type(err).__name__})"
     jobs = runner()
     if jobs.mode == "rq":

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -29,6 +30,9 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 LOGS = RESULTS / "logs"
 VENV_BIN = ROOT / ".venv" / "bin"
+# The checkout whose app the processes run (default: this one). Another worktree, e.g. main's at a
+# branch point, runs the same harness against other code for before/after runs in the same minutes.
+APP_ROOT = Path(os.environ.get("AVISOS_BENCH_APP") or ROOT).resolve()
 PYTHON = str(VENV_BIN / "python")
 
 # AVISOS_BENCH_DB and AVISOS_BENCH_REDIS_URL move a run to another database / Redis database.
@@ -74,7 +78,7 @@ def app_env(extra: dict[str, Any] | None = None) -> dict[str, str]:
 def run_flask(args: Sequence[str], timeout: float = 300) -> str:
     """Run `flask --app wsgi ARGS` in /work/main; return stdout, raise with stderr on failure."""
     cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
-    done = subprocess.run(cmd, cwd=ROOT, env=app_env(), capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(cmd, cwd=APP_ROOT, env=app_env(), capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -307,7 +311,7 @@ def start_process(cmd: Sequence[str], log_name: str, env: dict[str, str] | None 
     """Start `cmd` in its own session; stderr (and stdout unless given) go to results/logs/."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log = open(LOGS / f"{log_name}.log", "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env or app_env(), stdout=stdout or log, stderr=log,
+    proc = subprocess.Popen(cmd, cwd=APP_ROOT, env=env or app_env(), stdout=stdout or log, stderr=log,
                             start_new_session=True)
     proc._bench_log = log  # type: ignore[attr-defined]
     return proc
@@ -477,10 +481,12 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Gunicorn:
-        cmd = [str(VENV_BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+        cmd = [str(VENV_BIN / "gunicorn"), "--config", str(APP_ROOT / "gunicorn.conf.py"),
                "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
                "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
-        self.proc = start_process(cmd, "gunicorn", env=self.env)
+        # The app sizes its database pool from WEB_THREADS (gunicorn.conf.py, app/config.py).
+        env = {**(self.env or app_env()), "WEB_THREADS": str(self.threads)}
+        self.proc = start_process(cmd, "gunicorn", env=env)
         wait_http(self.base_url + "/healthz", timeout=60, proc=self.proc)
         self._wait_workers()
         return self
@@ -502,7 +508,7 @@ class Gunicorn:
 
 
 def start_rq_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
-    """`flask --app wsgi worker` processes (RQ SimpleWorker with the scheduler)."""
+    """`flask --app wsgi worker` processes (RQ SimpleWorker; timed jobs are the scheduler process's)."""
     return [start_process([str(VENV_BIN / "flask"), "--app", "wsgi", "worker"], f"worker-{i}", env=env)
             for i in range(count)]
 
@@ -517,12 +523,40 @@ def stop_all(procs: Iterable[subprocess.Popen | None]) -> None:
 
 # --- HTTP client helpers -----------------------------------------------------------------------------
 
+# Extra dispatch fields every request carries (dispatch_rate.py --policy adds a send_at).
+DISPATCH_EXTRA: dict[str, Any] = {}
+
+
 def dispatch_body(customer_index: int) -> dict[str, Any]:
     """One phase-schedule event for customer bench-<index> (tests/factories.py dispatch_payload shape)."""
     return {
         "event_type": "appointment_scheduled", "service_type_id": SERVICE_TYPE, "phase_id": PHASE,
         "customer_id": f"{CUSTOMER_PREFIX}{customer_index}", "target": TARGET, "context": dict(CONTEXT),
+        **DISPATCH_EXTRA,
     }
+
+
+def enable_policy(reminders: bool = True) -> None:
+    """Delivery policy on (issue #15), the costly way for dispatch: a global send window per channel
+    that is closed today and tomorrow (every message is deferred, and its opening's backlog counter
+    taken), a backlog rate, per-customer caps, and an appointment reminder 24 h before on every
+    orchestration config (a second, scheduled event per dispatch); every request then carries a
+    send_at two days ahead and an appointment four days ahead."""
+    import json as _json
+
+    today = datetime.now(timezone.utc).date()
+    closed = [str(today - timedelta(days=1)), str(today), str(today + timedelta(days=1))]
+    hours = {day: ["08:00-19:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    with pg_connect() as conn:
+        for channel in ("email", "whatsapp", "push"):
+            conn.execute("INSERT INTO delivery_policies (id, workshop_id, channel, hours, closed_dates, per_minute, "
+                         "cap_count, cap_minutes, created_at, updated_at) VALUES (%s, NULL, %s, %s, %s, 600, 5, 60, "
+                         "now(), now())", (_uuid(), channel, _json.dumps(hours), _json.dumps(closed)))
+        if reminders:
+            conn.execute("UPDATE orchestration_configs SET reminder_hours_before = 24, updated_at = now()")
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    DISPATCH_EXTRA["send_at"] = later.isoformat()
+    CONTEXT.update({"fecha": (later + timedelta(days=2)).strftime("%Y-%m-%d"), "hora": "14:30"})
 
 
 def post_json(url: str, body: Any, headers: dict[str, str], timeout: float = 30) -> tuple[int, Any]:
@@ -787,10 +821,137 @@ def code_state() -> dict[str, Any]:
     """The commit and the uncommitted app files the figures were measured with (read-only git calls;
     --no-optional-locks so the index is never locked under people editing the tree)."""
     def git(*args: str) -> str:
-        done = subprocess.run(["git", "--no-optional-locks", *args], cwd=ROOT, capture_output=True, text=True,
+        done = subprocess.run(["git", "--no-optional-locks", *args], cwd=APP_ROOT, capture_output=True, text=True,
                               timeout=30)
         return done.stdout.strip()
 
     changed = [line[3:] for line in git("status", "--porcelain").splitlines()
                if line[3:].startswith(("app/", "jobs/", "wsgi.py", "requirements"))]
-    return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_app_files": changed}
+    return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_app_files": changed, "app_root": str(APP_ROOT)}
+
+
+# --- per-run accounting of the server processes (issue #17) -------------------------------------------
+
+def memory_kib(pid: int) -> dict[str, int] | None:
+    """Rss and Pss (kB) of a process now, from /proc/<pid>/smaps_rollup. PSS counts a page shared by
+    N processes (copy-on-write after a fork, a preloading master) as 1/N: the sum over processes is
+    what they use together."""
+    values = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            parts = line.split()
+            if parts[0] in ("Rss:", "Pss:"):
+                values[parts[0][:-1].lower()] = int(parts[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return values or None
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants."""
+    tree, frontier = [pid], [pid]
+    while frontier:
+        children = [c for p in frontier for c in child_pids(p)]
+        tree.extend(children)
+        frontier = children
+    return tree
+
+
+def memory_table(groups: dict[str, int]) -> list[dict[str, Any]]:
+    """PSS and RSS (MiB) of each named process and of each of its descendants (gunicorn workers, RQ's
+    scheduler child), plus VmHWM."""
+    rows = []
+    for name, root in groups.items():
+        for pid in process_tree(root):
+            mem = memory_kib(pid)
+            if mem is None:
+                continue
+            role = name if pid == root else f"{name} child"
+            rows.append({"process": role, "pid": pid, "pss_mib": round(mem.get("pss", 0) / 1024, 1),
+                         "rss_mib": round(mem.get("rss", 0) / 1024, 1),
+                         "peak_rss_mib": round((proc_status_kb(pid, "VmHWM") or 0) / 1024, 1)})
+    return rows
+
+
+def load_average() -> list[float]:
+    return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+class ServerAccounting:
+    """Per run: CPU seconds of the server's own processes (the gunicorn tree, the PostgreSQL backends
+    of the bench database, redis-server), new PostgreSQL sessions on the bench database
+    (pg_stat_database.sessions), the machine's busy share, the load average and the CPU probe.
+
+    Other engineers' work on the machine shows in the machine figures (busy %, load), not in these
+    process figures: the PostgreSQL backends counted are those connected to the bench database."""
+
+    def __init__(self, gunicorn_pid: int | None = None, extra_pids: Iterable[int] = ()):
+        self.gunicorn_pid = gunicorn_pid
+        self.extra_pids = list(extra_pids)
+        self._conn = pg_connect(PG_ADMIN_DSN)
+        self._conn.execute("SET stats_fetch_consistency = none")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _sessions(self) -> int:
+        self._conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = self._conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [DB_NAME]).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _backend_pids(self) -> list[int]:
+        rows = self._conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                                  [DB_NAME]).fetchall()
+        return [r[0] for r in rows]
+
+    def _cpu(self) -> dict[int, tuple[str, float]]:
+        pids: dict[int, str] = {}
+        if self.gunicorn_pid:
+            pids.update({p: "gunicorn" for p in process_tree(self.gunicorn_pid)})
+        pids.update({p: "postgres (bench db)" for p in self._backend_pids()})
+        pids.update({p: "redis-server (shared)" for p in _pids_named("redis-server")})
+        for pid in self.extra_pids:
+            pids.update({p: "rq worker" for p in process_tree(pid)})
+        return {pid: (name, cpu_seconds(pid) or 0.0) for pid, name in pids.items()}
+
+    def start(self) -> ServerAccounting:
+        self.probe_ms = cpu_probe_ms()
+        self.load_before = load_average()
+        self._sessions0 = self._sessions()
+        self._cpu0 = self._cpu()
+        self._jiffies = _machine_jiffies()
+        self._clock = time.monotonic()
+        return self
+
+    def stop(self, requests: int, settle: float = 2.0) -> dict[str, Any]:
+        wall = time.monotonic() - self._clock
+        busy, total = _machine_jiffies()
+        cpu1 = self._cpu()
+        time.sleep(settle)  # backends report their session counts within about a second
+        sessions = self._sessions() - self._sessions0
+        by_name: dict[str, float] = {}
+        for pid, (name, secs) in cpu1.items():
+            before = self._cpu0.get(pid, (name, 0.0))[1]
+            by_name[name] = by_name.get(name, 0.0) + max(0.0, secs - before)
+        cpus = os.cpu_count() or 1
+        server = sum(v for k, v in by_name.items() if "shared" not in k)
+        return {
+            "wall_s": round(wall, 1), "load_avg_1_5_15": self.load_before, "cpu_probe_ms": self.probe_ms,
+            "machine_busy_pct": round(100 * (busy - self._jiffies[0]) / max(1, total - self._jiffies[1]), 1),
+            "server_cpu_share_pct": round(100 * server / (wall * cpus), 1),
+            "server_cpu_s": {k: round(v, 2) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1])},
+            "cpu_ms_per_request": {k: round(1000 * v / max(1, requests), 3) for k, v in by_name.items()},
+            "new_db_sessions": sessions,
+        }
+
+
+def _pids_named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids

@@ -56,6 +56,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--output", default="delivery_rate", help="results/<OUTPUT>.json (default delivery_rate)")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--no-scheduler", dest="scheduler", action="store_false",
+                        help="do not run the `flask scheduler` process beside the workers")
     parser.add_argument("--peers", choices=["lean", "full"], default="lean",
                         help="lean: asyncio peers (bench/lean_peers.py); full: the test suite's peers")
     return parser.parse_args()
@@ -230,11 +232,16 @@ def rq_job_stats() -> dict:
 
 
 def worker_memory(workers) -> dict:
-    """Peak RSS of each worker process and of its children (RQ's forked scheduler)."""
+    """Peak RSS of each worker process and of its children (RQ's forked scheduler, when a worker
+    forks one), and PSS / RSS now of the worker with its children."""
     memory = {}
     for proc in workers:
+        tree = common.memory_table({"worker": proc.pid})
         memory[proc.pid] = {"worker_mib": common.peak_memory_mb([proc.pid])[proc.pid],
-                            "children_mib": common.peak_memory_mb(common.child_pids(proc.pid))}
+                            "children_mib": common.peak_memory_mb(common.child_pids(proc.pid)),
+                            "pss_with_children_mib": round(sum(m["pss_mib"] for m in tree), 1),
+                            "rss_with_children_mib": round(sum(m["rss_mib"] for m in tree), 1),
+                            "processes": tree}
     return memory
 
 
@@ -243,6 +250,7 @@ def delivery_run(web: common.Gunicorn, api_key: str, worker_count: int, args: ar
     common.truncate_delivery_tables()
     common.flush_redis()
     peers = Peers(lean=args.peers == "lean")
+    scheduler = None
     try:
         peers.start()
         dispatch = dispatch_events(web.base_url, api_key, args.events, args.customers, args.dispatch_concurrency)
@@ -250,16 +258,23 @@ def delivery_run(web: common.Gunicorn, api_key: str, worker_count: int, args: ar
         print(f"[{worker_count} worker(s)] dispatched {args.events} events in {dispatch['seconds']} s "
               f"({dispatch['events_per_s']}/s, statuses {dispatch['statuses']}); queued {expected}", flush=True)
         common.set_notification_stats(args.stats)
-        outcome = time_workers(peers, expected, worker_count, args)
+        # The production shape (Procfile): the workers and one `flask scheduler` process.
+        scheduler = (common.start_process([str(common.VENV_BIN / "flask"), "--app", "wsgi", "scheduler"],
+                                          "scheduler", env=common.app_env(peers.settings()))
+                     if args.scheduler else None)
+        outcome = time_workers(peers, expected, worker_count, args, scheduler)
     finally:
+        common.stop_process(scheduler)
         peers.stop()
     total = sum(expected.values())
-    return {"workers": worker_count, "dispatch": dispatch, "expected": expected, "total_messages": total,
+    return {"workers": worker_count, "load_avg_1_5_15": common.load_average(), "cpu_probe_ms": common.cpu_probe_ms(),
+            "dispatch": dispatch, "expected": expected, "total_messages": total,
             **outcome, "messages_per_s": round(total / outcome["elapsed_s"], 1) if outcome["complete"] else None,
             "rows": sent_window(), "rq": rq_job_stats(), "claim_sizes": common.claim_batches()}
 
 
-def time_workers(peers: Peers, expected: dict[str, int], worker_count: int, args: argparse.Namespace) -> dict:
+def time_workers(peers: Peers, expected: dict[str, int], worker_count: int, args: argparse.Namespace,
+                 scheduler=None) -> dict:
     """Start the workers, wait for delivery, read their peak memory; optionally py-spy the first one."""
     workers, spy = [], None
     profile_name = f"delivery-w{worker_count}-profile"
@@ -275,6 +290,8 @@ def time_workers(peers: Peers, expected: dict[str, int], worker_count: int, args
         workers = common.start_rq_workers(worker_count, common.app_env(peers.settings()))
         outcome = wait_delivered(peers, expected, args.timeout, started, start_profile)
         outcome["worker_peak_memory"] = worker_memory(workers)
+        if scheduler is not None:
+            outcome["scheduler_memory"] = (common.memory_table({"scheduler": scheduler.pid}) or [None])[0]
         outcome["cpu"] = cpu.stop()
     finally:
         common.stop_all(workers)
@@ -300,18 +317,24 @@ def report(runs: list[dict], args: argparse.Namespace) -> None:
     rows = [[r["workers"], r["total_messages"], "yes" if r["complete"] else "NO", r["elapsed_s"],
              r["messages_per_s"], r["first_sent_after_s"], r["rows"]["rate_first_to_last_per_s"],
              r["final"]["failed"], r["rq"]["finished_jobs"], len(r["claim_sizes"]),
-             max(r["claim_sizes"], default=0), r["cpu"]["machine_busy_pct"]] for r in runs]
+             max(r["claim_sizes"], default=0), r["cpu"]["machine_busy_pct"],
+             " ".join(map(str, r["load_avg_1_5_15"])), r["cpu_probe_ms"]] for r in runs]
     common.print_table(["workers", "messages", "complete", "seconds", "msg/s", "1st sent s", "msg/s 1st-last",
-                        "failed", "rq jobs", "claims", "max claim", "cpu busy %"], rows,
+                        "failed", "rq jobs", "claims", "max claim", "cpu busy %", "load avg", "probe ms"], rows,
                        title=f"{args.events} events, email + WhatsApp each, timed from worker start "
                              f"(statistics: {args.stats})")
     mem_rows = []
     for r in runs:
         for pid, m in r["worker_peak_memory"].items():
             children = ", ".join(f"{v}" for v in m["children_mib"].values()) or "-"
-            mem_rows.append([r["workers"], pid, m["worker_mib"], children])
-    common.print_table(["run", "worker pid", "peak RSS MiB", "child (scheduler) peak MiB"], mem_rows,
-                       title="Peak memory per RQ worker process (VmHWM)")
+            mem_rows.append([r["workers"], pid, m["worker_mib"], children, m["pss_with_children_mib"],
+                             m["rss_with_children_mib"]])
+        if r.get("scheduler_memory"):
+            s = r["scheduler_memory"]
+            mem_rows.append([r["workers"], f"scheduler {s['pid']}", s["peak_rss_mib"], "-", s["pss_mib"], s["rss_mib"]])
+    common.print_table(["run", "worker pid", "peak RSS MiB", "child (scheduler) peak MiB",
+                        "PSS with children MiB", "RSS with children MiB"], mem_rows,
+                       title="Memory per RQ worker process (peak: VmHWM; PSS/RSS at the end of the run)")
     for r in runs:
         cpu = ", ".join(f"{k} {v}" for k, v in r["cpu"]["cpu_s_by_command"].items())
         print(f"\n[{r['workers']} worker(s)] CPU seconds during delivery: {cpu}")

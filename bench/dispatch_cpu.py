@@ -32,6 +32,7 @@ def main() -> None:
                         help="client threads posting at once (as gunicorn's gthread workers serve them)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--reuse-db", action="store_true", help="skip the database preparation")
+    parser.add_argument("--policy", action="store_true", help="delivery policy on (common.enable_policy)")
     args = parser.parse_args()
 
     with common.exclusive_run("dispatch_cpu"):
@@ -40,6 +41,8 @@ def main() -> None:
         else:
             key = common.prepare_database(args.customers)
             print(f"BENCH_API_KEY={key}")
+            if args.policy:
+                common.enable_policy()
         os.environ.update(common.app_env())
         from app import create_app
 

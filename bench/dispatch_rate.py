@@ -36,6 +36,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--output", default="dispatch_rate", help="results/<OUTPUT>.json (default dispatch_rate)")
     parser.add_argument("--keep-db", action="store_true", help="leave the avisos_bench database behind")
+    parser.add_argument("--policy", action="store_true",
+                        help="delivery policy on (issue #15): every message deferred by a closed send window "
+                             "(backlog counters taken), caps and a backlog rate set, a send_at two days ahead "
+                             "on every request and an appointment reminder scheduled per event")
+    parser.add_argument("--no-reminders", action="store_true", help="with --policy: no appointment reminders")
     return parser.parse_args()
 
 
@@ -46,30 +51,35 @@ def run_dispatch(web: common.Gunicorn, lua: Path, connections: int, duration: in
     common.flush_redis()
     name = f"dispatch-c{connections}-profile"
     spy = common.start_py_spy(web.worker_pids()[0], profile, name, gil_only) if profile else None
+    server = common.ServerAccounting(web.proc.pid).start()
     cpu = common.CpuWindow().start()
     try:
         result = common.run_wrk(web.base_url + common.DISPATCH_PATH, lua, connections, duration)
+        result["cpu"] = cpu.stop()
+        result["server"] = server.stop(result.get("requests", 0))
     finally:
-        result_cpu = cpu.stop()
+        server.close()
         if spy is not None:
             spy.wait(timeout=profile + 30)
             common.stop_process(spy)
-    result["cpu"] = result_cpu
     result["rows_after"] = common.table_counts()
     if spy is not None:
         result["profile"] = common.summarize_collapsed(common.RESULTS / f"{name}.txt")
     return result
 
 
-def run_healthz(web: common.Gunicorn, lua: Path, connections: int, duration: int) -> dict:
-    """One wrk run of GET /healthz."""
+def run_get(web: common.Gunicorn, lua: Path, path: str, connections: int, duration: int) -> dict:
+    """One wrk run of GET `path` (/healthz: no database; /readyz: one SELECT on a pooled connection)."""
+    server = common.ServerAccounting(web.proc.pid).start()
     cpu = common.CpuWindow().start()
-    result = common.run_wrk(web.base_url + "/healthz", lua, connections, duration)
+    result = common.run_wrk(web.base_url + path, lua, connections, duration)
     result["cpu"] = cpu.stop()
+    result["server"] = server.stop(result.get("requests", 0))
+    server.close()
     return result
 
 
-def report(runs: list[dict], memory: dict[int, float | None], args: argparse.Namespace) -> None:
+def report(runs: list[dict], memory: list[dict], args: argparse.Namespace) -> None:
     rows = []
     for run in runs:
         r = run["result"]
@@ -82,8 +92,27 @@ def report(runs: list[dict], memory: dict[int, float | None], args: argparse.Nam
                         "sock err", "cpu busy %", "cpu s by process"], rows,
                        title=f"gunicorn --workers {args.web_workers}, wrk -t2 -d{args.duration}s --latency, "
                              "no RQ worker")
-    common.print_table(["gunicorn worker pid", "peak RSS (VmHWM) MiB"], sorted(memory.items()),
-                       title="Peak memory per gunicorn worker")
+    rows = []
+    for run in runs:
+        r, srv = run["result"], run["result"]["server"]
+        per = srv["cpu_ms_per_request"]
+        rows.append([run["endpoint"], run["connections"], r.get("requests_per_s"), r["latency_ms"].get("p50"),
+                     r["latency_ms"].get("p99"), per.get("gunicorn"), per.get("postgres (bench db)"),
+                     srv["server_cpu_share_pct"], srv["machine_busy_pct"], srv["new_db_sessions"],
+                     " ".join(map(str, srv["load_avg_1_5_15"])), srv["cpu_probe_ms"]])
+    common.print_table(["endpoint", "conns", "req/s", "p50", "p99", "gunicorn ms/req", "pg ms/req",
+                        "server cpu %", "machine busy %", "new db sessions", "load avg", "probe ms"], rows,
+                       title="Server processes per run (server cpu % = gunicorn + the bench database's backends, "
+                             "of both cores)")
+    common.print_table(["process", "pid", "PSS MiB", "RSS MiB", "peak RSS MiB"],
+                       [[m["process"], m["pid"], m["pss_mib"], m["rss_mib"], m["peak_rss_mib"]] for m in memory],
+                       title="Memory after the runs (PSS counts shared pages once)")
+    for connections in sorted({run["connections"] for run in runs}):
+        rate = {run["endpoint"]: run["result"].get("requests_per_s") or 0 for run in runs
+                if run["connections"] == connections}
+        if rate.get("healthz"):
+            print(f"c={connections}: dispatch at {100 * rate.get('dispatch', 0) / rate['healthz']:.0f} % of /healthz's "
+                  f"rate; /readyz at {100 * rate.get('readyz', 0) / rate['healthz']:.0f} %")
     for run in runs:
         if "rows_after" in run["result"]:
             print(f"rows after dispatch c={run['connections']}: {run['result']['rows_after']}")
@@ -108,6 +137,8 @@ def main() -> None:
     web = None
     try:
         api_key = common.prepare_database(args.customers)
+        if args.policy:
+            common.enable_policy(reminders=not args.no_reminders)
         web = common.Gunicorn(workers=args.web_workers, worker_class=args.worker_class, threads=args.threads,
                              env=common.app_env()).start()
         probe = common.probe_dispatch(web.base_url, api_key)
@@ -115,8 +146,12 @@ def main() -> None:
               f"({', '.join(n['channel'] for n in probe['notifications'])})")
         dispatch_lua = common.write_lua("dispatch", api_key=api_key, customers=args.customers)
         health_lua = common.write_lua("healthz", get_path="/healthz")
+        ready_lua = common.write_lua("readyz", get_path="/readyz")
         if args.warmup:
-            common.run_wrk(web.base_url + common.DISPATCH_PATH, dispatch_lua, 8, args.warmup)
+            # At the largest connection count, so each worker's threads have all run (and their
+            # pooled connections are open) before anything is counted.
+            common.run_wrk(web.base_url + common.DISPATCH_PATH, dispatch_lua, max(args.connections), args.warmup)
+            common.run_wrk(web.base_url + "/readyz", ready_lua, max(args.connections), args.warmup)
             time.sleep(2)  # let requests still in flight finish before the tables are truncated
         runs = []
         for connections in args.connections:
@@ -125,13 +160,15 @@ def main() -> None:
                          "result": run_dispatch(web, dispatch_lua, connections, args.duration, profile,
                                                    args.profile_gil)})
             runs.append({"endpoint": "healthz", "connections": connections,
-                         "result": run_healthz(web, health_lua, connections, args.duration)})
+                         "result": run_get(web, health_lua, "/healthz", connections, args.duration)})
+            runs.append({"endpoint": "readyz", "connections": connections,
+                         "result": run_get(web, ready_lua, "/readyz", connections, args.duration)})
             time.sleep(1)
-        memory = web.peak_memory()
+        memory = common.memory_table({"gunicorn master": web.proc.pid})
         report(runs, memory, args)
-        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code),
+        data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code), "policy": args.policy, "reminders": args.policy and not args.no_reminders,
                 "web_workers": args.web_workers, "duration_s": args.duration, "customers": args.customers,
-                "probe": probe, "runs": runs, "gunicorn_worker_peak_mib": memory}
+                "probe": probe, "runs": runs, "memory": memory}
         print(f"\nJSON: {common.write_json(args.output, data)}")
     finally:
         if web is not None:

@@ -30,3 +30,18 @@ class FakeTime:
     def advance(self, seconds: float) -> None:
         self.wall += seconds
         self.mono += seconds
+
+
+class WallClock:
+    """Stands in for `utcnow` (an aware datetime) in the modules a test patches; moves on advance()."""
+
+    def __init__(self, start) -> None:
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)

@@ -24,7 +24,7 @@ def event_values(**overrides) -> dict:
         "target": "clients", "workshop_id": None, "customer_ref": "customer-001",
         "context": {"nombre": "Carlos", "placa": "ABC123"}, "channels": ["email"], "status": "planned", "api_key_id": None,
         "idempotency_key": None, "request_hash": "h" * 64, "response": {"success": True, "errors": []},
-        "created_at": now, "planned_at": now,
+        "created_at": now, "planned_at": now, "send_at": None, "priority": "normal", "strategy": "all",
     }
     values.update(overrides)
     return values
@@ -40,7 +40,8 @@ def notification_values(event_id, **overrides) -> dict:
         "html_body": "<p>Hola</p>", "payload": None, "status": "queued", "attempts": 0, "max_attempts": 4,
         "next_retry_at": None, "claimed_at": None, "claim_token": None, "claimed_by": None, "error_code": "", "error_reason": "",
         "provider_message_id": None, "parent_id": None, "created_at": now, "updated_at": now, "sent_at": None,
-        "delivered_at": None, "read_at": None, "failed_at": None,
+        "delivered_at": None, "read_at": None, "failed_at": None, "scheduled_at": None, "hold_reason": "",
+        "urgent": False, "cap_at": None,
     }
     values.update(overrides)
     return values

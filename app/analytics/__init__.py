@@ -26,6 +26,7 @@ from app.analytics.queries import (
     recent,
     status_counts,
     status_counts_days,
+    strategy_reach,
     summary,
 )
 from app.analytics.reference import REFERENCE_STATUSES
@@ -41,5 +42,5 @@ __all__ = [
     "daily_volume", "day_range", "day_start", "delivery_rate_series", "ensure_rollup", "failures_by_error_code",
     "headline", "latest_failures", "local_zone", "period_headline", "queued_to_sent_distribution", "recent",
     "reference_health", "reference_recent", "reference_summary", "refresh_days", "refresh_recent", "status_counts",
-    "status_counts_days", "summary", "today",
+    "status_counts_days", "strategy_reach", "summary", "today",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.analytics import rollup
 from app.analytics.sql import (
@@ -30,14 +30,14 @@ from app.analytics.sql import (
 )
 from app.channels import CHANNELS
 from app.extensions import db
-from app.models import Notification
+from app.models import DispatchEvent, Notification
 from app.models.analytics import LATENCY_BUCKET_COLUMNS
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 
 SUCCESSFUL = (S.SENT, S.DELIVERED, S.READ)
 DELIVERED = (S.DELIVERED, S.READ)
-PENDING = (S.WAITING_FOR_CUSTOMER, S.QUEUED, S.SENDING, S.RETRYING)
+PENDING = (S.WAITING_FOR_CUSTOMER, S.SCHEDULED, S.QUEUED, S.SENDING, S.RETRYING)
 
 
 def _rate(successful: int, failed: int) -> float | None:
@@ -274,3 +274,36 @@ def channel_outcomes(first: date, last: date) -> list[dict[str, Any]]:
                      "pending": figures["queued"], "cancelled": figures["cancelled"],
                      "delivery_rate": figures["delivery_rate"]})
     return rows
+
+
+# Strategies -----------------------------------------------------------------------------------
+def strategy_reach(start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Per delivery strategy (all | first_available), client events planned in [start, end): how
+    many there were, how many reached their customer (a message sent, delivered or read), the
+    messages that got through, and on which channel customers were reached. One query."""
+    e, n = DispatchEvent.__table__.c, Notification.__table__.c
+    reached = n.status.in_(SUCCESSFUL)
+    rows = db.session.execute(
+        select(e.strategy, n.channel, func.count(func.distinct(e.id)).label("events"),
+               func.count(func.distinct(case((reached, e.id)))).label("reached"),
+               count_if(reached).label("messages"))
+        .join_from(DispatchEvent.__table__, Notification.__table__, n.event_id == e.id)
+        .where(e.target == "clients", e.created_at >= start, e.created_at < end)
+        .group_by(e.strategy, n.channel)).all()
+    totals = db.session.execute(
+        select(e.strategy, func.count(func.distinct(e.id)), func.count(func.distinct(case((reached, e.id)))))
+        .join_from(DispatchEvent.__table__, Notification.__table__, n.event_id == e.id)
+        .where(e.target == "clients", e.created_at >= start, e.created_at < end)
+        .group_by(e.strategy)).all()
+    out = {strategy or "all": {"strategy": strategy or "all", "events": events, "customers_reached": hit,
+                               "messages_sent": 0, "reached_by_channel": {}}
+           for strategy, events, hit in totals}
+    for row in rows:
+        entry = out[row.strategy or "all"]
+        entry["messages_sent"] += row.messages
+        if row.channel and row.reached:
+            entry["reached_by_channel"][row.channel] = row.reached
+    for entry in out.values():
+        entry["messages_per_customer_reached"] = (round(entry["messages_sent"] / entry["customers_reached"], 2)
+                                                  if entry["customers_reached"] else None)
+    return sorted(out.values(), key=lambda item: item["strategy"])

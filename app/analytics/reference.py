@@ -22,7 +22,8 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 
 REFERENCE_STATUS = {
-    S.WAITING_FOR_CUSTOMER: "pending", S.QUEUED: "queued", S.SENDING: "queued", S.RETRYING: "queued",
+    S.WAITING_FOR_CUSTOMER: "pending", S.SCHEDULED: "pending", S.QUEUED: "queued", S.SENDING: "queued",
+    S.RETRYING: "queued",
     S.SENT: "sent", S.DELIVERED: "delivered", S.READ: "read", S.FAILED: "failed",
     # Not sent, and never will be: the closest of the reference's seven (the reason says why).
     S.CANCELLED: "failed",

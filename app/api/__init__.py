@@ -15,6 +15,7 @@ from app.api import (  # noqa: F401
     internal_phases,
     internal_sync,
     orchestration,
+    policies,
     provider_receipts,
     push,
     reminders,

@@ -4,6 +4,8 @@ console's figures and our docs use. Both are computed in SQL (app/analytics/).""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import jsonify
 
 from app import analytics
@@ -11,6 +13,7 @@ from app.api.auth import require_api_key
 from app.api.blueprints import api_v1
 from app.api.common import parse_query
 from app.api.openapi import doc
+from app.models.base import utcnow
 from app.api.schemas.analytics import (
     HealthOut,
     RecentList,
@@ -19,6 +22,7 @@ from app.api.schemas.analytics import (
     ReferenceRecentList,
     ReferenceRecentQuery,
     ReferenceSummaryOut,
+    StrategyReachOut,
     SummaryOut,
     SummaryQuery,
 )
@@ -77,3 +81,14 @@ def channels():
     rows = analytics.channel_health(24)
     worst = max((c["status"] for c in rows), key=_SEVERITY.index, default="idle")
     return jsonify({"status": worst, "hours": 24, "channels": rows})
+
+
+@api_v1.get("/analytics/strategies/")
+@require_api_key("read")
+@doc(TAGS, model=list[StrategyReachOut], query=SummaryQuery, errors=(400,))
+def strategies():
+    """Per delivery strategy (all | first_available) over the last `days` days: client events, customers
+    reached, messages sent and the channel each customer was reached on."""
+    days = parse_query(SummaryQuery).days
+    end = utcnow()
+    return jsonify(analytics.strategy_reach(end - timedelta(days=days), end))

@@ -11,7 +11,8 @@ from app.api.blueprints import api_v1
 from app.api.json_body import body_json
 from app.api.openapi import doc
 from app.api.schemas.common import FlatErrorBody
-from app.api.schemas.events import DispatchAccepted, EventStatusOut
+from app.api.schemas.events import DispatchAccepted, EventCancelOut, EventStatusOut
+from app.delivery import cancel_event
 from app.dispatch import DispatchRequest, accept_event, group_commit_enabled
 from app.errors import ApiError
 from app.extensions import db
@@ -72,7 +73,28 @@ def _notification_status(n: Notification) -> dict:
         "last_error": ({"code": n.error_code, "message": n.error_reason} if n.error_code else None),
         "provider_message_id": n.provider_message_id, "parent_id": str(n.parent_id) if n.parent_id else None,
         "created_at": _iso(n.created_at), "sent_at": _iso(n.sent_at), "delivered_at": _iso(n.delivered_at),
-        "failed_at": _iso(n.failed_at),
+        "failed_at": _iso(n.failed_at), "scheduled_at": _iso(n.scheduled_at), "hold_reason": n.hold_reason or "",
+        "urgent": bool(n.urgent),
         "last_attempt": ({"number": last.number, "outcome": last.outcome, "error_code": last.error_code,
                           "at": _iso(last.started_at), "duration_ms": last.duration_ms} if last else None),
     }
+
+
+@api_v1.post("/notifications/events/<correlation_id>/cancel/")
+@require_api_key("dispatch")
+@doc(("Events",), model=EventCancelOut, errors=(404,), other={409: EventCancelOut})
+def cancel_event_view(correlation_id: str):
+    """Cancel every notification of an event not yet sent (scheduled, queued, waiting for a retry
+    or for the customer), its appointment reminder included. Idempotent: a repeat answers the same
+    lists. 409 when some were already sent (listed in `already_sent`); the rest is cancelled all the same."""
+    result = cancel_event(correlation_id, actor=f"API ({g.api_caller.name})")
+    if not result.found:
+        raise ApiError(404, "not_found", f"No event with correlation_id '{correlation_id}'.")
+    body = {"correlation_id": correlation_id, "cancelled": result.cancelled,
+            "already_cancelled": result.already_cancelled, "already_sent": result.already_sent,
+            "failed": result.failed}
+    if result.already_sent:
+        body["error"] = f"{len(result.already_sent)} notification(s) of this event were already sent."
+        body["code"] = "already_sent"
+        return jsonify(body), 409
+    return jsonify(body), 200

@@ -40,7 +40,8 @@ def config_json(config: OrchestrationConfig) -> dict:
         "service_type_name": config.service_type.name, "target": config.target,
         "target_display": TARGET_LABELS.get(config.target, config.target),
         "taller_id": str_or_none(config.workshop_id), "description": config.description or "",
-        "is_active": config.is_active, "phase_configs": [_cell_json(c) for c in cells],
+        "is_active": config.is_active, "strategy": config.strategy or "all",
+        "reminder_hours_before": config.reminder_hours_before, "phase_configs": [_cell_json(c) for c in cells],
         "created_at": iso(config.created_at), "updated_at": iso(config.updated_at),
     }
 
@@ -73,6 +74,7 @@ def _save(config: OrchestrationConfig | None, payload: dict | None = None, body:
         db.session.add(config)
     config.service_type_id, config.target, config.workshop_id = body.service_type, body.target, workshop_id
     config.description, config.is_active = body.description, body.is_active
+    config.strategy, config.reminder_hours_before = body.strategy, body.reminder_hours_before
     try:
         db.session.commit()
     except IntegrityError:
@@ -86,7 +88,8 @@ def _save(config: OrchestrationConfig | None, payload: dict | None = None, body:
 def _stored(config: OrchestrationConfig) -> dict:
     return {"service_type": str(config.service_type_id), "target": config.target,
             "taller_id": str_or_none(config.workshop_id), "description": config.description,
-            "is_active": config.is_active}
+            "is_active": config.is_active, "strategy": config.strategy or "all",
+            "reminder_hours_before": config.reminder_hours_before}
 
 
 @api_v1.get(BASE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from app.audit.registry import register
 from app.models import (
     ApiKey,
+    DeliveryPolicy,
     NotificationTemplate,
     OrchestrationConfig,
     PhaseChannelConfig,
@@ -35,6 +36,7 @@ register(NotificationTemplate, "template", ignore=("version_number", "current_ve
 register(OrchestrationConfig, "orchestration_config", label=_config_label)
 register(PhaseChannelConfig, "matrix_cell", label=_cell_label)
 register(Workshop, "workshop")
+register(DeliveryPolicy, "delivery_policy", label=lambda p: f"{p.workshop_id or 'global'} / {p.channel}")
 register(ServicePhase, "service_phase")
 register(ServiceType, "service_type")
 register(User, "user", ignore=("failed_logins", "locked_until", "last_login_at", "session_version"))

@@ -7,6 +7,8 @@ and the per-process snapshot of them that dispatch reads instead of querying (sn
 - versions:   every save keeps a numbered version (who, when); history, diff, restore (versions.py)
 - matrix:     validated cell edits, phase initialisation, workshop copies (matrix.py)
 - seed_initial_data: the initial catalog, templates and matrix (seeding.py, seed_data/)
+- policies:   send windows, backlog rates, caps, time zones and urgent phases as staff edit them
+              (policies.py)
 - sync_phases / set_vehicle_phase_order: the core's phase catalogue sync (phases.py)
 """
 
@@ -24,6 +26,7 @@ from app.catalog.matrix import (
     validate_cells,
 )
 from app.catalog.phases import PhaseSyncResult, UnknownPhases, find_vehicle, set_vehicle_phase_order, sync_phases
+from app.catalog import policies
 from app.catalog.seeding import SeedReport, seed_initial_data
 from app.catalog.snapshot import PhaseInfo, Snapshot, TypeInfo, WorkshopInfo, get_snapshot, load_snapshot, template_data
 from app.catalog.snapshot import invalidate as invalidate_snapshot
@@ -50,7 +53,7 @@ from app.catalog.versions import restore as restore_version
 __all__ = [
     "WHATSAPP_MAX_CHARS", "CellChange", "ConfigNotFound", "copy_from_global", "create_config", "delete_template",
     "duplicate_template", "editor_preview", "EditorPreview", "find_config", "find_vehicle", "find_workshop",
-    "get_config", "get_snapshot", "get_version", "count_versions", "DiffLine", "restore_version",
+    "get_config", "get_snapshot", "policies", "get_version", "count_versions", "DiffLine", "restore_version",
     "template_history", "version_diff", "version_json",
     "initialize_phases", "invalidate_snapshot", "list_templates_query",
     "load_snapshot", "matching_templates_query", "MatrixError", "PhaseInfo", "PhaseSyncResult",

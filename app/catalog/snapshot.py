@@ -23,6 +23,7 @@ from sqlalchemy import extract, func, literal, select, union_all
 from app.channels import CHANNELS
 from app.extensions import db
 from app.models import (
+    DeliveryPolicy,
     NotificationTemplate,
     OrchestrationConfig,
     PhaseChannelConfig,
@@ -31,6 +32,7 @@ from app.models import (
     Workshop,
 )
 from app.orchestration.planning import MatrixCell, TemplateData
+from app.orchestration.policy import ChannelPolicy, ConfigPolicy, PolicySet, parse_dates, parse_hours
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class PhaseInfo:
     slug: str
     name: str
     order: int
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class WorkshopInfo:
     staff_email: str
     staff_whatsapp: str
     channels: dict
+    timezone: str = ""  # IANA name ("": TIMEZONE)
 
 
 @dataclass
@@ -71,6 +75,10 @@ class Snapshot:
     templates_by_key: dict[tuple, list[TemplateData]] = field(default_factory=dict)
     # (service_type_id, target, workshop_id or None) -> phase_id -> cells
     matrices: dict[tuple, dict[str, list[MatrixCell]]] = field(default_factory=dict)
+    # same keys -> the config's strategy and appointment reminder
+    config_policies: dict[tuple, ConfigPolicy] = field(default_factory=dict)
+    # send windows, backlog rates and caps per (workshop id or None, channel)
+    policies: PolicySet = field(default_factory=PolicySet)
 
     def templates_for(self, target: str, phase_id: str | None, event_type: str) -> list[TemplateData]:
         return self.templates_by_key.get(_template_key(target, phase_id, event_type), [])
@@ -87,6 +95,14 @@ class Snapshot:
                     return found
         return None
 
+    def config_policy_for(self, type_ids: list[str], target: str, workshop_id: str | None) -> ConfigPolicy:
+        """The strategy and reminder of the config matrix_for picks (the defaults without one)."""
+        for scope in ([workshop_id, None] if workshop_id else [None]):
+            for type_id in type_ids:
+                if (type_id, target, scope) in self.matrices or (type_id, target, scope) in self.config_policies:
+                    return self.config_policies.get((type_id, target, scope), ConfigPolicy())
+        return ConfigPolicy()
+
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +111,7 @@ DEFAULT_MAX_AGE_SECONDS = 300.0
 # Every table the snapshot is built from; the fingerprint covers all their rows, active or not.
 SOURCE_TABLES = tuple(model.__table__ for model in (
     ServicePhase, ServiceType, Workshop, NotificationTemplate, OrchestrationConfig, PhaseChannelConfig,
+    DeliveryPolicy,
 ))
 
 
@@ -209,8 +226,8 @@ def load_snapshot(source: Any = None) -> Snapshot:
     run = (source if source is not None else db.session).execute
     snap = Snapshot()
     p = ServicePhase.__table__.c
-    for row in run(select(p.id, p.slug, p.name, p.order).where(p.is_active)):
-        info = PhaseInfo(str(row.id), row.slug, row.name, row.order)
+    for row in run(select(p.id, p.slug, p.name, p.order, p.is_urgent).where(p.is_active)):
+        info = PhaseInfo(str(row.id), row.slug, row.name, row.order, bool(row.is_urgent))
         snap.phases[row.slug] = info
         snap.phases_by_id[info.id] = info
     t = ServiceType.__table__.c
@@ -220,12 +237,13 @@ def load_snapshot(source: Any = None) -> Snapshot:
         snap.types_by_id[info.id] = info
     w = Workshop.__table__.c
     switches = [w[f"{channel}_enabled"] for channel in CHANNELS]
-    for row in run(select(w.id, w.code, w.name, w.staff_email, w.staff_whatsapp, *switches).where(w.is_active)):
+    for row in run(select(w.id, w.code, w.name, w.staff_email, w.staff_whatsapp, w.timezone, *switches)
+                   .where(w.is_active)):
         values = row._mapping
         info = WorkshopInfo(
             str(row.id), row.code, row.name, row.staff_email, row.staff_whatsapp,
             # as Workshop.channel_enabled reads them
-            {channel: bool(values[f"{channel}_enabled"]) for channel in CHANNELS},
+            {channel: bool(values[f"{channel}_enabled"]) for channel in CHANNELS}, row.timezone or "",
         )
         snap.workshops[info.id] = info
         snap.workshops[row.code] = info
@@ -248,6 +266,16 @@ def load_snapshot(source: Any = None) -> Snapshot:
         key = (str(row.service_type_id), row.target, str(row.workshop_id) if row.workshop_id else None)
         cells = snap.matrices.setdefault(key, {}).setdefault(str(row.phase_id), [])
         cells.append(MatrixCell(row.channel, row.enabled, str(row.template_id) if row.template_id else None))
+    for row in run(select(o.service_type_id, o.target, o.workshop_id, o.strategy, o.reminder_hours_before)
+                   .where(o.is_active)):
+        key = (str(row.service_type_id), row.target, str(row.workshop_id) if row.workshop_id else None)
+        snap.config_policies[key] = ConfigPolicy(row.strategy or "all", row.reminder_hours_before)
+    d = DeliveryPolicy.__table__.c
+    for row in run(select(d.workshop_id, d.channel, d.hours, d.closed_dates, d.per_minute, d.cap_count,
+                          d.cap_minutes)):
+        snap.policies.by_scope[(str(row.workshop_id) if row.workshop_id else None, row.channel)] = ChannelPolicy(
+            row.channel, parse_hours(row.hours) if row.hours is not None else None, parse_dates(row.closed_dates),
+            row.per_minute, row.cap_count, row.cap_minutes)
     return snap
 
 

@@ -15,16 +15,19 @@ from app.channels import CHANNELS
 from app.channels.pool import close_all
 from app.channels.push import generate_vapid_keys
 from app.config import ROOT
-from app.queue import run_scheduler, run_worker, runner
+from app.queue import QUEUES, run_scheduler, run_worker, runner
 
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--queues", default="notifications,sync,maintenance,webhooks", show_default=True)
+@click.option("--with-scheduler", is_flag=True,
+              help="Also fork RQ's scheduler for timed retries (only where no `flask scheduler` process runs).")
 @with_appcontext
-def worker_command(burst: bool, queues: str) -> None:
+def worker_command(burst: bool, queues: str, with_scheduler: bool) -> None:
     """An RQ worker on the app's queues, inside the app context (non-forking SimpleWorker); it
-    rides out Redis outages and runs the watch (app/queue/processes.py, app/delivery/watch.py)."""
+    rides out Redis outages and runs the watch (app/queue/processes.py, app/delivery/watch.py).
+    Timed retries are moved to their queue by the `scheduler` process."""
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker is needed.")
@@ -32,7 +35,7 @@ def worker_command(burst: bool, queues: str) -> None:
     delivery.process_claimer()  # hold the liveness lock before the first claim
     try:
         run_worker(current_app._get_current_object(), [q.strip() for q in queues.split(",")], burst,
-                   current_app.config["LOG_LEVEL"], start_watch=delivery.start_watch)
+                   current_app.config["LOG_LEVEL"], start_watch=delivery.start_watch, with_scheduler=with_scheduler)
     finally:
         close_all()
 
@@ -40,7 +43,8 @@ def worker_command(burst: bool, queues: str) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """RQ's cron scheduler with jobs/cron.py (run exactly one); rides out Redis outages."""
+    """RQ's cron scheduler with jobs/cron.py (run exactly one), and the mover of timed retries
+    (enqueue_at) to their queues; rides out Redis outages."""
     jobs = runner()
     if jobs.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: the embedded scheduler runs inside `serve`.")
@@ -50,7 +54,8 @@ def scheduler_command() -> None:
         cron.load_config_from_file(str(ROOT / "jobs" / "cron.py"))
         return cron
 
-    run_scheduler(current_app._get_current_object(), make_scheduler, start_watch=delivery.start_watch)
+    run_scheduler(current_app._get_current_object(), make_scheduler, start_watch=delivery.start_watch,
+                  timed_queues=QUEUES)
 
 
 @click.command("retry-failed")

@@ -8,6 +8,7 @@ from app.console.i18n import lazy_gettext as _l
 STATUS_LABELS = {
     "waiting_for_customer": _l("Esperando cliente"),
     "queued": _l("En cola"),
+    "scheduled": _l("Programada"),
     "sending": _l("Enviando"),
     "retrying": _l("Reintentando"),
     "sent": _l("Enviada"),
@@ -17,8 +18,15 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelada"),
 }
 STATUS_BADGES = {
-    "waiting_for_customer": "secondary", "queued": "info", "sending": "primary", "retrying": "warning",
+    "waiting_for_customer": "secondary", "queued": "info", "scheduled": "dark", "sending": "primary", "retrying": "warning",
     "sent": "success", "delivered": "success", "read": "success", "failed": "danger", "cancelled": "light",
+}
+# Why a message waited for its planned time (notifications.hold_reason).
+HOLD_LABELS = {
+    "send_at": _l("hora pedida por el sistema que envió el evento"),
+    "window": _l("fuera del horario de envío del taller"),
+    "cap": _l("límite de mensajes por cliente"),
+    "reminder": _l("recordatorio de cita"),
 }
 CHANNEL_LABELS = {channel: _l(label) for channel, label in CHANNEL_NAMES.items()}
 ROLE_LABELS = {"admin": _l("Administrador"), "operator": _l("Operador"), "viewer": _l("Lector")}

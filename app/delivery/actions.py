@@ -1,4 +1,5 @@
-"""Staff actions on the notification log: resend a failed message, cancel one not yet sent.
+"""Staff actions on the notification log: resend a failed message, cancel one not yet sent (or a
+whole event: cancel_event, the API's and the log's "cancel the scheduled event").
 
 Resend re-queues the same row for a fresh cycle of attempts (its earlier attempts stay in the
 log, numbered on). A failure after the resend plans a fallback only on a channel the event has not
@@ -17,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Notification
+from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.queue import SEND_NOTIFICATION, enqueue
@@ -25,7 +26,10 @@ from app.queue import SEND_NOTIFICATION, enqueue
 log = logging.getLogger(__name__)
 
 RESENDABLE = (S.FAILED,)
-CANCELLABLE = (S.QUEUED, S.RETRYING)
+CANCELLABLE = (S.QUEUED, S.SCHEDULED, S.RETRYING)
+# An event's cancellation also stops messages waiting for their customer; these are gone already.
+EVENT_CANCELLABLE = (*CANCELLABLE, S.WAITING_FOR_CUSTOMER)
+ALREADY_SENT = (S.SENDING, S.SENT, S.DELIVERED, S.READ)
 
 
 @dataclass
@@ -74,6 +78,57 @@ def cancel(ids: Iterable[str | uuid.UUID], actor: str = "") -> ActionResult:
     db.session.commit()
     for row_id in result.done:
         log.info("notification %s cancelled by %s", row_id, actor or "staff")
+    return result
+
+
+@dataclass
+class EventCancellation:
+    """What cancelling an event did: rows cancelled now, rows cancelled before (a repeat), rows
+    already sent or being sent (the API answers 409 listing them), and rows that had failed."""
+
+    correlation_id: str
+    cancelled: list[dict] = field(default_factory=list)
+    already_cancelled: list[dict] = field(default_factory=list)
+    already_sent: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.cancelled or self.already_cancelled or self.already_sent or self.failed)
+
+
+def cancel_event(correlation_id: str, actor: str = "") -> EventCancellation:
+    """Cancel every notification of an event not yet sent (its appointment reminder, correlation id
+    `<id>:reminder`, included). Idempotent: a repeat cancels nothing more and lists the same rows."""
+    ids = [correlation_id, f"{correlation_id}:reminder"]
+    now = utcnow()
+    db.session.execute(update(DispatchEvent).where(DispatchEvent.correlation_id.in_(ids),
+                                                   DispatchEvent.status == "waiting_for_customer")
+                       .values(status="cancelled").execution_options(synchronize_session=False))
+    cancelled = set(db.session.scalars(
+        update(Notification).where(Notification.correlation_id.in_(ids), Notification.status.in_(EVENT_CANCELLABLE))
+        .values(status=S.CANCELLED, next_retry_at=None, error_code="cancelled",
+                error_reason=f"cancelled by {actor or 'the API'}", updated_at=now)
+        .returning(Notification.id).execution_options(synchronize_session=False)))
+    rows = db.session.execute(
+        select(Notification.id, Notification.correlation_id, Notification.channel, Notification.status,
+               Notification.sent_at, Notification.scheduled_at)
+        .where(Notification.correlation_id.in_(ids)).order_by(Notification.created_at)).all()
+    db.session.commit()
+    result = EventCancellation(correlation_id)
+    for row in rows:
+        item = {"id": str(row.id), "correlation_id": row.correlation_id, "channel": row.channel,
+                "status": row.status, "sent_at": row.sent_at.isoformat() if row.sent_at else None}
+        if row.id in cancelled:
+            result.cancelled.append(item)
+        elif row.status == S.CANCELLED:
+            result.already_cancelled.append(item)
+        elif row.status in ALREADY_SENT:
+            result.already_sent.append(item)
+        else:
+            result.failed.append(item)
+    if cancelled:
+        log.info("event %s: %s notifications cancelled by %s", correlation_id, len(cancelled), actor or "the API")
     return result
 
 

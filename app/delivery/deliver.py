@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.channels.base import Message
 from app.db_health import retry_transient
+from app.delivery.caps import apply_caps
 from app.delivery.claim import _CLAIM_RETRY_SECONDS, Claimed, claim_due, claim_notification, claimed_rows
 from app.delivery.provider_lookup import look_up_unsure, unsure_since
 from app.delivery.record import Pending, give_back, record
@@ -95,6 +96,11 @@ def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
         token, ids = claim_due(batch_size)
         if not ids:
             return totals
+        try:
+            ids = apply_caps(token, ids)
+        except BaseException:
+            _give_back_after_error(token)
+            raise
         for key, value in deliver_claimed(token, ids).items():
             totals[key] += value
         if time.monotonic() >= deadline:
@@ -123,7 +129,8 @@ def deliver_one(notification_id: str, attempt: int | None = None) -> bool:
     if token is None:
         _reschedule_if_early(row_id, attempt)
         return False
-    deliver_claimed(token, [row_id])
+    if apply_caps(token, [row_id]):
+        deliver_claimed(token, [row_id])
     return True
 
 

@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 
 from app.delivery.record import give_back
-from app.dispatch import expire_waiting_events, plan_late_customers
+from app.delivery.schedule import release_due
+from app.dispatch import expire_waiting_events, forget_old_slots, plan_late_customers
 from app.extensions import db
 from app.integrations import deliver_due_webhooks
 from app.models import Notification
@@ -70,6 +71,8 @@ def sweep() -> dict[str, int]:
     """retry_failed_notifications: recover stuck rows, plan or expire waiting events, re-enqueue lost
     sync tasks, and wake the delivery lanes."""
     recovered = recover_stuck_sending()
+    released = release_due()
+    forget_old_slots(utcnow())
     planned_late = plan_late_customers()
     expired = expire_waiting_events()
     requeued_syncs = requeue_lost_tasks(timedelta(seconds=current_app.config["QUEUED_STALE_SECONDS"]))
@@ -78,7 +81,7 @@ def sweep() -> dict[str, int]:
     # a process that died before enqueueing its job must not hold the rows back.
     due["lanes_woken"] = wake_lanes(repair=True) if due["due_retries"] or due["queued"] else []
     due.update(deliver_due_webhooks())
-    result = {"recovered_stuck": recovered, "planned_late_customers": planned_late, "expired_waiting": expired,
+    result = {"recovered_stuck": recovered, "released_scheduled": released, "planned_late_customers": planned_late, "expired_waiting": expired,
               "requeued_sync_tasks": requeued_syncs, **due}
     log.info("sweep: %s", result)
     return result

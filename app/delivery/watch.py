@@ -4,6 +4,8 @@ that, every WATCH_INTERVAL_SECONDS, puts back on its way what no job will:
 - rows claimed by a process that died (claimers.py), given back once the claimer has been
   seen dead on two checks in a row (a live worker whose liveness lock a database blip cut takes it
   back within a second), then delivery is woken;
+- scheduled rows whose planned time has come (send_at, a send window, a cap) become queued
+  (schedule.py), and delivery is woken;
 - due rows no delivery job is on, queued or past their retry time for longer than one interval (a
   wake lost while Redis was down, a retry whose timer was lost, a lane marker whose job is gone):
   the free lanes are woken, and stale lane markers cleared.
@@ -21,6 +23,7 @@ from flask import Flask
 
 from app.db_health import remove_session
 from app.delivery import claimers, sweeper
+from app.delivery.schedule import release_due
 from app.extensions import db
 from app.queue import wake_lanes
 
@@ -49,9 +52,10 @@ class Watch:
     def check(self) -> dict:
         """One round (needs an app context): returns what it did."""
         reclaimed = sweeper.recover_dead_claims(self._confirmed_dead(claimers.dead_claimers()))
+        released = release_due()
         overdue = sweeper.overdue_exists(self.interval)
-        woken = wake_lanes(repair=True) if reclaimed or overdue else []
-        return {"reclaimed": reclaimed, "overdue": overdue, "lanes_woken": woken}
+        woken = wake_lanes(repair=True) if reclaimed or released or overdue else []
+        return {"reclaimed": reclaimed, "released": released, "overdue": overdue, "lanes_woken": woken}
 
     def _confirmed_dead(self, dead: set[int]) -> set[int]:
         """Claimers seen dead now and on the previous check, at least most of an interval ago."""

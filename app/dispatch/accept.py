@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app import access, integrations, pg_direct
 from app.catalog import Snapshot, get_snapshot
 from app.channels import DEFAULT_ORDER
-from app.dispatch import plan
+from app.dispatch import plan, policy
 from app.dispatch.recipients import load_customers
 from app.dispatch.request import DispatchRequest, parse_dispatch
 from app.dispatch.resolve import ResolvedEvent, resolve
@@ -30,7 +30,8 @@ from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.planning import CUSTOM_EVENT, EventSpec, choose_template
-from app.orchestration.rendering import MissingVariables, render_message
+from app.orchestration.policy import PolicyError, effective_send_at
+from app.orchestration.rendering import MissingVariables, build_lookup, render_message
 from app.queue import request_delivery
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
         channels = [(c, None) for c in DEFAULT_ORDER if req_channels is None or c in req_channels]
     missing: dict[str, list[str]] = {}
     rendered: plan.RenderCache = {}
+    lookup = build_lookup(context)  # once for every channel's template
     for channel, cell_template in channels:
         template = choose_template(templates, spec, channel, cell_template)
         if template is None:
@@ -75,7 +77,8 @@ def check_templates(resolved: ResolvedEvent, context: dict, snap: Snapshot,
         try:
             with_html = channel == "email"
             rendered[plan.render_key(template, with_html)] = render_message(
-                template.subject, template.body, context, html_template=template.html_body, with_html=with_html)
+                template.subject, template.body, context, html_template=template.html_body, with_html=with_html,
+                lookup=lookup)
         except MissingVariables as err:
             for name in err.names:
                 missing.setdefault(name, []).append(channel)
@@ -141,8 +144,11 @@ def accept_event(payload: Any, api_key_id=None, idempotency_key: str | None = No
             # Never wait on the writer holding a pooled connection (an Idempotency-Key lookup's, say):
             # with every request thread waiting like that, a writer that needs one of the pool's (to
             # refresh the snapshot) would wait for them, and they for it, until the pool timed out.
-            # The commit ends the request's read and gives its connection back.
-            db.session.commit()
+            # The commit ends the request's read and gives its connection back. Only a session this
+            # request opened can hold one: the usual dispatch opens none (its key came from memory),
+            # and creating one just to commit nothing cost about 5 % of a web process's CPU.
+            if db.session.registry.has() and db.session().in_transaction():
+                db.session.commit()
             stored = writer.submit(prepared)
         else:
             [stored] = store_events([prepared])
@@ -167,11 +173,16 @@ def prepare_event(payload: Any, api_key_id, idempotency_key: str | None, body_ha
     context = plan.event_context(req.context, resolved.phase_name, resolved.type_name,
                                     resolved.workshop_name or None)
     rendered = check_templates(resolved, context, snap, req.channels)
+    try:
+        send_at = effective_send_at(req.send_at_time(), utcnow(), current_app.config["MAX_SCHEDULE_DAYS"])
+    except PolicyError as err:
+        raise ApiError(400, "validation_error", "The event is not valid.", {err.field: [str(err)]}) from None
     event = plan.EventRecord(
         id=uuid.uuid4(), correlation_id=req.correlation_id or str(uuid.uuid4()), event_type=req.event_type,
         service_type_slug=req.service_type_id, subtype_slug=req.subtype_id, phase_slug=req.phase_id,
         target=req.target, workshop_id=uuid.UUID(resolved.spec.workshop_id) if resolved.spec.workshop_id else None,
         customer_ref=req.customer_id, context=dict(req.context), channels=req.channels,
+        send_at=send_at, priority=req.priority,
     )
     return PreparedEvent(event, plan.event_plate(req.context), rendered, resolved.spec, context, api_key_id,
                          idempotency_key, body_hash)
@@ -199,7 +210,9 @@ def store_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection 
     with access.revoked_keys_refused():
         if connection is not None:
             pg_direct.insert_committed(connection, planned.inserts)
+            policy.replace_reminders(planned.reminders, planned.event_ids, connection)
         else:
+            policy.replace_reminders(planned.reminders, planned.event_ids)  # in the same transaction
             pg_direct.insert_and_commit(planned.inserts)
     return planned.stored
 
@@ -210,6 +223,7 @@ class PlannedBatch:
 
     inserts: list
     stored: list[StoredEvent]
+    reminders: list[str] = ()  # correlation ids of appointment reminders: pending older ones are replaced
 
     @property
     def event_ids(self) -> list[uuid.UUID]:
@@ -217,33 +231,57 @@ class PlannedBatch:
 
 
 def plan_events(batch: Sequence[PreparedEvent], connection: psycopg.Connection | None = None) -> PlannedBatch:
-    """Load the batch's customers (one SELECT) and plan every event's rows; nothing is written."""
+    """Load the batch's customers (one SELECT) and plan every event's rows; nothing is written
+    (but the backlog counters of window-deferred rows are taken, app/dispatch/policy.py)."""
     snap = get_snapshot()
     now = utcnow()
     events: list[dict] = []
     rows: list[dict] = []
     stored: list[StoredEvent] = []
+    slots: list[policy.SlotRequest] = []
+    reminders: list[str] = []
     customers = load_customers(((p.event.customer_ref, p.plate) for p in batch), connection)
     for prepared in batch:
         event = prepared.event
         customer = customers.get((event.customer_ref, prepared.plate))
         waiting = customer is None and event.target == "clients"
+        reminder = None
         if waiting:
             event_rows, errors = [plan.waiting_placeholder(event)], []
         else:
             event_rows, errors = plan.plan_rows(event, customer, snap, prepared.rendered,
-                                                   (prepared.spec, prepared.context))
-        response = _response(event, waiting, event_rows, errors)
-        events.append({
-            **vars(event), "status": "waiting_for_customer" if waiting else "planned",
-            "api_key_id": prepared.api_key_id, "idempotency_key": prepared.idempotency_key,
-            "request_hash": prepared.body_hash, "response": response if prepared.idempotency_key else None,
-            "created_at": now,
-            "planned_at": None if waiting else now,
-        })
+                                                (prepared.spec, prepared.context), slots)
+            reminder, reason = plan.appointment_reminder(event, prepared.spec, snap, now)
+            if reason:
+                errors = [*errors, reason]
+        reminder_rows: list[dict] = []
+        if reminder is not None:
+            reminder_rows, reminder_errors = plan.plan_rows(reminder, customer, snap, slots=slots)
+            errors = [*errors, *(f"reminder: {e}" for e in reminder_errors)]
+            if reminder_rows:
+                events.append(_event_values(reminder, None, now, planned=True))
+                reminders.append(reminder.correlation_id)
+            else:
+                reminder = None
+        response = _response(event, waiting, event_rows, errors, reminder, reminder_rows)
+        events.append(_event_values(event, prepared, now, planned=not waiting,
+                                    response=response if prepared.idempotency_key else None))
         rows.extend(event_rows)
-        stored.append(StoredEvent(response, event_rows))
-    return PlannedBatch([(DispatchEvent.__table__, events), (Notification.__table__, rows)], stored)
+        rows.extend(reminder_rows)
+        stored.append(StoredEvent(response, event_rows + reminder_rows))
+    policy.take_slots(slots, connection)
+    # The reminder's event goes first: the 202 body is the dispatched event's (stored below it).
+    return PlannedBatch([(DispatchEvent.__table__, events), (Notification.__table__, rows)], stored, reminders)
+
+
+def _event_values(event, prepared: PreparedEvent | None, now, planned: bool, response: dict | None = None) -> dict:
+    return {
+        **vars(event), "status": "planned" if planned else "waiting_for_customer",
+        "api_key_id": prepared.api_key_id if prepared else None,
+        "idempotency_key": prepared.idempotency_key if prepared else None,
+        "request_hash": prepared.body_hash if prepared else None, "response": response,
+        "created_at": now, "planned_at": now if planned else None,
+    }
 
 
 def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
@@ -273,6 +311,7 @@ def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
                 return planned.stored  # the lost INSERT had committed
             with access.revoked_keys_refused():
                 pg_direct.insert_committed(connection, planned.inserts)
+            policy.replace_reminders(planned.reminders, planned.event_ids, connection)
             return planned.stored
         except DBAPIError:
             if attempt == 2 or not pg_direct.writer_connection_lost():
@@ -296,19 +335,27 @@ def _publish_queued(rows: list[dict]) -> None:
         integrations.publish(events)
 
 
-def _response(event, waiting: bool, rows: list[dict], errors: list[str]) -> dict:
-    queued = [r for r in rows if r["status"] == NotificationStatus.QUEUED]
+def _row_summary(row: dict) -> dict:
+    summary = {"id": str(row["id"]), "channel": row["channel"], "recipient": row["recipient"], "status": row["status"]}
+    if row.get("scheduled_at") is not None:
+        summary["scheduled_at"] = row["scheduled_at"].isoformat()
+    return summary
+
+
+def _response(event, waiting: bool, rows: list[dict], errors: list[str], reminder=None,
+              reminder_rows: list[dict] = ()) -> dict:
+    queued = [r for r in rows if r["status"] in (NotificationStatus.QUEUED, NotificationStatus.SCHEDULED)]
     body = {
         "success": True,
         "status": "waiting_for_customer" if waiting else "accepted",
         "correlation_id": event.correlation_id,
         "notifications_queued": len(queued),
         "errors": errors,
-        "notifications": [
-            {"id": str(r["id"]), "channel": r["channel"], "recipient": r["recipient"], "status": r["status"]}
-            for r in rows
-        ],
+        "notifications": [_row_summary(r) for r in rows],
     }
+    if reminder is not None:
+        body["reminder"] = {"correlation_id": reminder.correlation_id, "send_at": reminder.send_at.isoformat(),
+                            "notifications": [_row_summary(r) for r in reminder_rows]}
     if waiting:
         body["message"] = (f"Customer '{event.customer_ref}' is not synced yet; the event will be processed "
                            f"when it is (within {current_app.config['CUSTOMER_WAIT_SECONDS']} s).")

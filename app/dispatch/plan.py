@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from app.catalog import Snapshot
 from app.channels import CHANNELS
+from app.dispatch import policy
 from app.dispatch.recipients import CustomerInfo, Recipient, customer_recipient, load_customer, staff_recipient
 from app.dispatch.resolve import resolve_stored
 from app.extensions import db
@@ -23,6 +25,8 @@ from app.models.base import utcnow
 from app.models.enums import NotificationStatus
 from app.orchestration.contacts import normalise_plate
 from app.orchestration.planning import (
+    APPOINTMENT_EVENT,
+    APPOINTMENT_REMINDER,
     CUSTOM_EVENT,
     REMINDER_EVENT,
     EventSpec,
@@ -31,6 +35,7 @@ from app.orchestration.planning import (
     plan_deliveries,
     plan_fallback,
 )
+from app.orchestration.policy import appointment_time
 from app.orchestration.rendering import MissingVariables, normalise_name, render_message
 
 # Rendered messages of one event (one context), keyed by render_key().
@@ -69,6 +74,9 @@ class EventRecord:
     customer_ref: str
     context: dict
     channels: list[str] | None = None  # the channels the event may use (None: every channel)
+    send_at: datetime | None = None  # not before (UTC); None: now
+    priority: str = "normal"  # "urgent" skips send windows and caps
+    strategy: str = "all"  # set by planning from the orchestration config
 
 
 def unsubscribe_url(customer_ref: str) -> str:
@@ -133,10 +141,14 @@ def render_key(template: TemplateData, with_html: bool) -> tuple[str, str, bool]
 
 
 def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot, rendered: RenderCache | None = None,
-              resolved: tuple[EventSpec, dict] | None = None) -> tuple[list[dict], list[str]]:
+              resolved: tuple[EventSpec, dict] | None = None,
+              slots: list[policy.SlotRequest] | None = None) -> tuple[list[dict], list[str]]:
     """Plan and render every message of an event: row values for the notifications table, and the
     reasons for skipped channels. `rendered` holds messages already rendered for this event, and
-    `resolved` its spec and full context when the caller has them (dispatch validated with them)."""
+    `resolved` its spec and full context when the caller has them (dispatch validated with them).
+
+    Rows that may not go out now are `scheduled` (app/dispatch/policy.py); the backlog slots of
+    window-deferred rows are taken at once in the session, or added to `slots` for the caller."""
     skipped = outside_vehicle_phases(event, customer)
     if skipped:
         return [], [skipped]
@@ -154,8 +166,46 @@ def plan_rows(event, customer: CustomerInfo | None, snap: Snapshot, rendered: Re
     plan = plan_deliveries(spec, cells, templates_for(spec, context, snap), recipient.contacts,
                            recipient.preferences, shop.channels if shop else None,
                            every_channel=spec.event_type == CUSTOM_EVENT, allowed_channels=event.channels)
-    rows = [planned_values(event, customer, planned, context, rendered) for planned in plan.messages]
+    messages = plan.messages
+    if cells is not None:
+        event.strategy = snap.config_policy_for(type_ids, spec.target, spec.workshop_id).strategy
+        if event.strategy == "first_available":
+            messages = messages[:1]  # the next one only as a fallback, when this one fails for good
+    rows = [planned_values(event, customer, planned, context, rendered) for planned in messages]
+    requests = policy.schedule_rows(event, rows, snap, shop.id if shop else None, spec.phase_id, utcnow(),
+                                    hold="reminder" if event.event_type == APPOINTMENT_REMINDER else None)
+    if slots is None:
+        policy.take_slots(requests)
+    else:
+        slots.extend(requests)
     return rows, plan.reasons
+
+
+def appointment_reminder(event, spec: EventSpec, snap: Snapshot, now: datetime) -> tuple[EventRecord | None, str | None]:
+    """The appointment_reminder an appointment_scheduled event schedules when its orchestration
+    config asks for one ("recordatorio N horas antes de la cita"), or the reason it cannot. Its
+    correlation id is `<appointment_id or correlation_id>:reminder`: a new appointment event with
+    the same one replaces the reminder still pending (policy.replace_reminders)."""
+    if event.event_type != APPOINTMENT_EVENT or not spec.phase_id:
+        return None, None
+    type_ids = [t for t in (spec.subtype_id, spec.service_type_id) if t]
+    hours = snap.config_policy_for(type_ids, spec.target, spec.workshop_id).reminder_hours
+    if not hours:
+        return None, None
+    at = appointment_time(event.context or {}, policy.workshop_zone(snap, spec.workshop_id))
+    if at is None:
+        return None, "reminder: the context names no appointment time (fecha + hora, or appointment_at)"
+    send_at = at - timedelta(hours=hours)
+    if send_at <= now:
+        return None, f"reminder: the appointment is less than {hours} h away"
+    lookup = {normalise_name(str(k)): v for k, v in (event.context or {}).items()}
+    key = str(lookup.get("appointmentid") or event.correlation_id)
+    return EventRecord(
+        id=uuid.uuid4(), correlation_id=f"{key}:reminder"[:128], event_type=APPOINTMENT_REMINDER,
+        service_type_slug=event.service_type_slug, subtype_slug=event.subtype_slug, phase_slug=None,
+        target=event.target, workshop_id=event.workshop_id, customer_ref=event.customer_ref,
+        context=dict(event.context or {}), channels=event.channels, send_at=send_at, priority="normal",
+    ), None
 
 
 def plan_waiting_event(event: DispatchEvent, customer: CustomerInfo, snap: Snapshot) -> None:
@@ -172,7 +222,8 @@ def plan_waiting_event(event: DispatchEvent, customer: CustomerInfo, snap: Snaps
         return
     first, rest = rows[0], rows[1:]
     for column in ("channel", "recipient", "template_id", "template_version_id", "subject", "body", "html_body",
-                   "payload", "status", "error_code", "error_reason", "failed_at"):
+                   "payload", "status", "error_code", "error_reason", "failed_at", "scheduled_at",
+                   "hold_reason", "urgent"):
         setattr(placeholder, column, first[column])
     db.session.add_all(Notification(**values) for values in rest)
 
@@ -197,6 +248,7 @@ def fallback_row(failed: Notification, snap: Snapshot) -> Notification | None:
         return None
     values = planned_values(event, customer, planned, context)
     values["parent_id"] = failed.id
+    policy.take_slots(policy.schedule_rows(event, [values], snap, shop.id if shop else None, spec.phase_id, utcnow()))
     return Notification(**values)
 
 
@@ -213,6 +265,7 @@ def notification_values(event, customer: CustomerInfo | None, **fields) -> dict:
         "claimed_at": None, "claim_token": None, "claimed_by": None, "error_code": "", "error_reason": "",
         "provider_message_id": None, "parent_id": None, "created_at": now, "updated_at": now,
         "sent_at": None, "delivered_at": None, "read_at": None, "failed_at": None,
+        "scheduled_at": None, "hold_reason": "", "urgent": False, "cap_at": None,
     }
     values.update(fields)
     return values

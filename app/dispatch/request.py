@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
 
@@ -31,6 +32,30 @@ class DispatchRequest(BaseModel):
     # Avisos' extension: the channels this event may use (default: every channel). A maintenance
     # reminder passes the reminder's notify_via here.
     channels: list[ChannelName] | None = Field(default=None, min_length=1, max_length=len(CHANNELS))
+    # Avisos' delivery policy (docs/ORCHESTRATION.md): deliver at this time (ISO 8601 with its
+    # offset; past or within a minute: now; at most MAX_SCHEDULE_DAYS ahead), and "urgent" to skip
+    # send windows and per-customer caps.
+    send_at: StrictStr | None = Field(default=None, max_length=64)
+    priority: Literal["normal", "urgent"] = "normal"
+
+    @field_validator("send_at")
+    @classmethod
+    def _aware_time(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time, e.g. 2026-01-20T14:30:00-05:00") from None
+        if parsed.tzinfo is None:
+            raise ValueError("must carry its UTC offset, e.g. 2026-01-20T14:30:00-05:00")
+        return value
+
+    def send_at_time(self) -> datetime | None:
+        """send_at as an aware datetime (validated above)."""
+        if self.send_at is None:
+            return None
+        return datetime.fromisoformat(self.send_at.replace("Z", "+00:00").replace("z", "+00:00"))
 
     @field_validator("target")
     @classmethod

@@ -84,7 +84,7 @@ def _cancel_waiting_whatsapp(customer: Customer) -> None:
     db.session.execute(
         update(Notification)
         .where(Notification.customer_id == customer.id, Notification.channel == "whatsapp",
-               Notification.status.in_((S.QUEUED, S.RETRYING)))
+               Notification.status.in_((S.QUEUED, S.SCHEDULED, S.RETRYING)))
         .values(status=S.CANCELLED, next_retry_at=None, error_code="opted_out", updated_at=utcnow(),
                 error_reason="cancelled: the customer opted out of WhatsApp by message")
         .execution_options(synchronize_session=False)

@@ -21,6 +21,8 @@ class ServicePhase(UUIDPrimaryKey, Timestamps, db.Model):
     icon: Mapped[str] = mapped_column(String(64), default="")
     order: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "Urgente": its messages skip send windows and per-customer caps (e.g. the vehicle is ready).
+    is_urgent: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def __str__(self) -> str:
         return self.name

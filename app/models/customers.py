@@ -6,12 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey
+from app.models.search import country_code
 from app.models.workshops import Workshop
+from app.orchestration.search import customer_text
 
 
 class Customer(UUIDPrimaryKey, Timestamps, db.Model):
@@ -32,6 +34,9 @@ class Customer(UUIDPrimaryKey, Timestamps, db.Model):
     reminder_email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     sync_version: Mapped[int] = mapped_column(Integer, default=0)
     last_synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Name, email, customer id and phones normalised for search (app/orchestration/search.py); written
+    # on every ORM write (below). On PostgreSQL a trigram GIN index serves it (migration e14search0001).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     workshop: Mapped[Optional[Workshop]] = relationship()
     preferences: Mapped[list["ChannelPreference"]] = relationship(
@@ -51,6 +56,16 @@ class Customer(UUIDPrimaryKey, Timestamps, db.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.customer_id
+
+    def normalised_search_text(self) -> str:
+        return customer_text(self.first_name, self.last_name, self.email, self.customer_id,
+                             (self.phone, self.whatsapp), country_code())
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _customer_search_text(mapper, connection, target: Customer) -> None:
+    target.search_text = target.normalised_search_text()
 
 
 class ChannelPreference(UUIDPrimaryKey, Timestamps, db.Model):

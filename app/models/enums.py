@@ -8,6 +8,8 @@ TARGET_LABELS = {"clients": "Clientes", "staff": "Personal del taller"}
 class NotificationStatus:
     WAITING_FOR_CUSTOMER = "waiting_for_customer"
     QUEUED = "queued"
+    # Waiting for its planned time (send_at, a send window, a per-customer cap): see scheduled_at.
+    SCHEDULED = "scheduled"
     SENDING = "sending"
     RETRYING = "retrying"
     SENT = "sent"
@@ -18,7 +20,7 @@ class NotificationStatus:
 
     CLAIMABLE = (QUEUED, RETRYING)
     FINAL = (SENT, DELIVERED, READ, FAILED, CANCELLED)
-    ALL = (WAITING_FOR_CUSTOMER, QUEUED, SENDING, RETRYING, SENT, DELIVERED, READ, FAILED, CANCELLED)
+    ALL = (WAITING_FOR_CUSTOMER, QUEUED, SCHEDULED, SENDING, RETRYING, SENT, DELIVERED, READ, FAILED, CANCELLED)
 
 
 class ReminderStatus:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -43,6 +43,11 @@ class DispatchEvent(UUIDPrimaryKey, db.Model):
     response: Mapped[Optional[dict]] = mapped_column(db.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     planned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Delivery policy (app/orchestration/policy.py): not before `send_at`; "urgent" skips windows and
+    # caps; the strategy the event was planned with (all | first_available; None for fallbacks' view).
+    send_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    strategy: Mapped[str] = mapped_column(String(24), default="all")
 
 
 class Notification(UUIDPrimaryKey, db.Model):
@@ -59,6 +64,12 @@ class Notification(UUIDPrimaryKey, db.Model):
         Index("ix_notifications_channel_status_created", "channel", "status", "created_at"),
         # The log filtered by status alone (failed rows, the dashboard's latest failures), newest first.
         Index("ix_notifications_status_created", "status", "created_at"),
+        # Scheduled rows by planned time: the release step reads only the due ones, so any number
+        # of scheduled rows costs the claim and the log nothing.
+        Index("ix_notifications_scheduled", "scheduled_at",
+              postgresql_where=text("status = 'scheduled'"), sqlite_where=text("status = 'scheduled'")),
+        # Per-customer caps: the customer's messages on a channel counted by the cap, recent first.
+        Index("ix_notifications_cap", "customer_id", "channel", "cap_at"),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(
@@ -89,6 +100,13 @@ class Notification(UUIDPrimaryKey, db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=4)
     next_retry_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Delivery policy: the time a `scheduled` row is planned for (kept once released, for the log),
+    # why it waited (send_at | window | cap | reminder), whether it skips windows and caps, and
+    # when the per-customer cap counted it (it is counted once, retries included).
+    scheduled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    hold_reason: Mapped[str] = mapped_column(String(16), default="")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    cap_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     claim_token: Mapped[Optional[str]] = mapped_column(String(64))
     # The claiming process (app/delivery/claimers.py): its rows are given back soon after it dies.

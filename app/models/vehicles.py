@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -14,6 +14,7 @@ from app.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey
 from app.models.catalog import ServiceType
 from app.models.customers import Customer
 from app.models.enums import ReminderStatus, ReminderType
+from app.orchestration.search import vehicle_text
 
 
 class Vehicle(UUIDPrimaryKey, Timestamps, db.Model):
@@ -36,6 +37,9 @@ class Vehicle(UUIDPrimaryKey, Timestamps, db.Model):
     last_synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # A vehicle's own phase order (slugs), set by the core system; empty means the global order.
     phase_order: Mapped[Optional[list]] = mapped_column(db.JSON)
+    # Plate, brand, model, year and core id normalised for search (app/orchestration/search.py);
+    # written on every ORM write (below). On PostgreSQL a trigram GIN index serves it (e14search0001).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     customer: Mapped[Optional[Customer]] = relationship()
     reminders: Mapped[list["MaintenanceReminder"]] = relationship(
@@ -56,6 +60,15 @@ class Vehicle(UUIDPrimaryKey, Timestamps, db.Model):
 
     def __str__(self) -> str:
         return self.plate
+
+    def normalised_search_text(self) -> str:
+        return vehicle_text(self.plate, self.brand, self.model, self.year, self.core_vehicle_id)
+
+
+@event.listens_for(Vehicle, "before_insert")
+@event.listens_for(Vehicle, "before_update")
+def _vehicle_search_text(mapper, connection, target: Vehicle) -> None:
+    target.search_text = target.normalised_search_text()
 
 
 def _type_of_targets(ctx) -> str:

@@ -23,6 +23,8 @@ class Workshop(UUIDPrimaryKey, Timestamps, db.Model):
     whatsapp_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     push_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # IANA time zone of the workshop's send windows ("" = TIMEZONE).
+    timezone: Mapped[str] = mapped_column(String(64), default="")
 
     def channel_enabled(self, channel: str) -> bool:
         return bool(getattr(self, f"{channel}_enabled"))

@@ -19,7 +19,10 @@ from app.channels import DEFAULT_ORDER
 # Event types whose templates are chosen by event type rather than by phase.
 REMINDER_EVENT = "maintenance_reminder"
 CUSTOM_EVENT = "custom"  # carries its own subject and body in the context
-EVENT_TEMPLATE_TYPES = frozenset({REMINDER_EVENT, CUSTOM_EVENT})
+# An appointment_scheduled event may schedule an appointment_reminder (app/orchestration/policy.py).
+APPOINTMENT_EVENT = "appointment_scheduled"
+APPOINTMENT_REMINDER = "appointment_reminder"
+EVENT_TEMPLATE_TYPES = frozenset({REMINDER_EVENT, CUSTOM_EVENT, APPOINTMENT_REMINDER})
 
 
 @dataclass(frozen=True)

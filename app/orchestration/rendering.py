@@ -167,10 +167,13 @@ class RenderedMessage:
 
 
 def render_message(
-    subject: str, body: str, context: Mapping[str, Any], *, html_template: str = "", with_html: bool = False
+    subject: str, body: str, context: Mapping[str, Any], *, html_template: str = "", with_html: bool = False,
+    lookup: Mapping[str, str] | None = None,
 ) -> RenderedMessage:
-    """Render subject and body (and the HTML part for email). Raises MissingVariables listing all."""
-    lookup = build_lookup(context)
+    """Render subject and body (and the HTML part for email). Raises MissingVariables listing all.
+    `lookup`: build_lookup(context), when the caller renders several templates with one context."""
+    if lookup is None:
+        lookup = build_lookup(context)
     missing = missing_variables(lookup, subject, body, html_template if with_html else "")
     if missing:
         raise MissingVariables(missing)

@@ -12,6 +12,7 @@ Jobs are named by their dotted path in jobs/ (names.py); app/ never imports jobs
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,30 @@ def wake_lanes(repair: bool = False) -> list[int]:
     return runner().wake_lanes(repair)
 
 
+_COUNTERS_RETRY_SECONDS = 30.0
+_counters_down_until = 0.0
+
+
+def add_to_counters(increments: dict[str, int], expire_at: datetime) -> dict[str, int] | None:
+    """Atomically add to shared counters (Redis INCRBY, one pipelined round trip, keys expiring at
+    `expire_at`); returns the new totals, or None without Redis (JOBS_MODE other than rq) or when
+    Redis does not answer: the caller counts another way."""
+    global _counters_down_until
+    jobs = runner()
+    if jobs.mode != "rq" or not increments or time.monotonic() < _counters_down_until:
+        return None
+    try:
+        pipe = jobs.redis.pipeline(transaction=False)
+        for key, amount in increments.items():
+            pipe.incrby(f"avisos:counter:{key}", amount)
+            pipe.expireat(f"avisos:counter:{key}", int(expire_at.timestamp()))
+        answers = pipe.execute()
+    except Exception:  # noqa: BLE001 - a counter is never worth failing a dispatch for
+        _counters_down_until = time.monotonic() + _COUNTERS_RETRY_SECONDS  # no wait per batch meanwhile
+        return None
+    return {key: int(total) for key, total in zip(increments, answers[::2])}
+
+
 def release_lane(lane: int) -> None:
     """Clear a lane's marker (its job does so before it reads the table)."""
     runner().release_lane(lane)
@@ -70,7 +95,7 @@ __all__ = [
     "CHECK_MAINTENANCE_REMINDERS", "DELIVER_LANE", "DELIVER_WEBHOOK", "DELIVER_WEBHOOK_BATCH", "JOB_NAMES",
     "JOB_TIMEOUTS", "PRUNE_AUDIT_LOG", "QUEUES", "REFRESH_ANALYTICS_ROLLUP", "RETRY_FAILED_NOTIFICATIONS", "RUN_DUE_SOURCES",
     "RUN_SYNC_SOURCE", "SCHEDULE", "SEND_NOTIFICATION", "SWEEP_WEBHOOKS", "SYNC_CUSTOMERS", "SYNC_VEHICLES",
-    "enqueue", "enqueue_at", "init_queue", "Job", "JobRunner", "Periodic", "queue_status", "release_lane",
+    "add_to_counters", "enqueue", "enqueue_at", "init_queue", "Job", "JobRunner", "Periodic", "queue_status", "release_lane",
     "request_delivery", "resolve_job", "run_scheduler", "run_worker", "runner", "start_embedded_scheduler",
     "wake_lanes",
 ]

@@ -5,6 +5,7 @@ maintenance reminders, browser push subscriptions, and a customer's notification
 - reminder_check.py: which reminders are due, and dispatching them (hourly, or "notify now")
 - push_subscriptions.py: a browser's subscription, and a customer's active push targets
 - timeline.py: a customer's notifications, newest first
+- search.py: staff search (accents, plates, phones normalised) as conditions for every list
 """
 
 from app.records.common import RecordInvalid, delete_row
@@ -33,13 +34,23 @@ from app.records.reminders import (
     reminder_values,
     save_reminder,
 )
+from app.records.search import (
+    customer_ids_matching,
+    customer_search,
+    notification_search,
+    plate_contains,
+    reminder_search,
+    vehicle_ids_matching,
+    vehicle_search,
+)
 from app.records.timeline import customer_timeline
 from app.records.vehicles import save_vehicle, vehicle_query, vehicle_values
 
 __all__ = [
     "active_count", "active_push_targets", "cancel_reminders", "check_maintenance_reminders", "complete_reminder",
-    "complete_reminders", "customer_query", "customer_timeline", "customer_values", "delete_row",
-    "effective_preferences", "endpoint_problem", "find_customer", "notify_now", "push_targets_for", "RecordInvalid",
-    "reminder_query", "reminder_values", "save_customer", "save_reminder", "save_vehicle", "set_preferences",
-    "subscribe", "unsubscribe", "vehicle_query", "vehicle_values",
+    "complete_reminders", "customer_ids_matching", "customer_query", "customer_search", "customer_timeline",
+    "customer_values", "delete_row", "effective_preferences", "endpoint_problem", "find_customer",
+    "notification_search", "notify_now", "plate_contains", "push_targets_for", "RecordInvalid", "reminder_query",
+    "reminder_search", "reminder_values", "save_customer", "save_reminder", "save_vehicle", "set_preferences",
+    "subscribe", "unsubscribe", "vehicle_ids_matching", "vehicle_query", "vehicle_search", "vehicle_values",
 ]

@@ -6,22 +6,21 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.channels import CHANNELS, DEFAULT_ORDER
 from app.extensions import db
 from app.models import ChannelPreference, Customer, Workshop
 from app.records.common import RecordInvalid, commit_or_refuse
+from app.records.search import customer_search
 
 
 def customer_query(search: str | None = None):
+    """Customers, filtered by staff search (name, email, customer id, phone, a vehicle's plate; see search.py)."""
     query = select(Customer).options(selectinload(Customer.preferences))
-    if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(Customer.first_name.ilike(like), Customer.last_name.ilike(like),
-                                Customer.email.ilike(like), Customer.phone.ilike(like),
-                                Customer.customer_id.ilike(like)))
+    if search and search.strip():
+        query = query.where(customer_search(search))
     return query.order_by(Customer.last_name, Customer.first_name, Customer.customer_id)
 
 

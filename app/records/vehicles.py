@@ -14,6 +14,7 @@ from app.models.base import parse_uuid
 from app.orchestration.contacts import normalise_plate
 from app.records.common import RecordInvalid, commit_or_refuse
 from app.records.customers import find_customer
+from app.records.search import plate_contains
 
 
 def vehicle_query(customer_ref: str | None = None, plate: str | None = None):
@@ -24,8 +25,8 @@ def vehicle_query(customer_ref: str | None = None, plate: str | None = None):
         if parsed:
             owner_ids = select(Customer.id).where(or_(Customer.customer_id == customer_ref, Customer.id == parsed))
         query = query.where(Vehicle.customer_id.in_(owner_ids))
-    if plate:
-        query = query.where(Vehicle.plate.ilike(f"%{normalise_plate(plate)}%"))
+    if plate and normalise_plate(plate):
+        query = query.where(plate_contains(plate))
     return query.order_by(Vehicle.plate)
 
 

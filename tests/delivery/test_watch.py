@@ -87,4 +87,4 @@ def test_rows_due_for_longer_than_an_interval_wake_the_lanes(claimed, app):
 def test_rows_just_queued_are_left_to_their_own_wake(claimed, app):
     db.session.execute(update(Notification).values(status="queued", claim_token=None))
     db.session.commit()
-    assert Watch(app, interval=60.0).check() == {"reclaimed": 0, "overdue": False, "lanes_woken": []}
+    assert Watch(app, interval=60.0).check() == {"reclaimed": 0, "released": 0, "overdue": False, "lanes_woken": []}

@@ -19,8 +19,9 @@ def all_sent(pg_url: str, rows: int) -> bool:
 
 @pytest.fixture
 def worker(rq_app, fault_data, pg_url, private_redis, spawn, avisos_env):
-    """One worker (with RQ's scheduler for the 1 s retries) on the private Redis."""
+    """One worker on the private Redis, and the scheduler process that moves its 1 s retries to the queue."""
     process = spawn(["worker"], avisos_env(REDIS_URL=private_redis.url), "worker")
+    spawn(["scheduler"], avisos_env(REDIS_URL=private_redis.url), "scheduler")
     wait_until(lambda: claimer_of(pg_url, process.pid), 30, "the worker's liveness lock")
     return process
 

@@ -172,3 +172,15 @@ class ReferenceHealthOut(BaseModel):
     email: ReferenceChannelHealth
     whatsapp: ReferenceChannelHealth
     push: ReferenceChannelHealth
+
+
+class StrategyReachOut(BaseModel):
+    """Per delivery strategy: client events, those whose customer was reached, messages sent, and
+    the channels customers were reached on (events per channel)."""
+
+    strategy: str
+    events: int
+    customers_reached: int
+    messages_sent: int
+    messages_per_customer_reached: float | None
+    reached_by_channel: dict[str, int]

@@ -71,7 +71,9 @@ class CustomerOut(BaseModel):
 class CustomerFilters(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    search: str | None = Field(default=None, max_length=120, description="Matches name, email or phone")
+    search: str | None = Field(default=None, max_length=120, description=(
+        "Matches name (accents and case ignored), email, customer_id, phone (national or international "
+        "form) or the plate/model of one of the customer's vehicles (dashes and spaces ignored)"))
     page: int = Field(default=1, ge=1, le=1_000_000)
     page_size: int = Field(default=20, ge=1, le=100)
 
@@ -149,7 +151,8 @@ class VehicleFilters(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     customer_id: str | None = Field(default=None, max_length=128, description="The owner's customer_id")
-    plate: str | None = Field(default=None, max_length=16, description="Plate contains this text")
+    plate: str | None = Field(default=None, max_length=16,
+                              description="Plate contains this text (dashes, spaces and case ignored)")
     page: int = Field(default=1, ge=1, le=1_000_000)
     page_size: int = Field(default=20, ge=1, le=100)
 

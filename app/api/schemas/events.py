@@ -10,6 +10,18 @@ class QueuedNotification(BaseModel):
     channel: str | None
     recipient: str
     status: str
+    # status "scheduled": when it is planned to go out (ISO 8601 with offset): send_at, the
+    # workshop's send window or the opening's backlog slot.
+    scheduled_at: str | None = None
+
+
+class ScheduledReminder(BaseModel):
+    """The appointment reminder an appointment_scheduled event scheduled (orchestration config
+    `reminder_hours_before`); cancel or replace it through its correlation_id."""
+
+    correlation_id: str
+    send_at: str
+    notifications: list[QueuedNotification]
 
 
 class DispatchAccepted(BaseModel):
@@ -20,6 +32,7 @@ class DispatchAccepted(BaseModel):
     errors: list[str]
     notifications: list[QueuedNotification]
     message: str | None = None
+    reminder: ScheduledReminder | None = None
 
 
 class LastError(BaseModel):
@@ -51,6 +64,32 @@ class NotificationStatusOut(BaseModel):
     delivered_at: str | None
     failed_at: str | None
     last_attempt: LastAttempt | None
+    # Delivery policy: the planned time of a scheduled row (kept once it went out), why it waited
+    # (send_at | window | cap | reminder, "" when it did not) and whether it skips windows and caps.
+    scheduled_at: str | None = None
+    hold_reason: str = ""
+    urgent: bool = False
+
+
+class CancelledRow(BaseModel):
+    id: str
+    correlation_id: str
+    channel: str | None
+    status: str
+    sent_at: str | None
+
+
+class EventCancelOut(BaseModel):
+    """POST .../events/{correlation_id}/cancel/: 200 when nothing was sent, 409 (same body plus
+    `error`) listing `already_sent` when some notifications went out before the cancellation."""
+
+    correlation_id: str
+    cancelled: list[CancelledRow]
+    already_cancelled: list[CancelledRow]
+    already_sent: list[CancelledRow]
+    failed: list[CancelledRow]
+    error: str | None = None
+    code: str | None = None
 
 
 class EventStatusOut(BaseModel):

@@ -26,6 +26,12 @@ class ConfigIn(WriteModel):
                                   description="A workshop's id or code; null = global")
     description: str = Field(default="", max_length=2000)
     is_active: StrictBool = True
+    strategy: Literal["all", "first_available"] = Field(
+        default="all", description="all: every enabled channel; first_available: the customer's first usable "
+                                   "channel, the next one only when it fails for good (docs/ORCHESTRATION.md)")
+    reminder_hours_before: int | None = Field(
+        default=None, ge=1, le=24 * 30, description="appointment_scheduled events also schedule an "
+                                                    "appointment_reminder this many hours before the appointment")
     READ_ONLY: ClassVar[frozenset[str]] = frozenset({
         "id", "service_type_name", "target_display", "phase_configs", "created_at", "updated_at"})
 
@@ -52,6 +58,8 @@ class ConfigOut(BaseModel):
     taller_id: str | None
     description: str
     is_active: bool
+    strategy: str
+    reminder_hours_before: int | None
     phase_configs: list[PhaseConfigOut]
     created_at: datetime | None
     updated_at: datetime | None

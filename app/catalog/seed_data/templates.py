@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from app.catalog.seed_data.catalog import PHASES, SERVICE_TYPES, SUBTYPES
 from app.channels import CHANNEL_LABELS
-from app.orchestration.planning import REMINDER_EVENT
+from app.orchestration.planning import APPOINTMENT_REMINDER, REMINDER_EVENT
 
 AVISOS_VARIABLES = frozenset({"Fase", "Taller", "Servicio", "Enlace"})
 PHASE_VARIABLES: dict[str, frozenset[str]] = {
@@ -511,6 +511,24 @@ REMINDER_TEMPLATES: dict[str, Frame] = {
     ),
 }
 
+# The appointment reminder an orchestration config may schedule N hours before the appointment
+# (docs/ORCHESTRATION.md, "Appointment reminders"): the phase-schedule event's variables.
+APPOINTMENT_REMINDER_TEMPLATES: dict[str, Frame] = {
+    "email": Frame(
+        "Recordatorio de su cita en {{Taller}}",
+        f"{GREETING_EMAIL}\n\n"
+        "Le recordamos su cita para su {{Vehículo}}, placa {{Placa}}, el {{Fecha}} a las {{Hora}} en {{Taller}}.\n\n"
+        "Si no puede asistir, por favor avísenos para reprogramarla: {{Enlace}}\n\n"
+        "Atentamente,\n{{Taller}}",
+    ),
+    "whatsapp": Frame(
+        "",
+        f"{GREETING_CHAT} Le recordamos su cita para su {{{{Vehículo}}}} (placa {{{{Placa}}}}) el {{{{Fecha}}}} "
+        "a las {{Hora}} en {{Taller}}.",
+    ),
+    "push": Frame("Recordatorio de cita", "Su cita: {{Fecha}} a las {{Hora}} en {{Taller}}."),
+}
+
 # ---------------------------------------------------------------------------------------------------
 # Building
 
@@ -583,9 +601,20 @@ def reminder_templates() -> list[TemplateSeed]:
     ]
 
 
+def appointment_reminder_templates() -> list[TemplateSeed]:
+    return [
+        TemplateSeed(
+            name=template_name("Recordatorio de cita", None, channel, "clients"), channel=channel,
+            target="clients", subject=frame.subject, body=frame.body, event_type=APPOINTMENT_REMINDER,
+        )
+        for channel, frame in APPOINTMENT_REMINDER_TEMPLATES.items()
+    ]
+
+
 def all_templates() -> list[TemplateSeed]:
     """Every default template. Names and natural keys are unique (checked by the tests)."""
-    return [*client_templates(), *staff_templates(), *subtype_templates(), *reminder_templates()]
+    return [*client_templates(), *staff_templates(), *subtype_templates(), *reminder_templates(),
+            *appointment_reminder_templates()]
 
 
 # Variables some callers send and others omit: templates use them only with a default.
@@ -596,4 +625,6 @@ def allowed_variables(seed: TemplateSeed) -> frozenset[str]:
     """The variables a template may need (without a default) so the caller's normal context renders it."""
     if seed.event_type == REMINDER_EVENT:
         return REMINDER_VARIABLES
+    if seed.event_type == APPOINTMENT_REMINDER:
+        return PHASE_VARIABLES["phase-schedule"] | AVISOS_VARIABLES
     return PHASE_VARIABLES[seed.phase] | AVISOS_VARIABLES

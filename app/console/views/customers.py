@@ -17,6 +17,7 @@ from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
 from app.console.views.lookups import (
     Matches,
+    NormalisedSearchMixin,
     PlainErrorsMixin,
     UUIDEqualFilter,
     UUIDKeyMixin,
@@ -25,7 +26,7 @@ from app.console.views.lookups import (
 )
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, PushSubscription, Vehicle
-from app.records import customer_timeline, effective_preferences, set_preferences
+from app.records import customer_search, customer_timeline, effective_preferences, set_preferences
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()-]{6,20}$"
@@ -55,7 +56,7 @@ def parse_preferences(form: Any) -> tuple[list[dict], dict[str, str]]:
     return items, errors
 
 
-class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
+class CustomerView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     """Customers: everyone reads; operators and admins edit (preferences included)."""
 
     write_role = "operator"
@@ -67,7 +68,8 @@ class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
     column_list = ("customer_id", "first_name", "last_name", "email", "phone", "workshop", "is_active")
     column_sortable_list = ("customer_id", "first_name", "last_name", "email")
     column_default_sort = ("last_name", False)
-    column_searchable_list = ("first_name", "last_name", "email", "phone", "customer_id")
+    column_searchable_list = ("first_name",)  # the search itself: app/records/search.py
+    search_hint = _l("Nombre, placa, teléfono, email o ID")
     column_labels: ClassVar[dict] = {
         "customer_id": _l("ID de cliente"), "first_name": _l("Nombre"), "last_name": _l("Apellido"),
         "email": _l("Email"), "phone": _l("Teléfono"), "whatsapp": _l("WhatsApp"), "workshop": _l("Taller"),
@@ -89,6 +91,9 @@ class CustomerView(UUIDKeyMixin, PlainErrorsMixin, RoleModelView):
             UUIDEqualFilter(Customer.workshop_id, _l("Taller"), workshop_options),
         ]
         super().__init__(*args, **kwargs)
+
+    def search_condition(self, typed: str) -> Any:
+        return customer_search(typed)
 
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)

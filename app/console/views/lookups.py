@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -86,12 +86,50 @@ class UUIDKeyMixin:
         return db.session.get(self.model, parsed) if parsed else None
 
 
+class NormalisedSearchMixin:
+    """The list's search box through app/records/search.py (accents, plates, phones normalised)
+    instead of Flask-Admin's ILIKE per column: `search_condition(typed)` gives the list's condition.
+    `column_searchable_list` still has to name a column, so that Flask-Admin shows the box."""
+
+    search_hint: ClassVar[Any] = ""
+
+    def search_condition(self, typed: str) -> Any:
+        raise NotImplementedError
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        condition = self.search_condition(search)
+        query = query.filter(condition)
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+    def search_placeholder(self) -> str:
+        return str(self.search_hint)
+
+
 class UUIDAjaxLoader(QueryAjaxModelLoader):
     """Select2 search over a large table (customers, vehicles) with UUID keys."""
 
     def get_one(self, pk: Any) -> Any:
         parsed = parse_uuid(pk)
         return db.session.get(self.model, parsed) if parsed else None
+
+
+class SearchAjaxLoader(UUIDAjaxLoader):
+    """A form's Select2 picker that searches like the lists (app/records/search.py): `search(term)`
+    gives the condition, so "UCC-8299" or "Ordonez" find their rows here too."""
+
+    def __init__(self, name: str, session: Any, model: Any, search: Callable[[str], Any], **options: Any):
+        super().__init__(name, session, model, **options)
+        self.search = search
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> Any:
+        query = self.get_query()
+        if term.strip():
+            query = query.filter(self.search(term))
+        if self.order_by:
+            query = query.order_by(self.order_by)
+        return query.offset(offset).limit(limit).all()
 
 
 class Matches:

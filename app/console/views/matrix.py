@@ -20,6 +20,7 @@ from app.console.views.lookups import parse_uuid
 from app.extensions import db
 from app.models import NotificationTemplate, OrchestrationConfig, ServicePhase, ServiceType, Workshop
 from app.models.enums import TARGET_LABELS, TARGETS
+from app.orchestration.policy import STRATEGIES
 
 ERROR_TEXT = {
     "unknown phase": _l("Fase desconocida."),
@@ -166,6 +167,14 @@ class MatrixView(RoleAccessMixin, BaseView):
             flash(_("La configuración ya no existe."), "error")
             return redirect(url_for(".index", **selection.args()))
         grid = build_grid(config)
+        strategy = request.form.get("strategy", config.strategy or "all")
+        hours_text = (request.form.get("reminder_hours_before") or "").strip()
+        hours = int(hours_text) if hours_text.isdigit() and 1 <= int(hours_text) <= 720 else None
+        if strategy not in STRATEGIES or (hours_text and hours is None):
+            flash(_("No se guardó ningún cambio: la estrategia o las horas del recordatorio no son válidas "
+                    "(de 1 a 720 horas)."), "error")
+            return self._page(selection, grid=grid, status=400, config=config)
+        config.strategy, config.reminder_hours_before = strategy, hours
         try:
             catalog.update_matrix(config.id, cells_from_form(grid, request.form))
         except catalog.MatrixError as err:

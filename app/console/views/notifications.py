@@ -5,8 +5,9 @@ sorting only on the indexed creation time, filters that match the indexes."""
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, stream_with_context, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
@@ -15,15 +16,17 @@ from markupsafe import Markup
 from sqlalchemy import select, text
 from werkzeug.utils import secure_filename
 
-from app import analytics, catalog, data_io, delivery
+from app import analytics, catalog, data_io, delivery, records
 from app.channels import CHANNELS
 from app.console import csv_files, explanations, formatting, labels
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
+from app.console.views.lookups import NormalisedSearchMixin
 from app.extensions import db
 from app.models import Customer, DeliveryAttempt, Notification
 from app.models.base import parse_uuid
+from app.models.enums import NotificationStatus as S
 
 
 class DateRangeFilter(DateBetweenFilter):
@@ -43,8 +46,13 @@ def _options(mapping: dict) -> list[tuple[str, Any]]:
 def _status_formatter(view, context, model, name):
     status = model.status
     colour = labels.STATUS_BADGES.get(status, "secondary")
-    return Markup('<span class="badge badge-{}" data-status="{}">{}</span>').format(
+    badge = Markup('<span class="badge badge-{}" data-status="{}">{}</span>').format(
         colour, status, labels.status_label(status))
+    if status == S.SCHEDULED and model.scheduled_at:
+        local = model.scheduled_at.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+        badge += Markup(' <small class="text-muted" data-scheduled="{}">{}</small>').format(
+            model.scheduled_at.isoformat(), _("para el %(when)s", when=local.strftime("%d/%m/%Y %H:%M")))
+    return badge
 
 
 def _created_formatter(view, context, model, name):
@@ -88,7 +96,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class NotificationView(RoleModelView):
+class NotificationView(NormalisedSearchMixin, RoleModelView):
     """The notification log (read for every role; resend/cancel for operators and admins)."""
 
     allow_create = False
@@ -116,6 +124,10 @@ class NotificationView(RoleModelView):
     }
     column_sortable_list = ("created_at",)
     column_default_sort = ("created_at", True)
+    # The search box finds a customer's notifications by name, plate, phone, email or customer id
+    # (app/records/search.py: through the customers' and vehicles' trigram indexes, never a log scan).
+    column_searchable_list = ("customer_ref",)
+    search_hint = _l("Cliente, placa o teléfono")
     column_formatters: ClassVar[dict] = {"status": _status_formatter, "channel": _channel_formatter,
                                          "created_at": _created_formatter, "event_type": _event_formatter,
                                          "error_code": _error_formatter, "customer_ref": _customer_formatter}
@@ -163,6 +175,9 @@ class NotificationView(RoleModelView):
             g.console_customer_names = _customer_names({r.customer_ref for r in rows if r.customer_ref})
         return count, rows
 
+    def search_condition(self, typed: str) -> Any:
+        return records.notification_search(typed)
+
     def get_empty_list_message(self) -> str:
         return _("No hay notificaciones con estos filtros.")
 
@@ -193,6 +208,8 @@ class NotificationView(RoleModelView):
                            chain=delivery.fallback_chain(row),
                            can_resend=self.can_write() and row.status in delivery.RESENDABLE,
                            can_cancel=self.can_write() and row.status in delivery.CANCELLABLE,
+                           can_cancel_event=self.can_write() and row.status == S.SCHEDULED,
+                           hold_label=labels.HOLD_LABELS.get(row.hold_reason or "", ""),
                            return_url=url_for(".index_view"))
 
     @expose("/resend/", methods=["POST"])
@@ -200,6 +217,23 @@ class NotificationView(RoleModelView):
     def resend_view(self):
         return self._single(delivery.resend, _("Notificación reenviada."),
                             _("Solo se pueden reenviar notificaciones fallidas."))
+
+    @expose("/cancel-event/", methods=["POST"])
+    @require_role("operator")
+    def cancel_event_view(self):
+        """Cancel every notification of the row's event not sent yet (a scheduled event, its reminder)."""
+        correlation_id = (request.form.get("correlation_id") or "").strip()
+        result = delivery.cancel_event(correlation_id, actor=current_user.email) if correlation_id else None
+        if result is None or not result.found:
+            flash(_("El evento no existe."), "error")
+        elif result.cancelled:
+            flash(_("Evento cancelado: %(n)s notificaciones no se enviarán.", n=len(result.cancelled)), "success")
+        else:
+            flash(_("No quedaba nada por cancelar en este evento."), "error")
+        if result is not None and result.already_sent:
+            flash(_("%(n)s notificaciones del evento ya se habían enviado.", n=len(result.already_sent)), "error")
+        row_id = parse_uuid(request.form.get("id", ""))
+        return redirect(url_for(".details_view", id=str(row_id)) if row_id else url_for(".index_view"))
 
     @expose("/cancel/", methods=["POST"])
     @require_role("operator")

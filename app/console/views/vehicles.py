@@ -17,7 +17,14 @@ from app.console import formatting
 from app.console.i18n import gettext as _
 from app.console.i18n import lazy_gettext as _l
 from app.console.security import RoleModelView, require_role
-from app.console.views.lookups import Between, PlainErrorsMixin, UUIDAjaxLoader, UUIDKeyMixin, parse_uuid
+from app.console.views.lookups import (
+    Between,
+    NormalisedSearchMixin,
+    PlainErrorsMixin,
+    SearchAjaxLoader,
+    UUIDKeyMixin,
+    parse_uuid,
+)
 from app.extensions import db
 from app.models import Customer, MaintenanceReminder, Vehicle
 from app.models.enums import ReminderStatus, ReminderType
@@ -47,7 +54,7 @@ def vehicle_label(vehicle: Vehicle) -> str:
     return " · ".join(part for part in (vehicle.plate, model, owner) if part)
 
 
-class VehiclePicker(UUIDAjaxLoader):
+class VehiclePicker(SearchAjaxLoader):
     """The reminder form's vehicle search: each choice reads plate, model and customer."""
 
     def format(self, model: Any) -> tuple[Any, str] | None:
@@ -64,6 +71,14 @@ def _format_time(view, context, model, name) -> str:
 def _format_status(view, context, model, name) -> Markup:
     label = STATUS_LABELS.get(model.status, model.status)
     return Markup('<span class="badge badge-{}">{}</span>').format(STATUS_BADGES.get(model.status, "light"), label)
+
+
+class PlateFilter(FilterLike):
+    """Reminders whose vehicle's plate contains the text, dashes and spaces aside ("UCC-8299")."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias).in_(
+            db.select(Vehicle.id).where(records.plate_contains(value))))
 
 
 class ScopedByArgs:
@@ -99,7 +114,7 @@ class ScopedByArgs:
         return super().render(template, **kwargs)
 
 
-class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
+class VehicleView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     """Vehicles: everyone reads; operators and admins edit."""
 
     write_role = "operator"
@@ -118,7 +133,8 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     )
     column_sortable_list = ("plate", "brand", "year", "current_kilometers")
     column_default_sort = ("plate", False)
-    column_searchable_list = ("plate",)
+    column_searchable_list = ("plate",)  # the search itself: app/records/search.py
+    search_hint = _l("Placa, marca, modelo o cliente")
     column_labels: ClassVar[dict] = {
         "plate": _l("Placa"), "brand": _l("Marca"), "model": _l("Modelo"), "year": _l("Año"),
         "customer": _l("Cliente"), "current_kilometers": _l("Kilometraje actual"),
@@ -142,9 +158,13 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
             FilterLike("customer.last_name", _l("Apellido del cliente")),
         ]
         self.form_ajax_refs = {
-            "customer": UUIDAjaxLoader("customer", db, Customer, fields=CUSTOMER_SEARCH, page_size=10),
+            "customer": SearchAjaxLoader("customer", db, Customer, records.customer_search, fields=CUSTOMER_SEARCH,
+                                         page_size=10),
         }
         super().__init__(*args, **kwargs)
+
+    def search_condition(self, typed: str) -> Any:
+        return records.vehicle_search(typed)
 
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)
@@ -161,7 +181,7 @@ class VehicleView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
         return valid
 
 
-class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
+class ReminderView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     """Reminders: everyone reads; operators and admins edit and run the actions."""
 
     write_role = "operator"
@@ -175,7 +195,8 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
     column_list = ("title", "vehicle", "customer", "due_date", "due_kilometers", "status", "last_notified_at")
     column_sortable_list = ("title", "due_date", "due_kilometers", "status", "last_notified_at")
     column_default_sort = ("due_date", False)
-    column_searchable_list = ("title",)
+    column_searchable_list = ("title",)  # the search itself: app/records/search.py
+    search_hint = _l("Placa, modelo, cliente o recordatorio")
     column_labels: ClassVar[dict] = {
         "title": _l("Recordatorio"), "vehicle": _l("Vehículo"), "customer": _l("Cliente"),
         "due_date": _l("Fecha límite"), "due_kilometers": _l("Kilometraje límite"), "status": _l("Estado"),
@@ -205,12 +226,16 @@ class ReminderView(UUIDKeyMixin, PlainErrorsMixin, ScopedByArgs, RoleModelView):
                 options=[(k, str(v)) for k, v in STATUS_LABELS.items()],
             ),
             FilterEqual("customer.customer_id", _l("ID de cliente")),
-            FilterLike("vehicle.plate", _l("Placa")),
+            PlateFilter(MaintenanceReminder.vehicle_id, _l("Placa")),
         ]
         self.form_ajax_refs = {
-            "vehicle": VehiclePicker("vehicle", db, Vehicle, fields=("plate",), page_size=10),
+            "vehicle": VehiclePicker("vehicle", db, Vehicle, records.vehicle_search, fields=("plate",),
+                                     page_size=10),
         }
         super().__init__(*args, **kwargs)
+
+    def search_condition(self, typed: str) -> Any:
+        return records.reminder_search(typed)
 
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)

@@ -1,0 +1,31 @@
+"""gunicorn.conf.py: what it hands the app, and what it changes in gunicorn."""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import runpy
+import time
+from pathlib import Path
+
+from gunicorn import util
+
+CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+
+
+def test_the_gunicorn_config_hands_its_thread_count_to_the_app(monkeypatch):
+    monkeypatch.setenv("WEB_THREADS", "12")
+    monkeypatch.setattr(util, "http_date", util.http_date)  # the file wraps it; put it back afterwards
+    settings = runpy.run_path(str(CONF))
+    assert settings["threads"] == 12 and os.environ["WEB_THREADS"] == "12"
+
+
+def test_the_date_header_gunicorn_sends_is_the_current_second_in_http_format(monkeypatch):
+    monkeypatch.setenv("WEB_THREADS", "16")  # the file sets it; put it back afterwards
+    monkeypatch.setattr(util, "http_date", util.http_date)
+    runpy.run_path(str(CONF))
+    before = int(time.time())
+    sent = util.http_date()
+    after = int(time.time())
+    assert sent in {email.utils.formatdate(t, usegmt=True) for t in range(before, after + 1)}
+    assert util.http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
