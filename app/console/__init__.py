@@ -32,7 +32,7 @@ CSRF_EXEMPT_BLUEPRINTS = ("api_v1", "internal_v1", "public", "health")
 MENU_GROUPS = {
     "customer": _l("Clientes y vehículos"), "vehicle": _l("Clientes y vehículos"),
     "reminder": _l("Clientes y vehículos"), "data_import": _l("Clientes y vehículos"),
-    "template": _l("Mensajes"), "matrix": _l("Mensajes"),
+    "template": _l("Mensajes"), "matrix": _l("Mensajes"), "send_windows": _l("Mensajes"),
     "workshop": _l("Configuración"), "integrations": _l("Configuración"), "sync_sources": _l("Configuración"),
     "queues": _l("Configuración"), "users": _l("Configuración"), "api_keys": _l("Configuración"),
     "audit": _l("Configuración"),

@@ -139,8 +139,14 @@ class VehicleView(NormalisedSearchMixin, UUIDKeyMixin, PlainErrorsMixin, ScopedB
         "plate": _l("Placa"), "brand": _l("Marca"), "model": _l("Modelo"), "year": _l("Año"),
         "customer": _l("Cliente"), "current_kilometers": _l("Kilometraje actual"),
         "next_service_kilometers": _l("Próximo servicio (km)"), "last_service_date": _l("Último servicio"),
-        "image_url": _l("Imagen (URL)"),
+        "image_url": _l("Imagen (URL)"), "core_vehicle_id": _l("ID en el sistema del taller"),
+        "last_synced_at": _l("Última sincronización"), "created_at": _l("Creado"), "updated_at": _l("Actualizado"),
     }  # fmt: skip
+    # The detail page lists what staff read; the search column and sync counters stay out.
+    column_details_list = (
+        "plate", "brand", "model", "year", "customer", "current_kilometers", "last_service_date",
+        "next_service_kilometers", "image_url", "core_vehicle_id", "last_synced_at", "created_at", "updated_at",
+    )  # fmt: skip
     column_formatters: ClassVar[dict] = {"customer": _link_customer}
     form_columns = (
         "plate", "customer", "brand", "model", "year", "current_kilometers", "last_service_date",
