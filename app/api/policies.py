@@ -10,7 +10,14 @@ from app.api.auth import require_api_key
 from app.api.blueprints import api_v1
 from app.api.common import parse_body, parse_query
 from app.api.openapi import doc
-from app.api.schemas.policies import DeliveryPolicyIn, DeliveryPolicyOut, PolicyQuery, UrgentPhases
+from app.api.schemas.policies import (
+    DeliveryPolicyIn,
+    DeliveryPolicyOut,
+    PolicyQuery,
+    UrgentPhaseIn,
+    UrgentPhases,
+    UrgentPhasesOut,
+)
 
 from app.errors import ApiError
 
@@ -60,19 +67,45 @@ def put_policy():
 
 @api_v1.get(BASE + "urgent-phases/")
 @require_api_key("read")
-@doc(TAGS, model=UrgentPhases)
+@doc(TAGS, model=UrgentPhasesOut)
 def get_urgent_phases():
-    """Phases flagged urgent: their messages skip send windows and per-customer caps."""
-    return jsonify({"phases": catalog.policies.urgent_phases()})
+    """Phases flagged urgent: their messages skip send windows and per-customer caps (with
+    `urgent_until`, only until that local hour)."""
+    return jsonify(_urgent_json())
+
+
+def _urgent_json() -> dict:
+    return {"phases": catalog.policies.urgent_phases(), "urgent_until": catalog.policies.urgent_until()}
 
 
 @api_v1.put(BASE + "urgent-phases/")
 @require_api_key("manage")
-@doc(TAGS, model=UrgentPhases, json=UrgentPhases, errors=(400,))
+@doc(TAGS, model=UrgentPhasesOut, json=UrgentPhases, errors=(400,))
 def put_urgent_phases():
-    """Flag exactly these phases urgent."""
+    """Flag exactly these phases urgent: a slug, or {"slug", "until": "HH:MM"} to bound it by a
+    local hour; `urgent_until` (as read) bounds slugs given plainly."""
     body = parse_body(UrgentPhases, what="The urgent phases")
+    slugs: list[str] = []
+    until: dict[str, str | None] = {}
+    fields: dict[str, str] = {}
+    for index, item in enumerate(body.phases):
+        if isinstance(item, UrgentPhaseIn):
+            slugs.append(item.slug)
+            until[item.slug] = item.until
+            fields[item.slug] = f"phases.{index}.until"
+        else:
+            slugs.append(item)
+    extra = {}
+    for slug, value in body.urgent_until.items():
+        if slug in until and until[slug] != value:
+            raise ApiError(400, "validation_error", "Two different bounds for one phase; nothing was changed.",
+                           {f"urgent_until.{slug}": [f"'{slug}' has another 'until' in phases."]})
+        if slug not in until:
+            extra[slug] = value
+    until.update(extra)
     try:
-        return jsonify({"phases": catalog.policies.set_urgent_phases(body.phases)})
+        catalog.policies.set_urgent_phases(slugs, until, fields)
     except catalog.policies.PolicyInvalid as err:
-        raise ApiError(400, "validation_error", "Unknown phases; nothing was changed.", err.errors) from None
+        raise ApiError(400, "validation_error", "The urgent phases are not valid; nothing was changed.",
+                       err.errors) from None
+    return jsonify(_urgent_json())

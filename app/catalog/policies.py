@@ -21,11 +21,13 @@ from app.orchestration.policy import (
     ChannelPolicy,
     PolicyError,
     format_hours,
+    format_until,
     opening_phrase,
     parse_caps,
     parse_dates,
     parse_hours,
     parse_rates,
+    parse_until,
     zone,
 )
 
@@ -146,15 +148,43 @@ def urgent_phases() -> list[str]:
     return list(db.session.scalars(select(ServicePhase.slug).where(ServicePhase.is_urgent).order_by(ServicePhase.order)))
 
 
-def set_urgent_phases(slugs: list[str]) -> list[str]:
-    """Flag exactly these phases urgent (their messages skip windows and caps)."""
+def urgent_until() -> dict[str, str | None]:
+    """Each urgent phase's bound ("HH:MM", local) or None (urgent at any hour)."""
+    rows = db.session.execute(select(ServicePhase.slug, ServicePhase.urgent_until)
+                              .where(ServicePhase.is_urgent).order_by(ServicePhase.order))
+    return {slug: until for slug, until in rows}
+
+
+def set_urgent_phases(slugs: list[str], until: Mapping[str, Any] | None = None,
+                      fields: Mapping[str, str] | None = None) -> list[str]:
+    """Flag exactly these phases urgent (their messages skip windows and caps); `until` bounds
+    some of them by a local hour ("21:00"; None or left out: at any hour). Errors name
+    `fields[slug]` (default "urgent_until.<slug>") for a bad time; nothing is changed then."""
+    until = until or {}
+    fields = fields or {}
     phases = db.session.scalars(select(ServicePhase)).all()
     known = {p.slug for p in phases}
+    errors: dict[str, list[str]] = {}
     unknown = [s for s in slugs if s not in known]
     if unknown:
-        raise PolicyInvalid({"phases": [f"Unknown phase '{s}'." for s in unknown]})
+        errors["phases"] = [f"Unknown phase '{s}'." for s in unknown]
+    bounds: dict[str, str | None] = {}
+    for slug, value in until.items():
+        name = fields.get(slug, f"urgent_until.{slug}")
+        if slug not in slugs:
+            errors[name] = [f"'{slug}' is not among the urgent phases."]
+            continue
+        try:
+            bounds[slug] = format_until(parse_until(value, name))
+        except PolicyError as err:
+            errors[err.field] = [str(err)]
+    if errors:
+        raise PolicyInvalid(errors)
     for phase in phases:
         phase.is_urgent = phase.slug in slugs
+        bound = bounds.get(phase.slug) if phase.is_urgent else None
+        if phase.urgent_until != bound:
+            phase.urgent_until = bound
     db.session.commit()
     invalidate()
     return urgent_phases()

@@ -32,7 +32,15 @@ from app.models import (
     Workshop,
 )
 from app.orchestration.planning import MatrixCell, TemplateData
-from app.orchestration.policy import ChannelPolicy, ConfigPolicy, PolicySet, parse_dates, parse_hours
+from app.orchestration.policy import (
+    ChannelPolicy,
+    ConfigPolicy,
+    PolicyError,
+    PolicySet,
+    parse_dates,
+    parse_hours,
+    parse_until,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class PhaseInfo:
     name: str
     order: int
     urgent: bool = False
+    urgent_until: int | None = None  # minutes from local midnight; None: urgent at any hour
 
 
 @dataclass(frozen=True)
@@ -220,14 +229,22 @@ def _as_number(column, dialect: str):
     return extract("epoch", column)
 
 
+def _until_minutes(value: str | None) -> int | None:
+    try:
+        return parse_until(value)
+    except PolicyError:  # only valid values are stored; an odd one reads as "always"
+        return None
+
+
 def load_snapshot(source: Any = None) -> Snapshot:
     """Build a snapshot with plain column selects (no ORM entities) on `source`, a Connection or
     Session (default: the current session, which sees its own uncommitted rows)."""
     run = (source if source is not None else db.session).execute
     snap = Snapshot()
     p = ServicePhase.__table__.c
-    for row in run(select(p.id, p.slug, p.name, p.order, p.is_urgent).where(p.is_active)):
-        info = PhaseInfo(str(row.id), row.slug, row.name, row.order, bool(row.is_urgent))
+    for row in run(select(p.id, p.slug, p.name, p.order, p.is_urgent, p.urgent_until).where(p.is_active)):
+        info = PhaseInfo(str(row.id), row.slug, row.name, row.order, bool(row.is_urgent),
+                         _until_minutes(row.urgent_until))
         snap.phases[row.slug] = info
         snap.phases_by_id[info.id] = info
     t = ServiceType.__table__.c

@@ -55,11 +55,22 @@ def is_urgent(event, snap: Snapshot, phase_id: str | None) -> bool:
     return bool(phase and phase.urgent)
 
 
+def urgent_until(event, snap: Snapshot, phase_id: str | None) -> int | None:
+    """The local hour (minutes from midnight) an urgent phase's messages skip windows until;
+    None: at any hour (always for priority "urgent")."""
+    if getattr(event, "priority", None) == URGENT:
+        return None
+    phase = snap.phases_by_id.get(phase_id) if phase_id else None
+    return phase.urgent_until if phase and phase.urgent else None
+
+
 def schedule_rows(event, rows: list[dict], snap: Snapshot, workshop_id: str | None, phase_id: str | None,
                   now: datetime, hold: str | None = None) -> list[SlotRequest]:
     """Mark each queued row `scheduled` when it may not go out now; returns the backlog to spread
     (take_slots). `hold` names why a send_at applies (default "send_at"; "reminder")."""
     urgent = is_urgent(event, snap, phase_id)
+    until = urgent_until(event, snap, phase_id) if urgent else None
+    bypass = urgent and until is None
     send_at = getattr(event, "send_at", None)
     tz = None
     requests: dict[str, SlotRequest] = {}
@@ -70,10 +81,10 @@ def schedule_rows(event, rows: list[dict], snap: Snapshot, workshop_id: str | No
             continue
         policy = snap.policies.for_channel(workshop_id, row["channel"])
         window = None
-        if policy is not None and not urgent and (policy.hours is not None or policy.closed):
+        if policy is not None and not bypass and (policy.hours is not None or policy.closed):
             tz = tz or workshop_zone(snap, workshop_id)
             window = policy.window(tz)
-        due = due_time(now, send_at, window, urgent)
+        due = due_time(now, send_at, window, urgent, until)
         if due.at <= now:
             continue
         row.update(status=NotificationStatus.SCHEDULED, scheduled_at=due.at,

@@ -23,6 +23,9 @@ class ServicePhase(UUIDPrimaryKey, Timestamps, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # "Urgente": its messages skip send windows and per-customer caps (e.g. the vehicle is ready).
     is_urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Urgent only until this local hour ("HH:MM", e.g. "21:00": the day's window is lengthened to
+    # it); None: urgent at any hour.
+    urgent_until: Mapped[Optional[str]] = mapped_column(String(5), nullable=True, default=None)
 
     def __str__(self) -> str:
         return self.name

@@ -7,7 +7,9 @@ from daylight saving time moves the UTC instant, never the local opening hour.
 The order the rules apply in (docs/ORCHESTRATION.md, "Delivery policy"):
 1. strategy: `all` plans every channel, `first_available` only the first usable one;
 2. `send_at`: a message is not due before it (past or within a minute: now);
-3. urgent messages (phase flagged urgent, custom events with priority "urgent") skip 4 and 5;
+3. urgent messages (phase flagged urgent, custom events with priority "urgent") skip 4 and 5; a
+   phase urgent only "until" a local hour (e.g. 21:00) skips 4 only from the day's opening until
+   that hour (the day's window is lengthened), and outside it waits like a normal message;
 4. send window: a message due outside its channel's hours waits for the next opening, and the
    opening's backlog is spread at the channel's rate;
 5. per-customer cap, checked when the message is about to go out: over the cap it waits until the
@@ -138,6 +140,18 @@ class Window:
                     return begin, finish
         return None
 
+    def open_until(self, at: datetime, until: int) -> bool:
+        """True when `at` falls between the first opening of its local day and `until` (minutes
+        from local midnight) that day: the day's window lengthened to `until`. A closed day stays
+        closed."""
+        if self.unrestricted:
+            return True
+        day = at.astimezone(self.tz).date()
+        spans = self._spans(day)
+        if not spans:
+            return False
+        return self._instant(day, spans[0][0]) <= at < self._instant(day, until)
+
     def is_open(self, at: datetime) -> bool:
         return self.unrestricted or self.span_at(at) is not None
 
@@ -245,11 +259,35 @@ class Due:
     hold: str = ""
 
 
-def due_time(now: datetime, send_at: datetime | None, window: Window | None, urgent: bool) -> Due:
-    """Rules 2-4 for one message (the backlog spread is applied by the caller, who counts)."""
+_CLOCK_HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_until(value: Any, field_name: str = "until") -> int | None:
+    """An urgent phase's bound: "21:00" -> 1260 (minutes from local midnight); None or "" -> None
+    (always urgent). PolicyError naming `field_name` otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    match = _CLOCK_HHMM.match(value) if isinstance(value, str) else None
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise PolicyError(field_name, f"'{value}' is not a local time 'HH:MM' (00:00-23:59).")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def format_until(minutes: int | None) -> str | None:
+    """The inverse of parse_until."""
+    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def due_time(now: datetime, send_at: datetime | None, window: Window | None, urgent: bool,
+             urgent_until: int | None = None) -> Due:
+    """Rules 2-4 for one message (the backlog spread is applied by the caller, who counts).
+    `urgent_until` (minutes from local midnight) bounds an urgent message: it skips the window only
+    between the day's opening and that local hour; None: urgent skips the window always."""
     base = send_at if send_at is not None and send_at > now else now
     hold = "send_at" if base > now else ""
-    if not urgent and window is not None:
+    if urgent and urgent_until is not None and window is not None and window.open_until(base, urgent_until):
+        return Due(base, hold)
+    if (not urgent or urgent_until is not None) and window is not None:
         opening = window.next_opening(base)
         if opening > base:
             return Due(opening, "window")

@@ -44,8 +44,32 @@ def test_bad_policy_is_refused_naming_the_field(client, api_headers, app):
 def test_urgent_phases_are_set_by_slug(client, api_headers, app):
     f.basic_setup()
     res = client.put(URL + "urgent-phases/", json={"phases": ["phase-delivery"]}, headers=api_headers)
-    assert res.status_code == 200 and res.get_json() == {"phases": ["phase-delivery"]}
+    assert res.status_code == 200 and res.get_json() == {"phases": ["phase-delivery"],
+                                                         "urgent_until": {"phase-delivery": None}}
     assert client.put(URL + "urgent-phases/", json={"phases": ["nope"]}, headers=api_headers).status_code == 400
+
+
+def test_urgent_phase_until_a_local_hour_is_stored_and_read_back(client, api_headers, app):
+    f.basic_setup()
+    res = client.put(URL + "urgent-phases/", json={"phases": ["phase-delivery", {"slug": "phase-repair", "until": "21:00"}]},
+                     headers=api_headers)
+    assert res.status_code == 200, res.get_json()
+    body = client.get(URL + "urgent-phases/", headers=api_headers).get_json()
+    assert sorted(body["phases"]) == ["phase-delivery", "phase-repair"]
+    assert body["urgent_until"] == {"phase-delivery": None, "phase-repair": "21:00"}
+    # What was read, put back as it is, keeps the bound.
+    assert client.put(URL + "urgent-phases/", json=body, headers=api_headers).get_json()["urgent_until"] == body["urgent_until"]
+
+
+def test_urgent_phase_with_a_bad_time_is_refused_naming_the_field(client, api_headers, app):
+    f.basic_setup()
+    res = client.put(URL + "urgent-phases/", json={"phases": [{"slug": "phase-repair", "until": "25:00"}]},
+                     headers=api_headers)
+    assert res.status_code == 400 and "phases.0.until" in res.get_json()["error"]["fields"]
+    res = client.put(URL + "urgent-phases/", json={"phases": ["phase-repair"], "urgent_until": {"phase-repair": "9pm"}},
+                     headers=api_headers)
+    assert res.status_code == 400 and "urgent_until.phase-repair" in res.get_json()["error"]["fields"]
+    assert client.get(URL + "urgent-phases/", headers=api_headers).get_json()["phases"] == []
 
 
 def test_config_strategy_defaults_to_all_and_accepts_first_available(client, api_headers, app):

@@ -95,3 +95,13 @@ def test_a_template_version_restored_through_the_api_is_one_restore_entry(client
     assert [e.action for e in found] == ["update", "restore"] and all(_by_key(e) for e in found)
     assert found[1].changes["body"] == ["Texto nuevo {{Nombre}}", first_body]
     assert "version_number" not in found[1].changes
+
+
+def test_an_urgent_phase_bound_set_through_the_api_is_one_entry_with_its_hour(client, api_headers):
+    setup = basic_setup()
+    res = client.put("/api/v1/notifications/delivery-policy/urgent-phases/", headers=api_headers,
+                     json={"phases": [{"slug": "phase-delivery", "until": "21:00"}]})
+    assert res.status_code == 200, res.get_json()
+    found = [e for e in _of("service_phase", setup.phases["phase-delivery"].id) if e.action == "update"]
+    assert len(found) == 1 and _by_key(found[0])
+    assert found[0].changes["urgent_until"] == [None, "21:00"] and found[0].changes["is_urgent"] == [False, True]

@@ -68,6 +68,25 @@ def test_urgent_phases_are_flagged(signed_in, setup):
     assert setup.phases["phase-delivery"].is_urgent and not setup.phases["phase-repair"].is_urgent
 
 
+def test_urgent_phase_until_a_local_hour_is_saved_and_shown(signed_in, setup):
+    admin = signed_in("admin")
+    admin.post("/admin/send-windows/urgent/", data={"urgent": ["phase-delivery"], "until-phase-delivery": "21:00",
+                                                    "until-phase-repair": "20:00", "workshop": ""})
+    db.session.expire_all()
+    assert setup.phases["phase-delivery"].urgent_until == "21:00"
+    assert setup.phases["phase-repair"].urgent_until is None  # not urgent: its hour is not kept
+    html = admin.get("/admin/send-windows/").get_data(as_text=True)
+    assert 'name="until-phase-delivery" value="21:00"' in html and "hasta (hora local, vacío = siempre)" in html
+
+
+def test_urgent_phase_with_a_bad_time_is_refused(signed_in, setup):
+    res = signed_in("admin").post("/admin/send-windows/urgent/", data={"urgent": ["phase-delivery"],
+                                                                      "until-phase-delivery": "25:00", "workshop": ""})
+    assert res.status_code == 400 and "until-phase-delivery" in res.get_data(as_text=True)
+    db.session.expire_all()
+    assert not setup.phases["phase-delivery"].is_urgent
+
+
 def test_matrix_saves_the_strategy_and_reminder(signed_in, setup):
     from tests.console.test_matrix import grid_form
 

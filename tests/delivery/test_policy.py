@@ -87,6 +87,21 @@ def test_urgent_phase_skips_the_window(client, api_headers, peers_configured, sh
     assert rows(channel="whatsapp")[0].urgent is True
 
 
+def test_urgent_phase_until_21_00_goes_at_20_30_and_waits_at_22_40(client, api_headers, peers_configured, shop,
+                                                                    clock):
+    office_hours("whatsapp")
+    shop.phases["phase-schedule"].is_urgent = True
+    shop.phases["phase-schedule"].urgent_until = "21:00"
+    db.session.commit()
+    dispatch(client, api_headers, correlation_id="late")  # 22:40: after the bound
+    late = rows(channel="whatsapp")
+    assert [(r.status, r.hold_reason, r.scheduled_at) for r in late] == [
+        ("scheduled", "window", datetime(2026, 1, 21, 13, 0, tzinfo=timezone.utc))]
+    clock.now = local(2026, 1, 20, 20, 30)  # before the bound, after the 19:00 close
+    dispatch(client, api_headers, correlation_id="early")
+    assert [r.status for r in rows(channel="whatsapp", correlation_id="early")] == ["sent"]
+
+
 def test_custom_event_with_priority_urgent_skips_the_window(client, api_headers, peers_configured, shop, clock):
     office_hours("whatsapp")
     office_hours("email")

@@ -8,6 +8,7 @@ import pytest
 
 from app.orchestration.policy import (
     Cap,
+    Due,
     PolicyError,
     Window,
     appointment_time,
@@ -20,6 +21,7 @@ from app.orchestration.policy import (
     parse_clock,
     parse_hours,
     parse_spanish_date,
+    parse_until,
 )
 
 SANTIAGO = ZoneInfo("America/Santiago")
@@ -99,6 +101,59 @@ def test_urgent_messages_skip_the_window():
     assert due_time(now, None, window, urgent=True).at == now
     deferred = due_time(now, None, window, urgent=False)
     assert deferred.hold == "window" and deferred.at == local(GUAYAQUIL, 2026, 1, 21, 8, 0)
+
+
+def test_urgent_until_21_00_goes_now_at_20_30_outside_the_window():
+    window = Window(GUAYAQUIL, OFFICE)
+    now = local(GUAYAQUIL, 2026, 1, 20, 20, 30)  # Tuesday, window 08:00-19:00
+    assert due_time(now, None, window, urgent=True, urgent_until=21 * 60) == Due(now, "")
+
+
+def test_urgent_until_21_00_at_22_40_waits_for_the_next_opening():
+    window = Window(GUAYAQUIL, OFFICE)
+    due = due_time(local(GUAYAQUIL, 2026, 1, 20, 22, 40), None, window, urgent=True, urgent_until=21 * 60)
+    assert due.hold == "window"
+    assert due.at.astimezone(GUAYAQUIL) == datetime(2026, 1, 21, 8, 0, tzinfo=GUAYAQUIL)
+
+
+def test_urgent_until_does_not_open_before_the_days_opening():
+    window = Window(GUAYAQUIL, OFFICE)
+    due = due_time(local(GUAYAQUIL, 2026, 1, 21, 6, 0), None, window, urgent=True, urgent_until=21 * 60)
+    assert due.at.astimezone(GUAYAQUIL) == datetime(2026, 1, 21, 8, 0, tzinfo=GUAYAQUIL) and due.hold == "window"
+
+
+def test_urgent_until_does_not_open_a_closed_day():
+    window = Window(GUAYAQUIL, OFFICE)
+    due = due_time(local(GUAYAQUIL, 2026, 1, 25, 10, 0), None, window, urgent=True, urgent_until=21 * 60)  # Sunday
+    assert due.at.astimezone(GUAYAQUIL) == datetime(2026, 1, 26, 8, 0, tzinfo=GUAYAQUIL)
+
+
+def test_urgent_without_until_skips_the_window_at_any_hour():
+    window = Window(GUAYAQUIL, OFFICE)
+    for hour in (3, 22):
+        now = local(GUAYAQUIL, 2026, 1, 25, hour, 40)  # a Sunday, closed all day
+        assert due_time(now, None, window, urgent=True, urgent_until=None) == Due(now, "")
+
+
+def test_urgent_until_is_local_across_dst_in_santiago():
+    # Saturday 2026-09-05 (UTC-4; summer time starts that night): window 08:00-13:00, urgent until 21:00.
+    window = Window(SANTIAGO, OFFICE)
+    before = local(SANTIAGO, 2026, 9, 5, 20, 59)
+    assert due_time(before, None, window, urgent=True, urgent_until=21 * 60).at == before
+    due = due_time(local(SANTIAGO, 2026, 9, 5, 21, 0), None, window, urgent=True, urgent_until=21 * 60)
+    assert due.at == datetime(2026, 9, 7, 11, 0, tzinfo=timezone.utc)  # Monday 08:00 at UTC-3
+    # Saturday 2026-04-04 (UTC-3; winter time starts that night): 20:30 local is 23:30 UTC.
+    april = local(SANTIAGO, 2026, 4, 4, 20, 30)
+    assert april == datetime(2026, 4, 4, 23, 30, tzinfo=timezone.utc)
+    assert due_time(april, None, window, urgent=True, urgent_until=21 * 60).at == april
+
+
+def test_urgent_until_times_are_validated():
+    assert parse_until("21:00") == 21 * 60 and parse_until("") is None and parse_until(None) is None
+    for bad in ("25:00", "21", "9pm", 21):
+        with pytest.raises(PolicyError) as err:
+            parse_until(bad, "phases.0.until")
+        assert err.value.field == "phases.0.until"
 
 
 def test_send_at_inside_the_window_is_kept_and_outside_it_moves_to_the_opening():

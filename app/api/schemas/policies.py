@@ -61,7 +61,24 @@ class PolicyQuery(BaseModel):
     taller_id: str | None = Field(default=None, max_length=100, description="A workshop's id or code; absent: global")
 
 
-class UrgentPhases(WriteModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"phases": ["phase-delivery"]}]})
+class UrgentPhaseIn(WriteModel):
+    slug: StrictStr = Field(description="The phase's slug")
+    until: StrictStr | None = Field(default=None, description='Local hour ("HH:MM", e.g. "21:00") the phase is urgent '
+                                                             "until, from the day's opening; null: at any hour")
 
-    phases: list[StrictStr] = Field(description="Slugs of the phases whose messages skip windows and caps")
+
+class UrgentPhases(WriteModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"phases": ["phase-delivery", {"slug": "phase-ready", "until": "21:00"}]}]})
+
+    phases: list[StrictStr | UrgentPhaseIn] = Field(
+        description='Phases whose messages skip windows and caps: a slug (urgent at any hour) or '
+                    '{"slug": ..., "until": "HH:MM"} (outside the window only until that local hour)')
+    urgent_until: dict[StrictStr, StrictStr | None] = Field(
+        default_factory=dict, description='Each urgent phase\'s bound by slug ("HH:MM" or null: at any hour), as '
+                                          "read; on a write it bounds slugs given plainly in `phases`")
+
+
+class UrgentPhasesOut(BaseModel):
+    phases: list[str] = Field(description="Slugs of the urgent phases")
+    urgent_until: dict[str, str | None] = Field(description='Each urgent phase\'s bound ("HH:MM"; null: at any hour)')

@@ -114,7 +114,16 @@ class SendWindowView(RoleAccessMixin, BaseView):
     @expose("/urgent/", methods=("POST",))
     @require_role("admin")
     def urgent(self):
-        catalog.policies.set_urgent_phases(request.form.getlist("urgent"))
+        slugs = request.form.getlist("urgent")
+        until = {slug: request.form.get(f"until-{slug}", "").strip() or None for slug in slugs}
+        fields = {slug: f"until-{slug}" for slug in slugs}
+        try:
+            catalog.policies.set_urgent_phases(slugs, until, fields)
+        except catalog.policies.PolicyInvalid as err:
+            db.session.rollback()
+            flash(_("No se guardó ningún cambio: %(problems)s",
+                    problems="; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items())), "error")
+            return self._page(self._workshop(request.form), status=400, errors=err.errors)
         flash(_("Fases urgentes guardadas."), "success")
         return redirect(url_for(".index", workshop=request.form.get("workshop", "")))
 
