@@ -50,7 +50,7 @@ CONTEXT = {"nombre": "Carlos Mendoza", "placa": "ABC123", "vehiculo": "Haval H6 
            "fecha": "20 de Enero, 2026", "hora": "14:30"}
 DISPATCH_PATH = "/api/v1/notifications/events/dispatch/"
 CUSTOMER_PREFIX = "bench-"
-DELIVERY_TABLES = ("delivery_attempts", "notifications", "dispatch_events")
+DELIVERY_TABLES = ("delivery_attempts", "inbound_messages", "notifications", "dispatch_events")
 
 
 # --- environment and the flask CLI ------------------------------------------------------------------
