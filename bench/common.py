@@ -146,11 +146,20 @@ def pg_connect(dsn: str | None = None, autocommit: bool = True):
     return psycopg.connect(dsn or BENCH_DSN, autocommit=autocommit)
 
 
-def reset_database() -> None:
-    """Drop and recreate the benchmark database."""
+def reset_database(name: str | None = None) -> None:
+    """Drop and recreate the benchmark database (or the database `name`)."""
+    name = name or DB_NAME
     with pg_connect(PG_ADMIN_DSN) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def in_process_app(dsn: str):
+    """The app on `dsn` for benchmarks that call it in process: inline jobs, no Redis, no limits."""
+    from app import create_app
+
+    return create_app({"DATABASE_URL": dsn, "AVISOS_ENV": "bench", "JOBS_MODE": "inline", "REDIS_URL": None,
+                       "SECRET_KEY": "bench", "RQ_DASHBOARD_REDIS_URL": None, "RATELIMIT_ENABLED": False})
 
 
 def drop_database() -> None:

@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+
 DB_NAME = "avisos_search_bench"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DSN = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
 PASSWORD = "bench-password-123"
 SEARCH_REVISION = "e14search0001"
@@ -70,18 +71,11 @@ JOIN customers c ON c.customer_id = 'customer-' || (1 + (g::bigint * 7919) % :cu
 
 
 def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    common.reset_database(DB_NAME)
 
 
 def build_app():
-    from app import create_app
-
-    return create_app({"DATABASE_URL": DSN, "AVISOS_ENV": "bench", "JOBS_MODE": "inline", "REDIS_URL": None,
-                       "SECRET_KEY": "bench", "RQ_DASHBOARD_REDIS_URL": None, "RATELIMIT_ENABLED": False})
+    return common.in_process_app(DSN)
 
 
 def analyze(db) -> None:
