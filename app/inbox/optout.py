@@ -8,7 +8,6 @@ queued for the customer and not yet sent are cancelled with the opt-out."""
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 
 from flask import current_app
@@ -20,6 +19,7 @@ from app.inbox.outgoing import OPT_IN_EVENT, OPT_OUT_EVENT, queue_whatsapp
 from app.models import ChannelPreference, Customer, InboundMessage, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
+from app.orchestration.search import fold
 from app.queue import request_delivery
 
 OPT_OUT_TEXT = ("Listo: ya no recibirá avisos del taller por WhatsApp. Si desea volver a recibirlos, "
@@ -30,9 +30,7 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 def normalise_word(text: str) -> str:
     """'¡Baja!' -> 'baja', 'No más' -> 'no mas': lower case, no accents, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return _NOT_WORD.sub(" ", plain).strip()
+    return _NOT_WORD.sub(" ", fold(text)).strip()
 
 
 def classify(text: str) -> str:

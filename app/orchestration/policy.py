@@ -19,11 +19,12 @@ The order the rules apply in (docs/ORCHESTRATION.md, "Delivery policy"):
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.orchestration.search import fold
 
 STRATEGIES = ("all", "first_available")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -334,14 +335,9 @@ _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{4})\s*$")
 _CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$")
 
 
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def parse_spanish_date(text: str) -> date | None:
     """'20 de Enero, 2026', '20 de enero de 2026', '2026-01-20' or '20/01/2026'; None otherwise."""
-    plain = _plain(str(text)).strip()
+    plain = fold(str(text)).strip()
     try:
         return date.fromisoformat(plain)
     except ValueError:
@@ -360,7 +356,7 @@ def parse_spanish_date(text: str) -> date | None:
 
 def parse_clock(text: str) -> time | None:
     """'14:30', '9:05', '2:30 pm'; None otherwise."""
-    match = _CLOCK.match(_plain(str(text)))
+    match = _CLOCK.match(fold(str(text)))
     if not match:
         return None
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
@@ -377,7 +373,7 @@ def parse_clock(text: str) -> time | None:
 def appointment_time(context: Mapping[str, Any], tz: ZoneInfo) -> datetime | None:
     """The appointment an event's context names, as UTC: `appointment_at` (ISO 8601; without an
     offset it is read in `tz`), else `fecha` + `hora` in the reference's Spanish formats."""
-    lookup = {_plain(str(k)).replace("_", ""): v for k, v in context.items()}
+    lookup = {fold(str(k)).replace("_", ""): v for k, v in context.items()}
     iso = lookup.get("appointmentat")
     if iso:
         try:
