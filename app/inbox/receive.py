@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import integrations
@@ -32,7 +32,6 @@ from app.orchestration.contacts import normalise_phone
 log = logging.getLogger(__name__)
 
 SENT_STATUSES = (S.SENT, S.DELIVERED, S.READ)
-_PHONE_NOISE = (" ", "-", "(", ")", "+", ".")
 
 
 @dataclass(frozen=True)
@@ -158,26 +157,19 @@ def _store(message: Incoming) -> tuple[str, list[tuple[str, dict]]]:
 
 
 def find_customer(phone: str) -> Customer | None:
-    """The customer whose WhatsApp number (else phone) normalises to `phone`. Stored numbers are free
-    text ('099 123 4567', '+593991234567'): candidates share the last 9 digits once spaces, dashes,
-    brackets and '+' are stripped, and are then compared normalised."""
+    """The customer whose WhatsApp number (else phone) normalises to `phone`. Candidates come from
+    customers.search_text, which holds every stored number normalised (app/records/search.py, with
+    its trigram index on PostgreSQL), and are then compared number by number."""
     if len(phone) < 8:
         return None
     country = current_app.config.get("WHATSAPP_DEFAULT_COUNTRY_CODE", "593")
-    tail = "%" + phone[-9:]
     candidates = db.session.scalars(
-        select(Customer).where(or_(_stripped(Customer.whatsapp).like(tail), _stripped(Customer.phone).like(tail)))
+        select(Customer).where(Customer.search_text.contains(phone, autoescape=True))
         .order_by(Customer.is_active.desc(), Customer.updated_at.desc()).limit(20)
     ).all()
     by_whatsapp = [c for c in candidates if c.whatsapp and normalise_phone(c.whatsapp, country) == phone]
     by_phone = [c for c in candidates if not c.whatsapp and normalise_phone(c.phone, country) == phone]
     return (by_whatsapp or by_phone or [None])[0]
-
-
-def _stripped(column):
-    for noise in _PHONE_NOISE:
-        column = func.replace(column, noise, "")
-    return column
 
 
 def _linked_notification(message: Incoming, customer: Customer | None) -> tuple[Notification | None, str]:
