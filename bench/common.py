@@ -478,7 +478,7 @@ def wait_http(url: str, timeout: float = 30, proc: subprocess.Popen | None = Non
 class Gunicorn:
     """A gunicorn master serving wsgi:app on loopback."""
 
-    workers: int = 4
+    workers: int | None = 4  # None: as the app's gunicorn.conf.py decides (WEB_CONCURRENCY or its default)
     worker_class: str = "sync"
     threads: int = 1
     port: int = field(default_factory=free_port)
@@ -490,11 +490,13 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Gunicorn:
+        # The app sizes its database pool from WEB_THREADS (gunicorn.conf.py, app/config.py).
+        env = {**(self.env or app_env()), "WEB_THREADS": str(self.threads)}
+        if self.workers is None:
+            self.workers = configured_workers(env)
         cmd = [str(VENV_BIN / "gunicorn"), "--config", str(APP_ROOT / "gunicorn.conf.py"),
                "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
                "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
-        # The app sizes its database pool from WEB_THREADS (gunicorn.conf.py, app/config.py).
-        env = {**(self.env or app_env()), "WEB_THREADS": str(self.threads)}
         self.proc = start_process(cmd, "gunicorn", env=env)
         wait_http(self.base_url + "/healthz", timeout=60, proc=self.proc)
         self._wait_workers()
@@ -514,6 +516,15 @@ class Gunicorn:
     def stop(self) -> None:
         stop_process(self.proc)
         self.proc = None
+
+
+def configured_workers(env: dict[str, str]) -> int:
+    """The worker count the measured app's gunicorn.conf.py gives in `env` (read in a child process:
+    the file changes the environment and gunicorn's module it runs in)."""
+    code = "import runpy, sys; print(runpy.run_path(sys.argv[1])['workers'])"
+    out = subprocess.run([str(VENV_BIN / "python"), "-c", code, str(APP_ROOT / "gunicorn.conf.py")], env=env,
+                         capture_output=True, text=True, check=True, timeout=60)
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 def start_rq_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:

@@ -5,7 +5,7 @@ For each connection count, wrk runs the dispatch script (random customer of the 
 GET /healthz (the trivial endpoint of the same app) for comparison. The delivery tables are
 truncated before every dispatch run so they do not grow from run to run.
 
-    .venv/bin/python bench/dispatch_rate.py [--web-workers 2] [--threads 16] [--connections 16 64] [--duration 15]
+    .venv/bin/python bench/dispatch_rate.py [--web-workers N] [--threads 16] [--connections 16 64] [--duration 15]
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from bench import common  # noqa: E402
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn --workers (default 2, as shipped)")
+    parser.add_argument("--web-workers", type=int, default=None,
+                        help="gunicorn --workers (default: as the measured app's gunicorn.conf.py says)")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn --worker-class (default gthread)")
     parser.add_argument("--threads", type=int, default=16, help="gunicorn --threads (default 16, as shipped)")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
@@ -141,6 +142,7 @@ def main() -> None:
             common.enable_policy(reminders=not args.no_reminders)
         web = common.Gunicorn(workers=args.web_workers, worker_class=args.worker_class, threads=args.threads,
                              env=common.app_env()).start()
+        args.web_workers = web.workers  # recorded as run (the app's own default when not given)
         probe = common.probe_dispatch(web.base_url, api_key)
         print(f"probe dispatch accepted: {probe['notifications_queued']} notifications queued "
               f"({', '.join(n['channel'] for n in probe['notifications'])})")

@@ -29,3 +29,18 @@ def test_the_date_header_gunicorn_sends_is_the_current_second_in_http_format(mon
     after = int(time.time())
     assert sent in {email.utils.formatdate(t, usegmt=True) for t in range(before, after + 1)}
     assert util.http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def test_gunicorn_runs_one_worker_per_core_plus_one_and_at_most_four(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("WEB_THREADS", "16")
+    monkeypatch.setattr(util, "http_date", util.http_date)
+    settings = runpy.run_path(str(CONF))
+    assert settings["workers"] == min(len(os.sched_getaffinity(0)) + 1, 4)
+
+
+def test_web_concurrency_sets_the_number_of_gunicorn_workers(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "6")
+    monkeypatch.setenv("WEB_THREADS", "16")
+    monkeypatch.setattr(util, "http_date", util.http_date)
+    assert runpy.run_path(str(CONF))["workers"] == 6

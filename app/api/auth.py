@@ -199,8 +199,10 @@ def require_api_key(scope: str = "read", compat: bool = False, core_jwt: bool = 
     return decorator
 
 
+@lru_cache(maxsize=256)
 def _audit_actor(caller: ApiCaller) -> audit.Actor:
-    """Who the audit log names for this caller: the API key's name, a core token's subject."""
+    """Who the audit log names for this caller: the API key's name, a core token's subject
+    (remembered per caller: both are frozen, and an API key's caller is one object while remembered)."""
     if caller.api_key_id is not None:
         return audit.Actor.api_key(caller.api_key_id, caller.name)
     return audit.Actor("anonymous" if caller.anonymous else "token", None, caller.name)

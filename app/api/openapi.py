@@ -7,6 +7,7 @@ the request path (views parse with `app.api.common`, using the same models).
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template_string, url_for
@@ -46,7 +47,8 @@ INTERNAL_SECURITY = {"InternalSecret": []}
 def doc(tags: tuple[str, ...], ok: int | None = 200, model: Any = None, errors: tuple[int, ...] = (),
         json: Any = None, query: Any = None, auth: bool = True, security: Any = None,
         other: dict[int, Any] | None = None, error_model: Any = ErrorBody) -> Any:
-    """Record a route's documentation (summary = the view's docstring). Zero cost per request."""
+    """Record a route's documentation (summary = the view's docstring). Zero cost per request, and
+    none at import: the models' schemas are built with the document."""
     codes: dict[str, Any] = {}
     if ok is not None:
         codes[f"HTTP_{ok}"] = model
@@ -59,18 +61,36 @@ def doc(tags: tuple[str, ...], ok: int | None = 200, model: Any = None, errors: 
         security = [{"ApiKeyHeader": []}, {"ApiKeyAuthorization": []}, {"CoreJWT": []}] if auth else {}
 
     def decorator(func):
-        wrapped = spec.validate(json=json, query=query, resp=Response(**codes), tags=tags, security=security,
-                                skip_validation=True)(func)
-        # Move the metadata from spectree's wrapper to the view itself (found through __wrapped__).
-        spec._function_metadata[func] = spec._function_metadata.pop(wrapped)
+        # spectree builds the JSON schema of every model it is given at once (about 0.7 s for the
+        # whole API at import, in every process, workers included); it is only needed for the
+        # document, so that work waits for the first openapi_document().
+        with _pending_lock:
+            _pending.append((func, {"json": json, "query": query, "codes": codes, "tags": tags,
+                                    "security": security}))
         register_validated_function(func)
         return func
 
     return decorator
 
 
+_pending: list[tuple[Any, dict[str, Any]]] = []
+_pending_lock = threading.Lock()
+
+
+def _document_pending() -> None:
+    """Hand spectree the routes recorded by doc() since the last call."""
+    with _pending_lock:
+        while _pending:
+            func, options = _pending.pop(0)
+            wrapped = spec.validate(json=options["json"], query=options["query"], resp=Response(**options["codes"]),
+                                    tags=options["tags"], security=options["security"], skip_validation=True)(func)
+            # Move the metadata from spectree's wrapper to the view itself (found through __wrapped__).
+            spec._function_metadata[func] = spec._function_metadata.pop(wrapped)
+
+
 def openapi_document() -> dict:
     """The generated document (built once per process, from the app's URL map)."""
+    _document_pending()
     document = spec.spec
     document["components"]["securitySchemes"] = SECURITY_SCHEMES
     document.pop("security", None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -277,8 +278,7 @@ def planned_values(event, customer: CustomerInfo | None, planned: PlannedMessage
     template = planned.template
     values = notification_values(
         event, customer, channel=planned.channel, recipient=planned.recipient,
-        template_id=uuid.UUID(template.id) if template.id else None,
-        template_version_id=uuid.UUID(template.version_id) if template.version_id else None,
+        template_id=_template_uuid(template.id), template_version_id=_template_uuid(template.version_id),
     )
     with_html = planned.channel == "email"
     try:
@@ -291,6 +291,13 @@ def planned_values(event, customer: CustomerInfo | None, planned: PlannedMessage
     values.update(subject=rendered.subject, body=rendered.body, html_body=rendered.html_body,
                   payload=_payload(event, planned.channel, context))
     return values
+
+
+@lru_cache(maxsize=1024)
+def _template_uuid(text: str | None) -> uuid.UUID | None:
+    """A snapshot template's (or version's) id as the UUID its row stores; parsed once per id, as
+    every event of a phase uses the same few templates."""
+    return uuid.UUID(text) if text else None
 
 
 def _payload(event, channel: str, context: dict) -> dict:

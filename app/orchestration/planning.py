@@ -127,8 +127,9 @@ def _matches(template: TemplateData, spec: EventSpec, channel: str) -> bool:
         return False
     if template.workshop_id not in (None, spec.workshop_id):
         return False
-    type_ids = {spec.service_type_id, spec.subtype_id} - {None}
-    if template.service_type_id is not None and template.service_type_id not in type_ids:
+    # A template's service type (never None here) must be the event's type or subtype.
+    if template.service_type_id is not None and template.service_type_id not in (spec.service_type_id,
+                                                                                 spec.subtype_id):
         return False
     return template.subtype_id in (None, spec.subtype_id)
 

@@ -112,3 +112,17 @@ def test_sign_in_still_works_after_sign_out(app, make_user):
     assert client.login(user.email, PASSWORD).status_code == 302 and _works(client)
     db.session.expire_all()
     assert db.session.get(User, user.id).session_version == 1
+
+
+def test_api_answers_set_no_session_cookie_and_do_not_vary_on_it(app, make_user):
+    client = _signed_in(app, make_user("operator"), remember=True)
+    answer = client.client.post("/api/v1/notifications/events/dispatch/", json={})
+    assert answer.status_code == 401
+    assert "Set-Cookie" not in answer.headers
+    assert "Cookie" not in answer.headers.get("Vary", "")
+    assert _works(client)  # the console session it carried is untouched
+
+
+def test_console_pages_still_vary_on_the_session_cookie(app, make_user):
+    client = _signed_in(app, make_user("operator"))
+    assert "Cookie" in client.get("/admin/").headers.get("Vary", "")
