@@ -245,7 +245,7 @@ def truncate_delivery_tables(attempts: int = 5) -> None:
         try:
             with pg_connect() as conn:
                 conn.execute("SET lock_timeout = '5s'")
-                conn.execute(f"TRUNCATE {', '.join(DELIVERY_TABLES)}")
+                conn.execute(f"TRUNCATE {', '.join(_existing(conn, DELIVERY_TABLES))}")
             return
         except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
             if attempt == attempts:
@@ -253,9 +253,15 @@ def truncate_delivery_tables(attempts: int = 5) -> None:
             time.sleep(1)
 
 
+def _existing(conn, tables: Sequence[str]) -> list[str]:
+    """The tables the measured app's schema has (an older checkout under AVISOS_BENCH_APP may lack
+    newer ones)."""
+    return [t for t in tables if conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0] is not None]
+
+
 def table_counts() -> dict[str, int]:
     with pg_connect() as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DELIVERY_TABLES}
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _existing(conn, DELIVERY_TABLES)}
 
 
 def notification_status_counts() -> dict[tuple[str, str], int]:
