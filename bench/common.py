@@ -849,10 +849,10 @@ def code_state() -> dict[str, Any]:
     def git(*args: str) -> str:
         done = subprocess.run(["git", "--no-optional-locks", *args], cwd=APP_ROOT, capture_output=True, text=True,
                               timeout=30)
-        return done.stdout.strip()
+        return done.stdout.rstrip()  # rstrip: porcelain lines start with a space (" M path")
 
     changed = [line[3:] for line in git("status", "--porcelain").splitlines()
-               if line[3:].startswith(("app/", "jobs/", "wsgi.py", "requirements"))]
+               if line[3:].startswith(("app/", "jobs/", "wsgi.py", "gunicorn.conf.py", "requirements"))]
     return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_app_files": changed, "app_root": str(APP_ROOT)}
 
 
