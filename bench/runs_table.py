@@ -20,7 +20,8 @@ from bench.common import RESULTS  # noqa: E402
 
 DISPATCH_HEADER = ("run (at) | code | web workers | conns | dispatch/s | p50 / p99 ms | `/healthz`/s | dispatch ÷ "
                    "healthz | machine busy, dispatch | gunicorn CPU ms per dispatch | PostgreSQL ms per dispatch | "
-                   "`/healthz` gunicorn ms | `/readyz`/s | new PG sessions, dispatch / `/readyz` | workers PSS MiB | "
+                   "`/healthz` gunicorn ms | `/readyz`/s | new PG sessions, dispatch / `/readyz` | "
+                   "PSS / RSS MiB: master; workers | "
                    "load (1 min) | probe ms")
 DELIVERY_HEADER = ("run (at) | code | messages/s from worker start | first to last send /s | first message after | "
                    "failed | per worker PSS MiB, with children | `flask scheduler` PSS MiB | load (1 min) | probe ms")
@@ -47,7 +48,9 @@ def _row(cells) -> str:
 def dispatch_rows(name: str) -> list[str]:
     data = _load(name)
     by_key = {(r["endpoint"], r["connections"]): r["result"] for r in data["runs"]}
-    workers = [m["pss_mib"] for m in data["memory"] if m["process"] != "gunicorn master"]
+    memory = "; ".join(", ".join(f"{m['pss_mib']:.0f} / {m['rss_mib']:.0f}" for m in data["memory"]
+                                 if (m["process"] == "gunicorn master") == master)
+                       for master in (True, False))
     rows = []
     for (endpoint, conns), result in by_key.items():
         if endpoint != "dispatch":
@@ -62,7 +65,7 @@ def dispatch_rows(name: str) -> list[str]:
             f"{server['cpu_ms_per_request'].get('postgres (bench db)', 0):.2f}",
             f"{health['server']['cpu_ms_per_request']['gunicorn']:.2f}", f"{ready['requests_per_s']:,.0f}",
             f"{server['new_db_sessions']} / {ready['server']['new_db_sessions']}",
-            ", ".join(f"{p:.0f}" for p in workers), f"{server['load_avg_1_5_15'][0]:.1f}",
+            memory, f"{server['load_avg_1_5_15'][0]:.1f}",
             f"{server['cpu_probe_ms']:.1f}",
         ]))
     return rows
