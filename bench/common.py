@@ -256,7 +256,9 @@ def truncate_delivery_tables(attempts: int = 5) -> None:
 def _existing(conn, tables: Sequence[str]) -> list[str]:
     """The tables the measured app's schema has (an older checkout under AVISOS_BENCH_APP may lack
     newer ones)."""
-    return [t for t in tables if conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0] is not None]
+    present = {row[0] for row in conn.execute("SELECT t FROM unnest(%s::text[]) AS t WHERE to_regclass(t) IS NOT NULL",
+                                              [list(tables)])}
+    return [t for t in tables if t in present]
 
 
 def table_counts() -> dict[str, int]:

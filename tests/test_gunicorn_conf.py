@@ -31,12 +31,20 @@ def test_the_date_header_gunicorn_sends_is_the_current_second_in_http_format(mon
     assert util.http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
-def test_gunicorn_runs_one_worker_per_core_plus_one_and_at_most_four(monkeypatch):
+def _default_workers_on(cores: int, monkeypatch) -> int:
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.setenv("WEB_THREADS", "16")
     monkeypatch.setattr(util, "http_date", util.http_date)
-    settings = runpy.run_path(str(CONF))
-    assert settings["workers"] == min(len(os.sched_getaffinity(0)) + 1, 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cores)))
+    return runpy.run_path(str(CONF))["workers"]
+
+
+def test_gunicorn_runs_one_worker_per_core_plus_one(monkeypatch):
+    assert _default_workers_on(2, monkeypatch) == 3
+
+
+def test_gunicorn_runs_at_most_four_workers_by_default(monkeypatch):
+    assert _default_workers_on(16, monkeypatch) == 4
 
 
 def test_web_concurrency_sets_the_number_of_gunicorn_workers(monkeypatch):

@@ -29,8 +29,8 @@ _batched_views: set[int] = set()  # ids of the views _dispatch_limited wraps (re
 
 @limiter.request_filter
 def _limited_by_batched_counter() -> bool:
-    """Spares Flask-Limiter's before_request hook its lookup of limits for the dispatch view: none of
-    its limits apply there (no default or application limits are configured either)."""
+    """Ends Flask-Limiter's before_request hook at once for the dispatch view (app/extensions.py:
+    Limiter): none of its limits apply there (no default or application limits are configured either)."""
     view = current_app.view_functions.get(request.endpoint or "")
     return id(getattr(view, "__wrapped__", None)) in _batched_views
 

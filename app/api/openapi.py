@@ -80,8 +80,8 @@ _pending_lock = threading.Lock()
 def _document_pending() -> None:
     """Hand spectree the routes recorded by doc() since the last call."""
     with _pending_lock:
-        while _pending:
-            func, options = _pending.pop(0)
+        pending, _pending[:] = list(_pending), []
+        for func, options in pending:
             wrapped = spec.validate(json=options["json"], query=options["query"], resp=Response(**options["codes"]),
                                     tags=options["tags"], security=options["security"], skip_validation=True)(func)
             # Move the metadata from spectree's wrapper to the view itself (found through __wrapped__).
