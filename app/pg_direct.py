@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import ARRAY, JSON, Table, Uuid, any_, bindparam, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 
@@ -59,6 +59,16 @@ def _driver_connection() -> psycopg.Connection:
 def _compiled(statement: Select) -> tuple[str, dict[str, Any]]:
     compiled = statement.compile(dialect=db.session.get_bind().dialect)
     return str(compiled), dict(compiled.params)
+
+
+def among(column, name: str, postgresql: bool):
+    """`column` is one of the list bound as `name`. On PostgreSQL one array parameter
+    (`= ANY(...)`): the statement text is the same for any number of ids, so psycopg parses and
+    prepares it once, where an IN list is rendered, parsed and planned anew for each length.
+    Elsewhere an expanding IN. For statements built once (uuid lists)."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(Uuid)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def writer_connection() -> psycopg.Connection:

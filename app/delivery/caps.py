@@ -13,17 +13,22 @@ import contextlib
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, Update, bindparam, select, update
 
+from app import pg_direct
 from app.catalog import get_snapshot
 from app.extensions import db
 from app.models import Customer, DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
-from app.orchestration.policy import cap_decision, cap_for, parse_caps
+from app.orchestration.policy import Cap, cap_decision, cap_for, parse_caps
 
 _N = Notification.__table__.c
 _E = DispatchEvent.__table__.c
@@ -38,17 +43,15 @@ def apply_caps(token: str, ids: list[uuid.UUID], now: datetime | None = None) ->
     """The claimed ids that may go out now; the others are scheduled for when their cap allows."""
     if not ids:
         return ids
-    defaults = parse_caps(current_app.config.get("CUSTOMER_CAPS", ""))
+    defaults = _default_caps(current_app.config.get("CUSTOMER_CAPS", ""))
     snap = get_snapshot()
     if not defaults and not any(p.cap_count for p in snap.policies.by_scope.values()):
         return ids
     now = now or utcnow()
-    rows = db.session.execute(
-        select(_N.id, _N.channel, _N.customer_id, _N.urgent, _N.cap_at, _N.target, _N.created_at, _E.workshop_id)
-        .join_from(Notification.__table__, DispatchEvent.__table__, _E.id == _N.event_id)
-        .where(_N.id.in_(ids), _N.claim_token == token)).all()
+    postgresql = pg_direct.active()
+    statements = _statements(postgresql)
     subject = []
-    for row in rows:
+    for row in _rows(statements.claimed, {"ids": ids, "token": token}, postgresql):
         if row.customer_id is None or row.target != "clients" or row.urgent or row.cap_at is not None:
             continue
         workshop = str(row.workshop_id) if row.workshop_id else None
@@ -61,15 +64,15 @@ def apply_caps(token: str, ids: list[uuid.UUID], now: datetime | None = None) ->
     deferred: dict[uuid.UUID, datetime] = {}
     with _serialised():
         customers = sorted({row.customer_id for row, _ in subject})
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(select(Customer.id).where(Customer.id.in_(customers))
-                               .order_by(Customer.id).with_for_update())
+        if postgresql:
+            # Locked first, counted after: each statement reads what was committed when it began,
+            # so a worker that held these customers has committed its own counts by then.
+            _rows(statements.lock, {"customers": customers}, postgresql)
         longest = max(cap.seconds for _, cap in subject)
         sent: dict[tuple, list[datetime]] = defaultdict(list)
-        for customer_id, channel, cap_at in db.session.execute(
-                select(_N.customer_id, _N.channel, _N.cap_at)
-                .where(_N.customer_id.in_(customers), _N.cap_at > now - timedelta(seconds=longest))):
-            sent[(customer_id, channel)].append(cap_at)
+        for row in _rows(statements.recent, {"customers": customers, "since": now - timedelta(seconds=longest)},
+                         postgresql):
+            sent[(row.customer_id, row.channel)].append(row.cap_at)
         counted = []
         for row, cap in sorted(subject, key=lambda item: item[0].created_at):
             key = (row.customer_id, row.channel)
@@ -80,14 +83,52 @@ def apply_caps(token: str, ids: list[uuid.UUID], now: datetime | None = None) ->
             else:
                 deferred[row.id] = wait
         if counted:
-            db.session.execute(update(Notification).where(Notification.id.in_(counted))
-                               .values(cap_at=now).execution_options(synchronize_session=False))
-        for row_id, wait in deferred.items():
-            db.session.execute(
-                update(Notification).where(Notification.id == row_id, Notification.claim_token == token,
-                                           Notification.status == S.SENDING)
-                .values(status=S.SCHEDULED, scheduled_at=wait, hold_reason="cap", claim_token=None,
-                        claimed_at=None, claimed_by=None, attempts=Notification.attempts - 1, updated_at=now)
-                .execution_options(synchronize_session=False))
+            db.session.execute(statements.count, {"ids": counted, "now": now})
+        if deferred:
+            db.session.execute(statements.defer, [{"row_id": row_id, "token": token, "wait": wait, "now": now}
+                                                  for row_id, wait in deferred.items()])
         db.session.commit()
     return [i for i in ids if i not in deferred]
+
+
+@lru_cache(maxsize=8)
+def _default_caps(text: str) -> Mapping[str, Cap]:
+    return MappingProxyType(parse_caps(text))
+
+
+def _rows(statement: Select, params: dict, postgresql: bool) -> list:
+    if postgresql:
+        return pg_direct.fetch_all(statement, params)
+    return db.session.execute(statement, params).all()
+
+
+class _CapStatements(NamedTuple):
+    claimed: Select  # the claimed rows and their workshops
+    lock: Select  # the customers' rows, FOR UPDATE in id order (PostgreSQL)
+    recent: Select  # the customers' counted messages since a time
+    count: Update  # cap_at = now for the rows that go out
+    defer: Update  # one row (executemany) back to scheduled until its cap allows it
+
+
+@lru_cache(maxsize=2)
+def _statements(postgresql: bool) -> _CapStatements:
+    """Built once, the id lists bound as arrays on PostgreSQL (pg_direct.among): rendering an IN
+    list of a claim's ids for each statement cost more than the check itself."""
+    def among(column, name):
+        return pg_direct.among(column, name, postgresql)
+
+    table = Notification.__table__
+    return _CapStatements(
+        claimed=(select(_N.id, _N.channel, _N.customer_id, _N.urgent, _N.cap_at, _N.target, _N.created_at,
+                        _E.workshop_id.label("workshop_id"))
+                 .join_from(table, DispatchEvent.__table__, _E.id == _N.event_id)
+                 .where(among(_N.id, "ids"), _N.claim_token == bindparam("token"))),
+        lock=(select(Customer.id).where(among(Customer.id, "customers")).order_by(Customer.id).with_for_update()),
+        recent=(select(_N.customer_id, _N.channel, _N.cap_at)
+                .where(among(_N.customer_id, "customers"), _N.cap_at > bindparam("since"))),
+        count=update(table).where(among(_N.id, "ids")).values(cap_at=bindparam("now")),
+        defer=(update(table)
+               .where(_N.id == bindparam("row_id"), _N.claim_token == bindparam("token"), _N.status == S.SENDING)
+               .values(status=S.SCHEDULED, scheduled_at=bindparam("wait"), hold_reason="cap", claim_token=None,
+                       claimed_at=None, claimed_by=None, attempts=_N.attempts - 1, updated_at=bindparam("now"))),
+    )

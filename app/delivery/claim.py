@@ -8,10 +8,11 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
-from app import integrations
+from app import integrations, pg_direct
 from app.db_health import is_transient, retry_transient
 from app.delivery.claimers import claimer_id
 from app.extensions import db
@@ -111,5 +112,11 @@ class Claimed:
 
 def claimed_rows(token: str, ids: list[uuid.UUID]) -> list:
     """The rows this claim holds, oldest first, with what sending and recording read of them."""
-    rows = db.session.execute(select(*_CLAIMED_COLUMNS).where(_C.id.in_(ids), _C.claim_token == token)).all()
+    statement = _claimed_rows_statement(pg_direct.active())
+    rows = db.session.execute(statement, {"ids": ids, "token": token}).all()
     return sorted(rows, key=lambda r: r.created_at)
+
+
+@lru_cache(maxsize=2)
+def _claimed_rows_statement(postgresql: bool):
+    return select(*_CLAIMED_COLUMNS).where(pg_direct.among(_C.id, "ids", postgresql), _C.claim_token == bindparam("token"))

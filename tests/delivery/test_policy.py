@@ -246,6 +246,26 @@ def test_message_over_the_customer_cap_waits_until_the_window_allows(app, client
     assert len(peers_configured["evolution"].sent) == 2
 
 
+def test_one_claim_over_the_cap_defers_each_row_past_it(app, client, api_headers, peers_configured, shop, clock):
+    app.config["CUSTOMER_CAPS"] = "whatsapp=2/60"
+    clock.now = local(2026, 1, 20, 10, 0)
+    jobs = app.extensions["avisos_jobs"]
+    jobs.mode = "manual"
+    try:
+        for n in range(4):
+            dispatch(client, api_headers, correlation_id=f"claim-{n}", channels=["whatsapp"])
+    finally:
+        jobs.mode = "inline"
+    delivery.deliver_due(50, 30)  # the four rows in one claim
+    found = rows()  # created in the same (frozen) instant: which two go first is not fixed
+    assert sorted((r.status, r.hold_reason, r.attempts) for r in found) == [
+        ("scheduled", "cap", 0), ("scheduled", "cap", 0), ("sent", "", 1), ("sent", "", 1)]
+    waiting = [r for r in found if r.status == "scheduled"]
+    assert {r.scheduled_at for r in waiting} == {local(2026, 1, 20, 11, 0)}
+    assert all(r.claim_token is None for r in waiting)
+    assert len(peers_configured["evolution"].sent) == 2
+
+
 def test_urgent_message_bypasses_the_cap(app, client, api_headers, peers_configured, shop):
     app.config["CUSTOMER_CAPS"] = "whatsapp=1/60"
     dispatch(client, api_headers, channels=["whatsapp"])
