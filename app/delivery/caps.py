@@ -25,13 +25,12 @@ from sqlalchemy import Select, Update, bindparam, select, update
 from app import pg_direct
 from app.catalog import get_snapshot
 from app.extensions import db
-from app.models import Customer, DispatchEvent, Notification
+from app.models import Customer, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 from app.orchestration.policy import Cap, cap_decision, cap_for, parse_caps
 
 _N = Notification.__table__.c
-_E = DispatchEvent.__table__.c
 _sqlite_lock = threading.Lock()
 
 
@@ -39,19 +38,20 @@ def _serialised():
     return _sqlite_lock if db.engine.dialect.name != "postgresql" else contextlib.nullcontext()
 
 
-def apply_caps(token: str, ids: list[uuid.UUID], now: datetime | None = None) -> list[uuid.UUID]:
-    """The claimed ids that may go out now; the others are scheduled for when their cap allows."""
-    if not ids:
-        return ids
+def apply_caps(token: str, rows: list, now: datetime | None = None) -> list:
+    """The claimed rows (claim.claimed_rows) that may go out now, in order; the others are
+    scheduled for when their cap allows."""
+    if not rows:
+        return rows
     defaults = _default_caps(current_app.config.get("CUSTOMER_CAPS", ""))
     snap = get_snapshot()
     if not defaults and not any(p.cap_count for p in snap.policies.by_scope.values()):
-        return ids
+        return rows
     now = now or utcnow()
     postgresql = pg_direct.active()
     statements = _statements(postgresql)
     subject = []
-    for row in _rows(statements.claimed, {"ids": ids, "token": token}, postgresql):
+    for row in rows:
         if row.customer_id is None or row.target != "clients" or row.urgent or row.cap_at is not None:
             continue
         workshop = str(row.workshop_id) if row.workshop_id else None
@@ -59,8 +59,7 @@ def apply_caps(token: str, ids: list[uuid.UUID], now: datetime | None = None) ->
         if cap is not None:
             subject.append((row, cap))
     if not subject:
-        db.session.commit()
-        return ids
+        return rows
     deferred: dict[uuid.UUID, datetime] = {}
     with _serialised():
         customers = sorted({row.customer_id for row, _ in subject})
@@ -88,7 +87,7 @@ def apply_caps(token: str, ids: list[uuid.UUID], now: datetime | None = None) ->
             db.session.execute(statements.defer, [{"row_id": row_id, "token": token, "wait": wait, "now": now}
                                                   for row_id, wait in deferred.items()])
         db.session.commit()
-    return [i for i in ids if i not in deferred]
+    return [row for row in rows if row.id not in deferred]
 
 
 @lru_cache(maxsize=8)
@@ -103,7 +102,6 @@ def _rows(statement: Select, params: dict, postgresql: bool) -> list:
 
 
 class _CapStatements(NamedTuple):
-    claimed: Select  # the claimed rows and their workshops
     lock: Select  # the customers' rows, FOR UPDATE in id order (PostgreSQL)
     recent: Select  # the customers' counted messages since a time
     count: Update  # cap_at = now for the rows that go out
@@ -119,10 +117,6 @@ def _statements(postgresql: bool) -> _CapStatements:
 
     table = Notification.__table__
     return _CapStatements(
-        claimed=(select(_N.id, _N.channel, _N.customer_id, _N.urgent, _N.cap_at, _N.target, _N.created_at,
-                        _E.workshop_id.label("workshop_id"))
-                 .join_from(table, DispatchEvent.__table__, _E.id == _N.event_id)
-                 .where(among(_N.id, "ids"), _N.claim_token == bindparam("token"))),
         lock=(select(Customer.id).where(among(Customer.id, "customers")).order_by(Customer.id).with_for_update()),
         recent=(select(_N.customer_id, _N.channel, _N.cap_at)
                 .where(among(_N.customer_id, "customers"), _N.cap_at > bindparam("since"))),

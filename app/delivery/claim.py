@@ -16,7 +16,7 @@ from app import integrations, pg_direct
 from app.db_health import is_transient, retry_transient
 from app.delivery.claimers import claimer_id
 from app.extensions import db
-from app.models import Notification
+from app.models import DispatchEvent, Notification
 from app.models.base import utcnow
 from app.models.enums import NotificationStatus as S
 
@@ -25,6 +25,8 @@ _C = NOTIFICATIONS.c
 # What sending and recording read of a claimed row (a Core row: no ORM identity map on the hot path).
 _CLAIMED_COLUMNS = (_C.id, _C.channel, _C.recipient, _C.subject, _C.body, _C.html_body, _C.payload, _C.customer_id,
                     _C.customer_ref, _C.correlation_id, _C.event_type, _C.attempts, _C.max_attempts, _C.created_at)
+# What the per-customer cap check reads besides (with the event's workshop_id).
+_CAPPED_COLUMNS = (_C.target, _C.urgent, _C.cap_at)
 
 
 def _claimable(now):
@@ -111,7 +113,8 @@ class Claimed:
 
 
 def claimed_rows(token: str, ids: list[uuid.UUID]) -> list:
-    """The rows this claim holds, oldest first, with what sending and recording read of them."""
+    """The rows this claim holds, oldest first, with what the cap check (caps.py), sending and
+    recording read of them."""
     statement = _claimed_rows_statement(pg_direct.active())
     rows = db.session.execute(statement, {"ids": ids, "token": token}).all()
     return sorted(rows, key=lambda r: r.created_at)
@@ -119,4 +122,7 @@ def claimed_rows(token: str, ids: list[uuid.UUID]) -> list:
 
 @lru_cache(maxsize=2)
 def _claimed_rows_statement(postgresql: bool):
-    return select(*_CLAIMED_COLUMNS).where(pg_direct.among(_C.id, "ids", postgresql), _C.claim_token == bindparam("token"))
+    events = DispatchEvent.__table__
+    return (select(*_CLAIMED_COLUMNS, *_CAPPED_COLUMNS, events.c.workshop_id)
+            .join_from(NOTIFICATIONS, events, events.c.id == _C.event_id)
+            .where(pg_direct.among(_C.id, "ids", postgresql), _C.claim_token == bindparam("token")))

@@ -35,7 +35,23 @@ log = logging.getLogger(__name__)
 
 
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
-    """Send every claimed row and record each outcome.
+    """Send every claimed row and record each outcome (see deliver_rows)."""
+    try:
+        rows = read_claimed(token, ids)
+    except BaseException:
+        _give_back_after_error(token)
+        raise
+    return deliver_rows(token, rows)
+
+
+def read_claimed(token: str, ids: list[uuid.UUID]) -> list:
+    """The rows of a claim (claim.claimed_rows), read again while the database does not answer."""
+    return retry_transient(lambda: claimed_rows(token, ids), deadline_seconds=_CLAIM_RETRY_SECONDS,
+                           what="reading claimed notifications")
+
+
+def deliver_rows(token: str, rows: list) -> dict[str, int]:
+    """Send the claimed rows and record each outcome.
 
     Sends run concurrently (DELIVERY_SEND_CONCURRENCY threads, each with its own kept connections);
     outcomes are recorded by this thread only, committed every DELIVERY_RECORD_GROUP messages. A
@@ -46,11 +62,11 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     """
     config = current_app.config
     counts = {"ok": 0, "transient": 0, "permanent": 0}
-    work = retry_transient(lambda: _claimed_work(token, ids), deadline_seconds=_CLAIM_RETRY_SECONDS,
-                               what="reading claimed notifications")
     group = max(1, int(config.get("DELIVERY_RECORD_GROUP", 10)))
     pending = Pending(config)
     try:
+        work = retry_transient(lambda: _work(rows), deadline_seconds=_CLAIM_RETRY_SECONDS,
+                               what="reading claimed notifications")
         known, work = look_up_unsure(work, config)
         outcomes = chain(known, send_all(work, config))
         for done, (claimed, result, started, duration_ms) in enumerate(outcomes, start=1):
@@ -66,7 +82,10 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
 
 
 def _claimed_work(token: str, ids: list[uuid.UUID]) -> list[tuple[Claimed, Message]]:
-    rows = claimed_rows(token, ids)
+    return _work(claimed_rows(token, ids))
+
+
+def _work(rows: list) -> list[tuple[Claimed, Message]]:
     unsure = unsure_since(rows)
     work = [(Claimed.of(row), build_message(row, unsure.get(row.id))) for row in rows]
     db.session.commit()
@@ -97,11 +116,11 @@ def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
         if not ids:
             return totals
         try:
-            ids = apply_caps(token, ids)
+            rows = apply_caps(token, read_claimed(token, ids))
         except BaseException:
             _give_back_after_error(token)
             raise
-        for key, value in deliver_claimed(token, ids).items():
+        for key, value in deliver_rows(token, rows).items():
             totals[key] += value
         if time.monotonic() >= deadline:
             totals["more"] = 1
@@ -129,8 +148,12 @@ def deliver_one(notification_id: str, attempt: int | None = None) -> bool:
     if token is None:
         _reschedule_if_early(row_id, attempt)
         return False
-    if apply_caps(token, [row_id]):
-        deliver_claimed(token, [row_id])
+    try:
+        rows = apply_caps(token, read_claimed(token, [row_id]))
+    except BaseException:
+        _give_back_after_error(token)
+        raise
+    deliver_rows(token, rows)
     return True
 
 
