@@ -246,16 +246,21 @@ def test_message_over_the_customer_cap_waits_until_the_window_allows(app, client
     assert len(peers_configured["evolution"].sent) == 2
 
 
-def test_one_claim_over_the_cap_defers_each_row_past_it(app, client, api_headers, peers_configured, shop, clock):
-    app.config["CUSTOMER_CAPS"] = "whatsapp=2/60"
-    clock.now = local(2026, 1, 20, 10, 0)
+def _queue_whatsapp(app, client, api_headers, prefix: str, count: int) -> None:
+    """Dispatch `count` WhatsApp events with no delivery run: their rows wait in the queue."""
     jobs = app.extensions["avisos_jobs"]
     jobs.mode = "manual"
     try:
-        for n in range(4):
-            dispatch(client, api_headers, correlation_id=f"claim-{n}", channels=["whatsapp"])
+        for n in range(count):
+            dispatch(client, api_headers, correlation_id=f"{prefix}-{n}", channels=["whatsapp"])
     finally:
         jobs.mode = "inline"
+
+
+def test_one_claim_over_the_cap_defers_each_row_past_it(app, client, api_headers, peers_configured, shop, clock):
+    app.config["CUSTOMER_CAPS"] = "whatsapp=2/60"
+    clock.now = local(2026, 1, 20, 10, 0)
+    _queue_whatsapp(app, client, api_headers, "claim", 4)
     delivery.deliver_due(50, 30)  # the four rows in one claim
     found = rows()  # created in the same (frozen) instant: which two go first is not fixed
     assert sorted((r.status, r.hold_reason, r.attempts) for r in found) == [
@@ -276,13 +281,7 @@ def test_urgent_message_bypasses_the_cap(app, client, api_headers, peers_configu
 
 def test_caps_hold_under_two_concurrent_workers(app, client, api_headers, peers_configured, shop):
     app.config["CUSTOMER_CAPS"] = "whatsapp=5/60"
-    jobs = app.extensions["avisos_jobs"]
-    jobs.mode = "manual"
-    try:
-        for n in range(14):
-            dispatch(client, api_headers, correlation_id=f"burst-{n}", channels=["whatsapp"])
-    finally:
-        jobs.mode = "inline"
+    _queue_whatsapp(app, client, api_headers, "burst", 14)
     start = threading.Barrier(2)
     errors = []
 
