@@ -317,6 +317,9 @@ def store_batch(batch: Sequence[PreparedEvent]) -> list[StoredEvent]:
             if attempt == 2 or not pg_direct.writer_connection_lost():
                 raise
             log.warning("dispatch writer: the database dropped the connection; storing the batch on a new one")
+            # The same blip may have taken the session's connection too (the snapshot is read
+            # through the session): its transaction is ended, or the retry fails on it.
+            db.session.rollback()
     raise AssertionError("unreachable")
 
 

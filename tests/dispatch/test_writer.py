@@ -12,6 +12,7 @@ from app.dispatch.writer import EXTENSION_KEY, DispatchWriter, group_commit_enab
 from app.extensions import db
 from app.models import DispatchEvent, Notification
 from tests import factories as f
+from tests.faults.harness import wait_until
 
 URL = "/api/v1/notifications/events/dispatch/"
 
@@ -321,3 +322,54 @@ def test_requests_waiting_on_the_writer_hold_no_pooled_connection(app, make_app,
         stop_dispatch_writer(small)
         with small.app_context():
             db.engine.dispose()
+
+
+def test_a_blip_that_takes_the_writer_and_its_session_stores_the_batch_on_the_retry(grouped, monkeypatch):
+    """The snapshot is read through the session, the customers and the INSERT on the writer's own
+    connection: when one blip takes both while a batch is being planned, the retry starts on live
+    ones (it used to fail on the session's dead transaction: a 500)."""
+    from sqlalchemy import text
+
+    from app import pg_direct
+    from app.dispatch import accept
+
+    if not pg_direct.active():
+        pytest.skip("the writer's own connection is PostgreSQL's path")
+    prepared = accept.prepare_event(f.dispatch_payload(customer_id="customer-1"), None, None, None)
+    db.session.commit()
+    pids = {"session": db.session.scalar(text("SELECT pg_backend_pid()")),  # its transaction stays open
+            "writer": pg_direct.writer_connection().info.backend_pid}
+    real_snapshot, blips = accept.get_snapshot, []
+
+    def snapshot_after_a_blip():
+        if not blips:
+            blips.append(_terminate(pids.values()))
+        return real_snapshot()
+
+    monkeypatch.setattr(accept, "get_snapshot", snapshot_after_a_blip)
+    try:
+        [stored] = accept.store_batch([prepared])
+    finally:
+        pg_direct.release_writer_connection()
+    assert blips == [2]
+    assert stored.response["status"] == "accepted" and stored.response["notifications_queued"] > 0
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(DispatchEvent)) == 1
+
+
+def _terminate(pids) -> int:
+    """pg_terminate_backend on these backends, once they have exited (it only signals them)."""
+    from sqlalchemy import text
+
+    pids = list(pids)
+    with db.engine.connect() as admin:
+        terminated = sum(bool(admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})) for pid in pids)
+        admin.commit()
+
+        def exited() -> bool:  # pg_stat_activity is read once per transaction
+            alive = admin.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids})
+            admin.rollback()
+            return alive == 0
+
+        wait_until(exited, 60, "the terminated backends to exit")
+    return terminated
