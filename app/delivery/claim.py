@@ -124,5 +124,5 @@ def claimed_rows(token: str, ids: list[uuid.UUID]) -> list:
 def _claimed_rows_statement(postgresql: bool):
     events = DispatchEvent.__table__
     return (select(*_CLAIMED_COLUMNS, *_CAPPED_COLUMNS, events.c.workshop_id)
-            .join_from(NOTIFICATIONS, events, events.c.id == _C.event_id)
+            .join_from(NOTIFICATIONS, events, events.c.id == _C.event_id, isouter=True)  # never drops a row
             .where(pg_direct.among(_C.id, "ids", postgresql), _C.claim_token == bindparam("token")))

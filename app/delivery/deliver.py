@@ -66,7 +66,7 @@ def deliver_rows(token: str, rows: list) -> dict[str, int]:
     pending = Pending(config)
     try:
         work = retry_transient(lambda: _work(rows), deadline_seconds=_CLAIM_RETRY_SECONDS,
-                               what="reading claimed notifications")
+                               what="reading earlier attempts of claimed notifications")
         known, work = look_up_unsure(work, config)
         outcomes = chain(known, send_all(work, config))
         for done, (claimed, result, started, duration_ms) in enumerate(outcomes, start=1):
