@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, Uuid, any_, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 
 from app import pg_direct
@@ -43,10 +43,7 @@ def live_key(key_hash: str) -> Any:
 
 @lru_cache(maxsize=2)
 def _live_among(postgresql: bool):
-    if postgresql:
-        return select(ApiKey.id).where(ApiKey.id == any_(bindparam("ids", type_=ARRAY(Uuid))),
-                                       ApiKey.revoked_at.is_(None))
-    return select(ApiKey.id).where(ApiKey.id.in_(bindparam("ids", expanding=True)), ApiKey.revoked_at.is_(None))
+    return select(ApiKey.id).where(pg_direct.among(ApiKey.id, "ids", postgresql), ApiKey.revoked_at.is_(None))
 
 
 def refuse_revoked(key_ids: Iterable[Any]) -> None:

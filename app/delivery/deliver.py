@@ -44,6 +44,16 @@ def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     return deliver_rows(token, rows)
 
 
+def _rows_to_send(token: str, ids: list[uuid.UUID]) -> list:
+    """The claim's rows that may go out now (the others wait for their cap); a claim whose rows
+    cannot be read or checked is given back at once."""
+    try:
+        return apply_caps(token, read_claimed(token, ids))
+    except BaseException:
+        _give_back_after_error(token)
+        raise
+
+
 def read_claimed(token: str, ids: list[uuid.UUID]) -> list:
     """The rows of a claim (claim.claimed_rows), read again while the database does not answer."""
     return retry_transient(lambda: claimed_rows(token, ids), deadline_seconds=_CLAIM_RETRY_SECONDS,
@@ -81,10 +91,6 @@ def deliver_rows(token: str, rows: list) -> dict[str, int]:
     return counts
 
 
-def _claimed_work(token: str, ids: list[uuid.UUID]) -> list[tuple[Claimed, Message]]:
-    return _work(claimed_rows(token, ids))
-
-
 def _work(rows: list) -> list[tuple[Claimed, Message]]:
     unsure = unsure_since(rows)
     work = [(Claimed.of(row), build_message(row, unsure.get(row.id))) for row in rows]
@@ -115,12 +121,7 @@ def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:
         token, ids = claim_due(batch_size)
         if not ids:
             return totals
-        try:
-            rows = apply_caps(token, read_claimed(token, ids))
-        except BaseException:
-            _give_back_after_error(token)
-            raise
-        for key, value in deliver_rows(token, rows).items():
+        for key, value in deliver_rows(token, _rows_to_send(token, ids)).items():
             totals[key] += value
         if time.monotonic() >= deadline:
             totals["more"] = 1
@@ -148,12 +149,7 @@ def deliver_one(notification_id: str, attempt: int | None = None) -> bool:
     if token is None:
         _reschedule_if_early(row_id, attempt)
         return False
-    try:
-        rows = apply_caps(token, read_claimed(token, [row_id]))
-    except BaseException:
-        _give_back_after_error(token)
-        raise
-    deliver_rows(token, rows)
+    deliver_rows(token, _rows_to_send(token, [row_id]))
     return True
 
 

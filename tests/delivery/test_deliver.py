@@ -345,7 +345,7 @@ def test_sends_never_run_ahead_of_recording(client, api_headers, peers_configure
     db.session.commit()
     _accept_without_delivering(client, api_headers, app, refs)
     token, ids = delivery.claim_due(50)
-    work = deliver._claimed_work(token, ids)
+    work = deliver._work(deliver.read_claimed(token, ids))
     outcomes = send.send_all(work, app.config)
     next(outcomes)  # one outcome taken, none recorded: at most 4 + 1 sends may have been handed over
     pool = send._send_pool(4)

@@ -12,7 +12,7 @@ from app.dispatch.writer import EXTENSION_KEY, DispatchWriter, group_commit_enab
 from app.extensions import db
 from app.models import DispatchEvent, Notification
 from tests import factories as f
-from tests.faults.harness import wait_until
+from tests.faults.harness import terminate_backends
 
 URL = "/api/v1/notifications/events/dispatch/"
 
@@ -339,11 +339,13 @@ def test_a_blip_that_takes_the_writer_and_its_session_stores_the_batch_on_the_re
     db.session.commit()
     pids = {"session": db.session.scalar(text("SELECT pg_backend_pid()")),  # its transaction stays open
             "writer": pg_direct.writer_connection().info.backend_pid}
+    libpq_url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     real_snapshot, blips = accept.get_snapshot, []
 
     def snapshot_after_a_blip():
         if not blips:
-            blips.append(_terminate(pids.values()))
+            terminate_backends(libpq_url, pids.values())
+            blips.append(len(pids))
         return real_snapshot()
 
     monkeypatch.setattr(accept, "get_snapshot", snapshot_after_a_blip)
@@ -355,21 +357,3 @@ def test_a_blip_that_takes_the_writer_and_its_session_stores_the_batch_on_the_re
     assert stored.response["status"] == "accepted" and stored.response["notifications_queued"] > 0
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(DispatchEvent)) == 1
-
-
-def _terminate(pids) -> int:
-    """pg_terminate_backend on these backends, once they have exited (it only signals them)."""
-    from sqlalchemy import text
-
-    pids = list(pids)
-    with db.engine.connect() as admin:
-        terminated = sum(bool(admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})) for pid in pids)
-        admin.commit()
-
-        def exited() -> bool:  # pg_stat_activity is read once per transaction
-            alive = admin.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids})
-            admin.rollback()
-            return alive == 0
-
-        wait_until(exited, 60, "the terminated backends to exit")
-    return terminated

@@ -161,10 +161,19 @@ def terminate_connections(database_url: str) -> int:
     with psycopg.connect(database_url, autocommit=True) as conn:
         pids = [pid for (pid,) in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()]
+    terminate_backends(database_url, pids)
+    return len(pids)
+
+
+def terminate_backends(database_url: str, pids: Iterable[int]) -> None:
+    """pg_terminate_backend on these backends; returns once they are gone (it only signals them)."""
+    import psycopg
+
+    pids = list(pids)
+    with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pids])
         wait_until(lambda: not conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)",
                                             [pids]).fetchone()[0], 10, "the terminated backends to exit")
-    return len(pids)
 
 
 def claimer_of(database_url: str, pid: int) -> int | None:
