@@ -54,6 +54,8 @@ _HELP: dict[str, tuple] = {
     "whatsapp_not_configured": (_l("WhatsApp no está configurado."),
                                 _l("Un administrador debe completar la conexión en Talleres y canales."), True),
     "evolution_invalid_url": (_l("La dirección del servicio de WhatsApp (Evolution API) no es válida."), _SETTINGS, True),
+    "evolution_redirect": (_l("La dirección del servicio de WhatsApp (Evolution API) redirige a otra; "
+                              "debe configurarse la dirección final."), _SETTINGS, True),
     "evolution_unauthorized": (_l("El servicio de WhatsApp rechazó la clave de acceso."), _SETTINGS, True),
     "evolution_instance_not_found": (_l("La instancia de WhatsApp no existe o no está conectada."),
                                      _l("Un administrador debe volver a vincular el teléfono del taller (código QR)."), True),

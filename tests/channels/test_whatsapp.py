@@ -160,6 +160,24 @@ def test_unreachable_api_is_transient():
     assert result.error_code == "evolution_connection_error"
 
 
+def test_a_url_without_http_scheme_is_a_permanent_config_problem():
+    adapter = WhatsAppChannel("evolution.taller.local:8080", "k", "avisos-test", timeout=1.0)
+
+    result = adapter.send(make_message())
+
+    assert (result.outcome, result.error_code, result.config_problem) == ("permanent", "evolution_invalid_url", True)
+
+
+def test_a_redirect_is_not_followed_and_is_a_permanent_config_problem(channel, evolution_peer):
+    evolution_peer.script(301, {}, headers={"Location": "https://evolution.example.com/message/sendText/x"})
+
+    result = channel.send(make_message())
+
+    assert (result.outcome, result.error_code, result.config_problem) == ("permanent", "evolution_redirect", True)
+    assert "https://evolution.example.com/message/sendText/x" in result.error_message
+    assert len(evolution_peer.received) == 1
+
+
 def test_unconfigured_is_permanent_config_problem():
     result = WhatsAppChannel.from_config({}).send(make_message())
 
