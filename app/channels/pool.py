@@ -1,4 +1,4 @@
-"""Channel adapters kept per thread, so a worker reuses one SMTP connection and one HTTP session."""
+"""Channel adapters kept per thread, so a worker reuses its SMTP connection and its HTTP connections."""
 
 from __future__ import annotations
 

@@ -198,8 +198,10 @@ class WhatsAppChannel:
                 "evolution_instance_not_found", f"unknown instance '{self.instance}'", summary
             )
         if 300 <= status < 400:
-            return _config_failure("evolution_redirect", "EVOLUTION_API_URL answers with a redirect to "
-                                   f"{response.headers.get('Location') or '?'}: set the address it redirects to", summary)
+            location = self._redact(response.headers.get("Location") or "?")
+            return _config_failure(
+                "evolution_redirect", f"EVOLUTION_API_URL redirects to {location}: set the address it redirects to",
+                summary)
         if status in (408, 429) or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             return SendResult.transient(

@@ -10,6 +10,7 @@ import pytest
 from app.channels.base import Message
 from app.channels.whatsapp import WhatsAppChannel
 from tests.peers.evolution import EvolutionPeer, error_body
+from tests.peers.forward_proxy import ForwardProxy
 from tests.peers.smtp import free_port
 
 
@@ -176,6 +177,38 @@ def test_a_redirect_is_not_followed_and_is_a_permanent_config_problem(channel, e
     assert (result.outcome, result.error_code, result.config_problem) == ("permanent", "evolution_redirect", True)
     assert "https://evolution.example.com/message/sendText/x" in result.error_message
     assert len(evolution_peer.received) == 1
+
+
+@pytest.fixture
+def forward_proxy(monkeypatch):
+    """HTTP_PROXY names a started forwarding proxy; nothing bypasses it."""
+    proxy = ForwardProxy().start()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    yield proxy
+    proxy.stop()
+
+
+def test_the_environment_proxy_carries_the_call(make_channel, evolution_peer, forward_proxy):
+    adapter = make_channel()
+
+    result = adapter.send(make_message())
+
+    assert result.outcome == "ok"
+    assert forward_proxy.request_lines == [f"POST {evolution_peer.url}/message/sendText/avisos-test"]
+    assert evolution_peer.sent == [{"number": "593991234567", "text": "Hola Ana, su vehículo está listo."}]
+
+
+def test_no_proxy_sends_the_call_straight_to_the_gateway(make_channel, evolution_peer, forward_proxy, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    adapter = make_channel()
+
+    result = adapter.send(make_message())
+
+    assert result.outcome == "ok"
+    assert forward_proxy.request_lines == []
+    assert len(evolution_peer.sent) == 1
 
 
 def test_unconfigured_is_permanent_config_problem():

@@ -39,5 +39,6 @@ def test_a_lookup_by_customer_alone_uses_the_cap_index_on_postgresql(migration_a
     with db.engine.connect() as connection:
         connection.execute(text("SET enable_seqscan = off"))
         plan = "\n".join(connection.execute(text(
-            "EXPLAIN SELECT id FROM notifications WHERE customer_id = '00000000-0000-0000-0000-000000000001'")).scalars())
+            "EXPLAIN SELECT id FROM notifications WHERE customer_id = :customer"),
+            {"customer": "00000000-0000-0000-0000-000000000001"}).scalars())
     assert "ix_notifications_cap" in plan
