@@ -2,10 +2,11 @@
 
 The calls go through urllib3, the library under requests, without requests' session layer: a
 delivery worker sends every other message here, and that layer (merging settings, preparing the
-request, cookies, hooks, building the response) cost more than the call itself, about 490 against
-210 microseconds of CPU per call on loopback (docs/PERFORMANCE.md). What requests gave is kept:
-the certifi CA bundle, the environment's proxy (read once), one connection kept alive, JSON
-bodies, no retries. Redirects are not followed: a gateway URL that redirects is a setting to fix.
+request, cookies, hooks, building the response) cost about as much as the call: a send took
+about 517 microseconds of CPU through it, 280 without (bench/channel_send_cpu.py, loopback;
+docs/PERFORMANCE.md). What requests gave is kept: the certifi CA bundle, the environment's proxy
+(read once), one connection kept alive, JSON bodies, no retries. Redirects are not followed: a
+gateway URL that redirects is a setting to fix.
 """
 
 from __future__ import annotations
