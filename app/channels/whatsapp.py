@@ -86,7 +86,7 @@ class WhatsAppChannel:
         self.instance = instance or ""
         self.timeout = timeout
         self.default_country_code = default_country_code
-        self._http, self._url_problem = _connections(self.api_url, timeout)
+        self._http = _connections(self.api_url, timeout)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WhatsAppChannel:
@@ -167,7 +167,7 @@ class WhatsAppChannel:
     def _call(self, method: str, action: str, body: bytes | None = None) -> Reply:
         """One request, no retry, no redirect followed; raises urllib3's errors (or _BadUrl)."""
         if self._http is None:
-            raise _BadUrl(self._url_problem)
+            raise _BadUrl
         headers = {**_HEADERS, "apikey": self._api_key}
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -225,22 +225,20 @@ def _config_failure(code: str, text: str, summary: str) -> SendResult:
     return SendResult.permanent(code, text, response_summary=summary, config_problem=True)
 
 
-def _connections(api_url: str, timeout: float) -> tuple[urllib3.PoolManager | None, str]:
+def _connections(api_url: str, timeout: float) -> urllib3.PoolManager | None:
     """The kept connection's manager for `api_url` (through the environment's proxy for it, read
-    once; NO_PROXY honoured), or None and why the URL cannot be used."""
-    if not api_url:
-        return None, ""
+    once; NO_PROXY honoured), or None when it is not an http(s) URL with a host."""
     try:
         parsed = urllib3.util.parse_url(api_url)
     except LocationParseError:
-        return None, "not a URL"
+        return None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        return None, "not an http(s) URL with a host"
+        return None
     options = {"num_pools": 2, "maxsize": 1, "retries": False, "ca_certs": certifi.where(),
                "timeout": urllib3.Timeout(connect=timeout, read=timeout)}
     proxies = get_environ_proxies(api_url)
     proxy = proxies.get(parsed.scheme) or proxies.get("all")
-    return (urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)), ""
+    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
 
 def _network_failure(exc: Exception) -> SendResult:

@@ -13,6 +13,8 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import chain
 
 from flask import current_app
@@ -36,22 +38,16 @@ log = logging.getLogger(__name__)
 
 def deliver_claimed(token: str, ids: list[uuid.UUID]) -> dict[str, int]:
     """Send every claimed row and record each outcome (see deliver_rows)."""
-    try:
+    with _given_back_on_error(token):
         rows = read_claimed(token, ids)
-    except BaseException:
-        _give_back_after_error(token)
-        raise
     return deliver_rows(token, rows)
 
 
 def _rows_to_send(token: str, ids: list[uuid.UUID]) -> list:
     """The claim's rows that may go out now (the others wait for their cap); a claim whose rows
     cannot be read or checked is given back at once."""
-    try:
+    with _given_back_on_error(token):
         return apply_caps(token, read_claimed(token, ids))
-    except BaseException:
-        _give_back_after_error(token)
-        raise
 
 
 def read_claimed(token: str, ids: list[uuid.UUID]) -> list:
@@ -74,7 +70,7 @@ def deliver_rows(token: str, rows: list) -> dict[str, int]:
     counts = {"ok": 0, "transient": 0, "permanent": 0}
     group = max(1, int(config.get("DELIVERY_RECORD_GROUP", 10)))
     pending = Pending(config)
-    try:
+    with _given_back_on_error(token):
         work = retry_transient(lambda: _work(rows), deadline_seconds=_CLAIM_RETRY_SECONDS,
                                what="reading earlier attempts of claimed notifications")
         known, work = look_up_unsure(work, config)
@@ -85,9 +81,6 @@ def deliver_rows(token: str, rows: list) -> dict[str, int]:
             if done % group == 0:
                 pending.commit()
         pending.commit()
-    except BaseException:
-        _give_back_after_error(token)
-        raise
     return counts
 
 
@@ -98,16 +91,22 @@ def _work(rows: list) -> list[tuple[Claimed, Message]]:
     return work
 
 
-def _give_back_after_error(token: str) -> None:
-    """A delivery that stops with an error (the database gone past the retries, a job timeout)
-    gives its unrecorded rows back at once rather than after SENDING_TIMEOUT_SECONDS (best
-    effort: when the database is gone too, the timeout still applies)."""
+@contextmanager
+def _given_back_on_error(token: str) -> Iterator[None]:
+    """A delivery that stops with an error in this block (the database gone past the retries, a
+    job timeout) gives its claim's unrecorded rows back at once rather than after
+    SENDING_TIMEOUT_SECONDS, and the error goes on (best effort: when the database is gone too,
+    the timeout still applies)."""
     try:
-        db.session.rollback()
-        give_back(Notification.claim_token == token, "delivery_interrupted",
-                  "The delivery job stopped before recording the outcome.")
-    except Exception:  # noqa: BLE001 - the original error is the one to report
-        log.warning("could not give back the rows of an interrupted delivery", exc_info=True)
+        yield
+    except BaseException:
+        try:
+            db.session.rollback()
+            give_back(Notification.claim_token == token, "delivery_interrupted",
+                      "The delivery job stopped before recording the outcome.")
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            log.warning("could not give back the rows of an interrupted delivery", exc_info=True)
+        raise
 
 
 def deliver_due(batch_size: int, budget_seconds: float) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """Migration e14search0001: rows that exist before it get their search columns filled by the normaliser
-(and, on PostgreSQL, the trigram indexes exist afterwards). Runs on a database of its own: SQLite
-locally, a sibling of the test database on PostgreSQL in CI mode."""
+(and, on PostgreSQL, the trigram indexes exist afterwards). Runs on a database of its own
+(tests/migrations/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from app import create_app
 from app.extensions import db
-from tests.conftest import BASE_OVERRIDES, _recreate_postgres_database
 
 REVISION = "e14search0001"
 CUSTOMER = text("""INSERT INTO customers (id, customer_id, first_name, last_name, email, phone, whatsapp, is_active,
@@ -21,20 +19,6 @@ CUSTOMER = text("""INSERT INTO customers (id, customer_id, first_name, last_name
   VALUES (:id, 'C-1', 'José', 'Ordóñez', 'Jose@Example.com', '0968367322', '', true, false, 0, :now, :now)""")
 VEHICLE = text("""INSERT INTO vehicles (id, customer_id, plate, brand, model, year, image_url, sync_version,
   created_at, updated_at) VALUES (:id, :owner, 'UCC-8299', 'Chevrolet', 'Sail Sedán', 2019, '', 0, :now, :now)""")
-
-
-@pytest.fixture
-def migration_app(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'migration.db'}"
-    else:
-        url = f"{database_url}_migration"
-        _recreate_postgres_database(url)
-    app = create_app({**BASE_OVERRIDES, "DATABASE_URL": url})
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def revision_before(app) -> str:

@@ -1,6 +1,6 @@
 """Migration g17capindex01: notifications keep one index that starts with customer_id
 (ix_notifications_cap), and lookups by customer_id alone still use an index. Runs on a database of
-its own, as tests/migrations/test_e14search0001.py."""
+its own (tests/migrations/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from app.extensions import db
-from tests.migrations.test_e14search0001 import migration_app  # noqa: F401  (the fixture)
 
 REVISION = "g17capindex01"
 
@@ -19,20 +18,20 @@ def notification_indexes() -> set[str]:
     return {index["name"] for index in inspect(db.engine).get_indexes("notifications")}
 
 
-def test_the_customer_id_index_goes_and_the_cap_index_stays(migration_app):  # noqa: F811
+def test_the_customer_id_index_goes_and_the_cap_index_stays(migration_app):
     upgrade(revision=REVISION)
     indexes = notification_indexes()
     assert "ix_notifications_customer_id" not in indexes
     assert "ix_notifications_cap" in indexes
 
 
-def test_downgrade_brings_the_customer_id_index_back(migration_app):  # noqa: F811
+def test_downgrade_brings_the_customer_id_index_back(migration_app):
     upgrade(revision=REVISION)
     downgrade(revision="e15urgent0002")
     assert "ix_notifications_customer_id" in notification_indexes()
 
 
-def test_a_lookup_by_customer_alone_uses_the_cap_index_on_postgresql(migration_app):  # noqa: F811
+def test_a_lookup_by_customer_alone_uses_the_cap_index_on_postgresql(migration_app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the plan asked is PostgreSQL's")
     upgrade(revision=REVISION)
