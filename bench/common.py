@@ -484,7 +484,7 @@ def wait_http(url: str, timeout: float = 30, proc: subprocess.Popen | None = Non
 
 @dataclass
 class Gunicorn:
-    """A gunicorn master serving wsgi:app on loopback."""
+    """A gunicorn master serving wsgi:app (or `app_spec`) on loopback."""
 
     workers: int | None = 4  # None: as the app's gunicorn.conf.py decides (WEB_CONCURRENCY or its default)
     worker_class: str = "sync"
@@ -492,6 +492,7 @@ class Gunicorn:
     port: int = field(default_factory=free_port)
     env: dict[str, str] | None = None
     proc: subprocess.Popen | None = None
+    app_spec: str = "wsgi:app"  # what gunicorn serves (bench/floor_app.py: "bench.floor_app:app")
 
     @property
     def base_url(self) -> str:
@@ -504,7 +505,7 @@ class Gunicorn:
             self.workers = configured_workers(env)
         cmd = [str(VENV_BIN / "gunicorn"), "--config", str(APP_ROOT / "gunicorn.conf.py"),
                "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
-               "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
+               "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", self.app_spec]
         self.proc = start_process(cmd, "gunicorn", env=env)
         wait_http(self.base_url + "/healthz", timeout=60, proc=self.proc)
         self._wait_workers()

@@ -36,6 +36,9 @@ def parse_args() -> argparse.Namespace:
                         help="py-spy one gunicorn worker for SECONDS during the last dispatch run")
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--output", default="dispatch_rate", help="results/<OUTPUT>.json (default dispatch_rate)")
+    parser.add_argument("--floor", choices=("bare", "guarded", "grouped"),
+                        help="serve bench/floor_app.py: the dispatch view replaced by the least a dispatch does "
+                             "(the floor under the real view's cost; this checkout's app only)")
     parser.add_argument("--keep-db", action="store_true", help="leave the avisos_bench database behind")
     parser.add_argument("--policy", action="store_true",
                         help="delivery policy on (issue #15): every message deferred by a closed send window "
@@ -91,7 +94,8 @@ def report(runs: list[dict], memory: list[dict], args: argparse.Namespace) -> No
                      _cpu_text(r["cpu"])])
     common.print_table(["endpoint", "conns", "req/s", "p50 ms", "p99 ms", "max ms", "requests", "non-2xx",
                         "sock err", "cpu busy %", "cpu s by process"], rows,
-                       title=f"gunicorn --workers {args.web_workers}, wrk -t2 -d{args.duration}s --latency, "
+                       title=f"{'floor ' + args.floor + ', ' if args.floor else ''}gunicorn --workers "
+                             f"{args.web_workers}, wrk -t2 -d{args.duration}s --latency, "
                              "no RQ worker")
     rows = []
     for run in runs:
@@ -134,14 +138,17 @@ def _print_profile(profile: dict) -> None:
 
 def main() -> None:
     args = parse_args()
+    if args.floor and common.APP_ROOT != common.ROOT:
+        raise SystemExit("--floor serves this checkout's app (bench/floor_app.py): unset AVISOS_BENCH_APP")
     code = common.code_state()
     web = None
     try:
         api_key = common.prepare_database(args.customers)
         if args.policy:
             common.enable_policy(reminders=not args.no_reminders)
+        env = common.app_env({"FLOOR_MODE": args.floor} if args.floor else None)
         web = common.Gunicorn(workers=args.web_workers, worker_class=args.worker_class, threads=args.threads,
-                             env=common.app_env()).start()
+                             env=env, app_spec="bench.floor_app:app" if args.floor else "wsgi:app").start()
         args.web_workers = web.workers  # recorded as run (the app's own default when not given)
         probe = common.probe_dispatch(web.base_url, api_key)
         print(f"probe dispatch accepted: {probe['notifications_queued']} notifications queued "
@@ -169,7 +176,8 @@ def main() -> None:
         memory = common.memory_table({"gunicorn master": web.proc.pid})
         report(runs, memory, args)
         data = {"machine": common.machine_info(), "code": common.check_code_unchanged(code), "policy": args.policy, "reminders": args.policy and not args.no_reminders,
-                "web_workers": args.web_workers, "duration_s": args.duration, "customers": args.customers,
+                "floor": args.floor, "web_workers": args.web_workers, "duration_s": args.duration,
+                "customers": args.customers,
                 "probe": probe, "runs": runs, "memory": memory}
         print(f"\nJSON: {common.write_json(args.output, data)}")
     finally:

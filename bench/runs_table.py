@@ -34,7 +34,8 @@ def _load(name: str) -> dict:
 def _code(data: dict) -> str:
     start = data["code"]["at_start"]
     dirty = "+" if start.get("uncommitted_app_files") else ""
-    return f"{start['head']}{dirty}"
+    floor = f", floor {data['floor']}" if data.get("floor") else ""  # dispatch_rate.py --floor
+    return f"{start['head']}{dirty}{floor}"
 
 
 def _at(data: dict) -> str:
