@@ -121,6 +121,8 @@ def _time_stages() -> dict[str, float]:
         return wrapper
 
     accept.prepare_event = timed("request thread: validate, resolve, render (prepare_event)", accept.prepare_event)
+    accept.check_templates = timed("  rendering every template the event could use (check_templates)",
+                                   accept.check_templates)
     writer.DispatchWriter._store = timed("writer: a group's whole store, per event", writer.DispatchWriter._store)
     accept.plan_events = timed("  plan (plan_events, with the customers SELECT)", accept.plan_events)
     accept.load_customers = timed("    the customers SELECT (load_customers)", accept.load_customers)
