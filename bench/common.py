@@ -51,6 +51,8 @@ CONTEXT = {"nombre": "Carlos Mendoza", "placa": "ABC123", "vehiculo": "Haval H6 
 DISPATCH_PATH = "/api/v1/notifications/events/dispatch/"
 CUSTOMER_PREFIX = "bench-"
 DELIVERY_TABLES = ("delivery_attempts", "inbound_messages", "notifications", "dispatch_events")
+# dispatch_rate.py --floor: what bench/floor_app.py serves in place of the dispatch view.
+FLOOR_MODES = ("bare", "guarded", "grouped")
 
 
 # --- environment and the flask CLI ------------------------------------------------------------------

@@ -36,7 +36,7 @@ def parse_args() -> argparse.Namespace:
                         help="py-spy one gunicorn worker for SECONDS during the last dispatch run")
     parser.add_argument("--profile-gil", action="store_true", help="profile only GIL-holding samples (CPU)")
     parser.add_argument("--output", default="dispatch_rate", help="results/<OUTPUT>.json (default dispatch_rate)")
-    parser.add_argument("--floor", choices=("bare", "guarded", "grouped"),
+    parser.add_argument("--floor", choices=common.FLOOR_MODES,
                         help="serve bench/floor_app.py: the dispatch view replaced by the least a dispatch does "
                              "(the floor under the real view's cost; this checkout's app only)")
     parser.add_argument("--keep-db", action="store_true", help="leave the avisos_bench database behind")

@@ -9,7 +9,7 @@ POST /api/v1/notifications/events/dispatch/ only:
   autocommit on the request thread's own psycopg connection, one round trip per request.
 - `guarded`: the same behind the real view's decorator (`require_api_key("dispatch")`: the API key,
   taken from memory as the real view takes it, and the dispatch rate limit).
-- `grouped`: `guarded`, with the row stored by a DispatchWriter (app/dispatch/writer.py), one
+- `grouped`: `guarded`, with the row stored by the process's DispatchWriter (app/dispatch/writer.py), one
   multi-row INSERT per group, as the real dispatch stores its events.
 
 What the real view adds on top of `grouped` is Avisos's own work: validation, slugs to ids,
@@ -31,19 +31,17 @@ from psycopg.types.json import Jsonb
 
 from app.api.auth import require_api_key
 from app.api.json_body import body_json
-from app.dispatch.writer import DispatchWriter
+from app.dispatch.writer import dispatch_writer
+from bench.common import FLOOR_MODES
 from wsgi import app
 
-MODES = ("bare", "guarded", "grouped")
 MODE = os.environ.get("FLOOR_MODE", "bare")
-if MODE not in MODES:
-    raise SystemExit(f"FLOOR_MODE must be one of {', '.join(MODES)}, not {MODE!r}")
+if MODE not in FLOOR_MODES:
+    raise SystemExit(f"FLOOR_MODE must be one of {', '.join(FLOOR_MODES)}, not {MODE!r}")
 
 _TABLE_SQL = ("CREATE TABLE IF NOT EXISTS bench_floor_events (id uuid PRIMARY KEY, body jsonb NOT NULL, "
               "created_at timestamptz NOT NULL DEFAULT now())")
 _local = threading.local()
-_writer_lock = threading.Lock()
-_writer: DispatchWriter | None = None
 
 
 def _connection() -> psycopg.Connection:
@@ -63,21 +61,14 @@ def _store_group(batch: Sequence[tuple[uuid.UUID, dict]]) -> list[uuid.UUID]:
     return [event_id for event_id, _ in batch]
 
 
-def _group_writer() -> DispatchWriter:
-    global _writer
-    if _writer is None or _writer.pid != os.getpid():
-        with _writer_lock:
-            if _writer is None or _writer.pid != os.getpid():
-                _writer = DispatchWriter(app, _store_group, max_batch=64, wait_seconds=30.0)
-    return _writer
-
-
 def floor_dispatch():
     """Parse, store one row, answer 202 in the real body's shape."""
     payload = body_json()
     event_id = uuid.uuid4()
     if MODE == "grouped":
-        _group_writer().submit((event_id, payload))
+        # The process's own dispatch writer, with the app's settings (group size, timeout); the
+        # real view, whose store function it would otherwise take, is not served here.
+        dispatch_writer(_store_group).submit((event_id, payload))
     else:
         _connection().execute("INSERT INTO bench_floor_events (id, body) VALUES (%s, %s)",
                               (event_id, Jsonb(payload)))
